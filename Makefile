@@ -1,0 +1,125 @@
+# akis-pkcs11 — top-level build. `make help` lists the targets.
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+MULTIARCH  ?= $(shell gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
+LIBDIR     ?= $(PREFIX)/lib/$(MULTIARCH)
+P11DIR     ?= $(LIBDIR)/pkcs11
+BINDIR     ?= $(PREFIX)/bin
+MANDIR     ?= $(PREFIX)/share/man
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+P11KITDIR  ?= $(PREFIX)/share/p11-kit/modules
+
+BUILD ?= build
+CC    ?= cc
+PKG   ?= pkg-config
+
+PCSC_CFLAGS   := $(shell $(PKG) --cflags libpcsclite 2>/dev/null)
+PCSC_LIBS     := $(shell $(PKG) --libs libpcsclite 2>/dev/null)
+CRYPTO_CFLAGS := $(shell $(PKG) --cflags libcrypto 2>/dev/null)
+CRYPTO_LIBS   := $(shell $(PKG) --libs libcrypto 2>/dev/null)
+P11KIT_CFLAGS := $(shell $(PKG) --cflags p11-kit-1 2>/dev/null)
+CMOCKA_LIBS   := $(shell $(PKG) --libs cmocka 2>/dev/null)
+
+WARN    := -Wall -Wextra -Werror -Wvla -Wswitch-enum -Wshadow
+OPT     ?= -O2 -g
+CFLAGS  ?=
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -fPIC -fvisibility=hidden $(WARN) $(OPT) \
+	$(PCSC_CFLAGS) $(CRYPTO_CFLAGS) $(P11KIT_CFLAGS) -I. $(SAN) $(CFLAGS)
+LDLIBS_ALL = $(PCSC_LIBS) $(CRYPTO_LIBS) -lpthread
+
+ifeq ($(SANITIZE),1)
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+BUILD := build-asan
+endif
+
+APDU_SRC   := $(wildcard apdu/*.c)
+AKIS_SRC   := $(wildcard akis/*.c)
+P11_SRC    := $(wildcard pkcs11/*.c)
+VCARD_SRC  := $(wildcard tests/vcard/*.c)
+TOOL_SRC   := $(wildcard tools/akis-tool/*.c)
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+
+MODULE   := $(BUILD)/akis-pkcs11.so
+VCARD    := $(BUILD)/akis-vcard
+TOOL     := $(BUILD)/akis-tool
+CORE_A   := $(BUILD)/libakis-core.a
+UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRC))
+
+TARGETS := $(if $(P11_SRC),$(MODULE)) $(if $(VCARD_SRC),$(VCARD)) $(if $(TOOL_SRC),$(TOOL))
+
+.PHONY: all check unit deps demo install uninstall clean asan help
+all: $(TARGETS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+# Everything below pkcs11/ front end, plus pkcs11/, as one archive for tests.
+$(CORE_A): $(call obj,$(APDU_SRC) $(AKIS_SRC) $(P11_SRC))
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(MODULE): $(call obj,$(APDU_SRC) $(AKIS_SRC) $(P11_SRC)) pkcs11/akis-pkcs11.map
+	$(CC) -shared -Wl,--version-script=pkcs11/akis-pkcs11.map -Wl,-z,defs -Wl,-soname,akis-pkcs11.so \
+		$(SAN) -o $@ $(call obj,$(APDU_SRC) $(AKIS_SRC) $(P11_SRC)) $(LDLIBS_ALL)
+
+$(VCARD): $(call obj,$(VCARD_SRC))
+	$(CC) $(SAN) -o $@ $^ $(CRYPTO_LIBS) -lpthread
+
+$(TOOL): $(call obj,$(TOOL_SRC) $(APDU_SRC) $(AKIS_SRC))
+	$(CC) $(SAN) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(CORE_A)
+	$(CC) $(SAN) -o $@ $< $(CORE_A) $(CMOCKA_LIBS) $(LDLIBS_ALL)
+
+unit: $(UNIT_BIN)
+	@tests/run-unit $(UNIT_BIN)
+
+# The whole suite: installs what it needs (Debian), builds, unit tests,
+# then the integration tests against pcscd + vpcd + akis-vcard.
+check: deps
+	$(MAKE) all $(UNIT_BIN)
+	tests/run-all $(BUILD)
+
+deps:
+	@tests/install-deps
+
+demo: deps
+	$(MAKE) all
+	tests/demo $(BUILD)
+
+asan:
+	$(MAKE) SANITIZE=1 all $(patsubst $(BUILD)/%,build-asan/%,$(UNIT_BIN))
+
+install: all
+	install -d $(DESTDIR)$(P11DIR) $(DESTDIR)$(P11KITDIR) $(DESTDIR)$(BINDIR) \
+		$(DESTDIR)$(SYSCONFDIR)/akis-pkcs11 $(DESTDIR)$(MANDIR)/man1
+	install -m 0644 $(MODULE) $(DESTDIR)$(P11DIR)/akis-pkcs11.so
+	sed 's|^module:.*|module: $(P11DIR)/akis-pkcs11.so|' conf/akis-pkcs11.module \
+		> $(DESTDIR)$(P11KITDIR)/akis-pkcs11.module
+	chmod 0644 $(DESTDIR)$(P11KITDIR)/akis-pkcs11.module
+	test -e $(DESTDIR)$(SYSCONFDIR)/akis-pkcs11/akis.conf || \
+		install -m 0644 conf/akis.conf $(DESTDIR)$(SYSCONFDIR)/akis-pkcs11/akis.conf
+	sed 's|^library = .*|library = $(P11DIR)/akis-pkcs11.so|' conf/java-sunpkcs11.cfg \
+		> $(DESTDIR)$(SYSCONFDIR)/akis-pkcs11/java-sunpkcs11.cfg
+	$(if $(TOOL_SRC),install -m 0755 $(TOOL) $(DESTDIR)$(BINDIR)/akis-tool)
+	$(if $(wildcard tools/akis-tool/akis-tool.1),install -m 0644 tools/akis-tool/akis-tool.1 $(DESTDIR)$(MANDIR)/man1/)
+
+uninstall:
+	rm -f $(DESTDIR)$(P11DIR)/akis-pkcs11.so $(DESTDIR)$(P11KITDIR)/akis-pkcs11.module \
+		$(DESTDIR)$(BINDIR)/akis-tool $(DESTDIR)$(MANDIR)/man1/akis-tool.1 \
+		$(DESTDIR)$(SYSCONFDIR)/akis-pkcs11/java-sunpkcs11.cfg
+
+clean:
+	rm -rf build build-asan
+
+help:
+	@echo "make            build the module, akis-vcard and akis-tool into $(BUILD)/"
+	@echo "make check      install Debian packages if needed, run every test"
+	@echo "make demo       a virtual card in a virtual reader, a signature through the module"
+	@echo "make asan       the same build with ASan/UBSan into build-asan/"
+	@echo "make install    PREFIX=$(PREFIX) DESTDIR=..."
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Scripted transport (apdu/script.h): expected raw command → canned raw
+ * response, for unit tests of every layer above apdu/.
+ */
+#include "script.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SCRIPT_ERR_MAX 512u
+
+struct script_step {
+	bool any;      /* accept any command */
+	uint8_t cmd[APDU_RAW_MAX];
+	size_t cmd_len;
+	uint8_t resp[APDU_RAW_RESP_MAX + 16u]; /* a bit more, to script oversize answers */
+	size_t resp_len;
+	apdu_rv rv;
+};
+
+struct script_ctx {
+	struct script_step *steps;
+	size_t n;
+	size_t pos;
+	bool mismatch;
+	char error[SCRIPT_ERR_MAX];
+	int tx_depth;
+	uint8_t atr[APDU_ATR_MAX];
+	size_t atr_len;
+};
+
+static int hex_nibble(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Hex (spaces ignored) → bytes. False on a bad digit, odd count or overflow. */
+static bool __attribute__((warn_unused_result))
+parse_hex(const char *s, uint8_t *out, size_t cap, size_t *out_len)
+{
+	size_t n = 0;
+	int hi = -1;
+
+	for (; *s != '\0'; s++) {
+		if (*s == ' ' || *s == ':')
+			continue;
+		int v = hex_nibble(*s);
+		if (v < 0)
+			return false;
+		if (hi < 0) {
+			hi = v;
+			continue;
+		}
+		if (n >= cap)
+			return false;
+		out[n++] = (uint8_t)(hi << 4 | v);
+		hi = -1;
+	}
+	if (hi >= 0)
+		return false;
+	*out_len = n;
+	return true;
+}
+
+static void hex_str(const uint8_t *p, size_t n, char *out, size_t cap)
+{
+	size_t o = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < n && o + 3 < cap; i++)
+		o += (size_t)snprintf(out + o, cap - o, "%02X", p[i]);
+}
+
+static void record_mismatch(struct script_ctx *s, const uint8_t *cmd, size_t len)
+{
+	char got[2u * APDU_RAW_MAX + 1u];
+	char want[2u * APDU_RAW_MAX + 1u];
+
+	if (s->mismatch)
+		return; /* keep the first one */
+	s->mismatch = true;
+	hex_str(cmd, len, got, sizeof(got));
+	if (s->pos >= s->n) {
+		snprintf(s->error, sizeof(s->error), "step %zu: past the end of the script, got %s",
+			 s->pos, got);
+		return;
+	}
+	hex_str(s->steps[s->pos].cmd, s->steps[s->pos].cmd_len, want, sizeof(want));
+	snprintf(s->error, sizeof(s->error), "step %zu: expected %s got %s", s->pos, want, got);
+}
+
+static apdu_rv script_transmit(void *ctx, const uint8_t *cmd, size_t cmd_len, uint8_t *resp,
+			       size_t *resp_len)
+{
+	struct script_ctx *s = ctx;
+	const struct script_step *st;
+
+	*resp_len = 0;
+	if (s->pos >= s->n) {
+		record_mismatch(s, cmd, cmd_len);
+		return APDU_ERR_COMM;
+	}
+	st = &s->steps[s->pos];
+	if (!st->any && (st->cmd_len != cmd_len || memcmp(st->cmd, cmd, cmd_len) != 0)) {
+		record_mismatch(s, cmd, cmd_len);
+		return APDU_ERR_COMM;
+	}
+	s->pos++;
+	if (st->rv != APDU_OK)
+		return st->rv;
+	/* A real reader refuses to overflow the receive buffer (PC/SC
+	 * SCARD_E_INSUFFICIENT_BUFFER); report it as a malformed answer. */
+	if (st->resp_len > APDU_RAW_RESP_MAX)
+		return APDU_ERR_PROTOCOL;
+	memcpy(resp, st->resp, st->resp_len);
+	*resp_len = st->resp_len;
+	return APDU_OK;
+}
+
+static apdu_rv script_begin(void *ctx)
+{
+	struct script_ctx *s = ctx;
+	s->tx_depth++;
+	return APDU_OK;
+}
+
+static apdu_rv script_end(void *ctx)
+{
+	struct script_ctx *s = ctx;
+	s->tx_depth--;
+	return APDU_OK;
+}
+
+static apdu_rv script_reconnect(void *ctx)
+{
+	(void)ctx;
+	return APDU_OK;
+}
+
+static apdu_rv script_atr(void *ctx, uint8_t *atr, size_t *atr_len)
+{
+	struct script_ctx *s = ctx;
+
+	memcpy(atr, s->atr, s->atr_len);
+	*atr_len = s->atr_len;
+	return APDU_OK;
+}
+
+static void script_close(void *ctx)
+{
+	struct script_ctx *s = ctx;
+
+	if (s == NULL)
+		return;
+	free(s->steps);
+	free(s);
+}
+
+static const struct apdu_ops script_ops = {
+	.transmit = script_transmit,
+	.begin = script_begin,
+	.end = script_end,
+	.reconnect = script_reconnect,
+	.control = NULL,
+	.atr = script_atr,
+	.close = script_close,
+};
+
+static bool __attribute__((warn_unused_result))
+copy_step(struct script_step *dst, const struct apdu_script_step *src)
+{
+	dst->rv = src->rv;
+	dst->any = src->cmd == NULL;
+	if (!dst->any && !parse_hex(src->cmd, dst->cmd, sizeof(dst->cmd), &dst->cmd_len))
+		return false;
+	if (src->rv != APDU_OK || src->resp == NULL)
+		return src->rv != APDU_OK; /* an OK step needs a response */
+	return parse_hex(src->resp, dst->resp, sizeof(dst->resp), &dst->resp_len);
+}
+
+/* Returns NULL on allocation failure or a malformed script (bad hex, an
+ * APDU_OK step without response). */
+struct apdu_card *apdu_script_open(const struct apdu_script_step *steps, size_t n,
+				   const char *atr_hex)
+{
+	struct apdu_card *card = calloc(1, sizeof(*card));
+	struct script_ctx *s = calloc(1, sizeof(*s));
+
+	if (card == NULL || s == NULL || (n > 0 && steps == NULL))
+		goto fail;
+	s->steps = calloc(n > 0 ? n : 1, sizeof(*s->steps));
+	if (s->steps == NULL)
+		goto fail;
+	s->n = n;
+	for (size_t i = 0; i < n; i++) {
+		if (!copy_step(&s->steps[i], &steps[i]))
+			goto fail;
+	}
+	if (atr_hex != NULL && !parse_hex(atr_hex, s->atr, sizeof(s->atr), &s->atr_len))
+		goto fail;
+	card->ops = &script_ops;
+	card->ctx = s;
+	snprintf(card->reader, sizeof(card->reader), "script");
+	return card;
+fail:
+	script_close(s);
+	free(card);
+	return NULL;
+}
+
+static const struct script_ctx *ctx_of(const struct apdu_card *card)
+{
+	if (card == NULL || card->ops != &script_ops)
+		return NULL;
+	return card->ctx;
+}
+
+size_t apdu_script_pos(const struct apdu_card *card)
+{
+	const struct script_ctx *s = ctx_of(card);
+	return s != NULL ? s->pos : 0;
+}
+
+bool apdu_script_done(const struct apdu_card *card)
+{
+	const struct script_ctx *s = ctx_of(card);
+	return s != NULL && !s->mismatch && s->pos == s->n;
+}
+
+const char *apdu_script_error(const struct apdu_card *card)
+{
+	const struct script_ctx *s = ctx_of(card);
+	if (s == NULL)
+		return "not a scripted card";
+	return s->error;
+}
+
+int apdu_script_tx_depth(const struct apdu_card *card)
+{
+	const struct script_ctx *s = ctx_of(card);
+	return s != NULL ? s->tx_depth : 0;
+}
