@@ -104,6 +104,8 @@ struct akis_pin_info {
 	uint8_t pad_char;
 	bool digits_only;             /* charset: digits only */
 	char label[AKIS_LABEL_MAX];
+	uint8_t auth_id[AKIS_ID_MAX]; /* AODF authId (keys name their PIN by it) */
+	size_t auth_id_len;
 };
 
 enum akis_key_type { AKIS_KEY_RSA, AKIS_KEY_EC };
@@ -173,6 +175,11 @@ struct akis_card {
 	/* private state of akis/ (selection cache etc.) */
 	uint8_t cur_path[AKIS_PATH_MAX];
 	size_t cur_path_len;  /* 0 = unknown */
+	bool cur_is_df;       /* cur_path names a DF (else an EF in its parent) */
+	bool no_path_select;  /* card refused SELECT by path: select FID by FID */
+	uint8_t app_path[AKIS_PATH_MAX]; /* the PKCS#15 DF from the MF, without 3F00 (3D 00) */
+	size_t app_path_len;
+	unsigned long cache_hits; /* certificate files taken from the on-disk cache */
 	unsigned long binds;  /* files read at the last bind (tests, benchmarks) */
 };
 
@@ -198,6 +205,9 @@ void akis_end(struct akis_card *card);
  * AKIS-CARD.md §2, and every certificate file. Each file is read once.
  * cache_dir: directory for the validated on-disk cache of public data
  * (R44), NULL for none.
+ * Returns AKIS_OK; AKIS_ERR_DEAD when the life cycle is AA (identity and
+ * whatever public data could be read stay filled in); transport errors;
+ * AKIS_ERR_CARD_DATA for a malformed directory (nothing half-bound).
  */
 akis_rv akis_bind_tx(struct akis_card *card, const char *cache_dir) AKIS_WUR;
 
@@ -213,10 +223,14 @@ struct akis_pin_status {
 	bool blocked;
 	int tries_left; /* -1 when the card did not say */
 };
-/* VERIFY without data: never spends a try. */
+/* VERIFY without data: never spends a try. AKIS_OK with *st filled (63Cx,
+ * 6983/6984 are reported in *st); AKIS_ERR_DEAD without an APDU when the
+ * life cycle is AA. */
 akis_rv akis_pin_status_tx(struct akis_card *card, enum akis_pin_which which,
 			   struct akis_pin_status *st) AKIS_WUR;
-/* VERIFY. On AKIS_ERR_PIN_INCORRECT *tries_left is the card's count. */
+/* VERIFY. On AKIS_ERR_PIN_INCORRECT *tries_left is the card's count.
+ * verify/change/unblock: AKIS_ERR_PIN_LEN / _PIN_INVALID from the host
+ * check and AKIS_ERR_DEAD (life cycle AA) without any APDU. */
 akis_rv akis_pin_verify_tx(struct akis_card *card, enum akis_pin_which which,
 			   const char *pin, size_t len, int *tries_left) AKIS_WUR;
 /* CHANGE REFERENCE DATA in the profile's dialect. */

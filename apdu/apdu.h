@@ -84,6 +84,8 @@ struct apdu_ops {
 	/* Current ATR of the connected card. */
 	apdu_rv (*atr)(void *ctx, uint8_t *atr, size_t *atr_len);
 	void (*close)(void *ctx);        /* SCardDisconnect(SCARD_LEAVE_CARD), free ctx */
+	/* Free ctx without any transport call (a forked child). May be NULL. */
+	void (*forget)(void *ctx);
 };
 
 struct apdu_card {
@@ -119,6 +121,9 @@ apdu_rv apdu_control(struct apdu_card *card, uint32_t code, const uint8_t *in, s
 		     uint8_t *out, size_t out_cap, size_t *out_len) APDU_WUR;
 apdu_rv apdu_card_atr(struct apdu_card *card, uint8_t *atr, size_t *atr_len) APDU_WUR;
 void apdu_card_close(struct apdu_card *card); /* frees card; NULL is fine */
+/* After fork(): free card without any transport call (the PC/SC handle
+ * belongs to the parent, R5). NULL is fine. */
+void apdu_card_forget(struct apdu_card *card);
 
 /* Number of raw APDUs sent through this card since open (benchmarks, tests). */
 unsigned long apdu_card_count(const struct apdu_card *card);

@@ -24,8 +24,12 @@ enum log_cat {
 
 /* Read AKIS_DEBUG / AKIS_LOG once (thread-safe, idempotent). */
 void log_init(void);
-/* Override from configuration: categories string and file path (NULL = keep). */
+/* Override from configuration: categories string and file path (NULL = keep).
+ * The environment wins: a value set by AKIS_DEBUG / AKIS_LOG is kept. */
 void log_configure(const char *categories, const char *file);
+/* "apdu,pin" → LOG_APDU|LOG_PIN; separators , ; : space; unknown names
+ * ignored; case-insensitive. */
+unsigned log_parse_categories(const char *s);
 /* Is the category on? Cheap; use before formatting big dumps. */
 int log_enabled(enum log_cat cat);
 void log_msg(enum log_cat cat, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -40,7 +44,12 @@ void log_apdu_cmd(const char *reader, const uint8_t *cmd, size_t len);
 void log_apdu_resp(const char *reader, const uint8_t *resp, size_t len);
 
 /* Format cmd as hex with redaction into out (for tests and the vcard-free
- * trace); returns out. */
+ * trace); returns out. A redacted command keeps its 4 header bytes only
+ * ("00 20 00 81 **"): Lc would give the PIN length away. */
 char *log_apdu_format(const uint8_t *cmd, size_t len, char *out, size_t cap);
+
+/* The one hex-dump helper, no redaction: "3F 00 90 00", cut with "..." when
+ * out is too small; always NUL-terminated (cap > 0); returns out. */
+char *log_hex(const uint8_t *p, size_t len, char *out, size_t cap);
 
 #endif

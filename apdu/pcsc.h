@@ -14,6 +14,11 @@
 
 struct apdu_pcsc; /* one SCARDCONTEXT */
 
+/* SCardControl codes as pcsc-lite builds them (SCARD_CTL_CODE), for
+ * apdu_control without <winscard.h>: PC/SC part 10 GET_FEATURE_REQUEST. */
+#define APDU_PCSC_CTL_CODE(c) (0x42000000u + (uint32_t)(c))
+#define APDU_PCSC_GET_FEATURE_REQUEST APDU_PCSC_CTL_CODE(3400)
+
 /* Establish a context. APDU_ERR_NO_SERVICE when pcscd is not running. */
 apdu_rv apdu_pcsc_open(struct apdu_pcsc **out) APDU_WUR;
 /* Release the context. Must not be called in a forked child for the
@@ -58,7 +63,10 @@ apdu_rv apdu_pcsc_readers(struct apdu_pcsc *pc, struct apdu_reader *out, size_t 
  */
 apdu_rv apdu_pcsc_wait(struct apdu_pcsc *pc, const struct apdu_reader *known, size_t n,
 		       long timeout_ms) APDU_WUR;
-/* Wake a blocked apdu_pcsc_wait (SCardCancel). Safe from another thread. */
+/* Wake a blocked apdu_pcsc_wait (SCardCancel). Safe from another thread.
+ * Sticky: every later apdu_pcsc_wait on this pc returns APDU_ERR_CANCELLED
+ * at once, so a cancel that lands just before the wait is not lost (C_Finalize
+ * racing C_WaitForSlotEvent, R15). */
 void apdu_pcsc_cancel(struct apdu_pcsc *pc);
 
 /*

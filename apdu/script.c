@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SCRIPT_ERR_MAX 512u
+#define SCRIPT_ERR_MAX (4u * APDU_RAW_MAX + 128u) /* two full APDUs in hex */
 
 struct script_step {
 	bool any;      /* accept any command */
@@ -172,6 +172,7 @@ static const struct apdu_ops script_ops = {
 	.control = NULL,
 	.atr = script_atr,
 	.close = script_close,
+	.forget = script_close, /* nothing outside memory */
 };
 
 static bool __attribute__((warn_unused_result))

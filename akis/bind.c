@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Token binding: identity (GET DATA), the application DF (EF.DIR or SELECT
+ * by name), the PKCS#15 directory (ODF → TokenInfo, AODF, PrKDF, PuKDF,
+ * CDF) or the fallback without one, and the certificate files.
+ * Each file is read once (R44).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "akis.h"
+#include "internal.h"
+#include "../apdu/log.h"
+#include "../apdu/tlv.h"
+
+#define INS_GET_DATA 0xCA
+#define INS_SELECT_NAME 0xA4
+#define SYSBUF_LEN 0x4D   /* GET DATA 01 06 */
+#define SERIAL_OFF 55u    /* AKIS-CARD.md §3 [C] */
+#define SERIAL_LEN 12u
+#define LCS_LEN 0x0A      /* GET DATA 01 04 */
+#define LCS_OFF 6u
+
+static const uint8_t p15_name[] = {'P', 'K', 'C', 'S', '-', '1', '5'};
+static const uint8_t p15_aid[] = {0xA0, 0x00, 0x00, 0x00, 0x63, 0x50,
+				  0x4B, 0x43, 0x53, 0x2D, 0x31, 0x35};
+static const uint8_t fid_efdir[] = {0x2F, 0x00};
+static const uint8_t fid_odf[] = {0x50, 0x31};
+static const uint8_t fid_tokeninfo[] = {0x50, 0x32};
+
+/* GET DATA 01 p2 with Le; the answer's bytes [off, off+n) into out. */
+static akis_rv get_data_tx(struct akis_card *card, uint8_t p2, size_t le, size_t off,
+			   uint8_t *out, size_t n)
+{
+	uint8_t buf[APDU_SHORT_LE_MAX];
+	size_t len = 0;
+	uint16_t sw = 0;
+	struct apdu cmd = {0x00, INS_GET_DATA, 0x01, p2, NULL, 0, le};
+	akis_rv rv = akis_xmit_tx(card, &cmd, buf, sizeof buf, &len, &sw);
+	if (rv != AKIS_OK)
+		return rv;
+	if (sw != 0x9000)
+		return akis_sw_ctx(card->atr.profile, sw, AKIS_SW_GENERAL, NULL);
+	struct rd r = rd_init(buf, len);
+	if (!rd_skip(&r, off) || !rd_bytes(&r, out, n))
+		return AKIS_ERR_CARD_DATA;
+	return AKIS_OK;
+}
+
+/* Serial and life cycle. A card answering a status word instead keeps the
+ * TokenInfo serial; transport errors end the bind. */
+static akis_rv bind_identity_tx(struct akis_card *card)
+{
+	uint8_t serial[SERIAL_LEN];
+	akis_rv rv = get_data_tx(card, 0x06, SYSBUF_LEN, SERIAL_OFF, serial, sizeof serial);
+	if (rv == AKIS_OK) {
+		memcpy(card->serial, serial, sizeof serial);
+		card->serial_len = sizeof serial;
+	} else if (akis_rv_transport(rv)) {
+		return rv;
+	} else {
+		log_msg(LOG_OBJ, "GET DATA serial: %s", akis_rv_name(rv));
+	}
+	rv = get_data_tx(card, 0x04, LCS_LEN, LCS_OFF, &card->life_cycle, 1);
+	if (akis_rv_transport(rv))
+		return rv;
+	if (rv != AKIS_OK)
+		card->life_cycle = 0;
+	log_msg(LOG_OBJ, "life cycle %02X", card->life_cycle);
+	return AKIS_OK;
+}
+
+/* SELECT DF by name (P1 04) with FCI; the FID (83) becomes the app path. */
+static akis_rv select_name_tx(struct akis_card *card, const uint8_t *name, size_t n, bool *found)
+{
+	uint8_t fci[APDU_SHORT_LE_MAX];
+	size_t len = 0;
+	uint16_t sw = 0;
+	struct apdu cmd = {0x00, INS_SELECT_NAME, 0x04, 0x00, name, n, APDU_SHORT_LE_MAX};
+	*found = false;
+	akis_sel_forget(card);
+	akis_rv rv = akis_xmit_tx(card, &cmd, fci, sizeof fci, &len, &sw);
+	if (rv != AKIS_OK || sw != 0x9000)
+		return rv;
+	*found = true;
+	struct rd r = rd_init(fci, len), v, fid;
+	unsigned tag;
+	if (rd_tlv(&r, &tag, &v) && (tag == 0x62 || tag == 0x6F) && rd_find(&v, 0x83, &fid) &&
+	    rd_left(&fid) == 2 && rd_bytes(&fid, card->app_path, 2)) {
+		card->app_path_len = 2; /* a DF selectable by name sits under the MF here */
+		memcpy(card->cur_path, card->app_path, 2);
+		card->cur_path_len = 2;
+		card->cur_is_df = true;
+	}
+	return AKIS_OK;
+}
+
+/* EF.DIR when present; else SELECT by name "PKCS-15" [C], then the AID. */
+static akis_rv bind_app_tx(struct akis_card *card)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	bool found = false;
+	akis_rv rv = akis_read_file_tx(card, fid_efdir, sizeof fid_efdir, AKIS_DIR_MAX, &buf, &len);
+	if (rv == AKIS_OK) {
+		rv = akis_p15_efdir(card, buf, len);
+		free(buf);
+		if (rv == AKIS_OK) {
+			card->has_efdir = true;
+			return AKIS_OK;
+		}
+	}
+	if (akis_rv_transport(rv))
+		return rv;
+	log_msg(LOG_OBJ, "no usable EF.DIR (%s): SELECT by name", akis_rv_name(rv));
+	rv = select_name_tx(card, p15_name, sizeof p15_name, &found);
+	if (rv == AKIS_OK && !found)
+		rv = select_name_tx(card, p15_aid, sizeof p15_aid, &found);
+	if (rv == AKIS_OK && !found)
+		log_msg(LOG_OBJ, "PKCS-15 DF not selectable by name: assuming 3D00");
+	return rv;
+}
+
+static bool path_join(const struct akis_card *card, const uint8_t *fid, uint8_t *out,
+		      size_t *len)
+{
+	if (card->app_path_len + 2 > AKIS_PATH_MAX)
+		return false;
+	memcpy(out, card->app_path, card->app_path_len);
+	memcpy(out + card->app_path_len, fid, 2);
+	*len = card->app_path_len + 2;
+	return true;
+}
+
+typedef akis_rv (*dir_parser)(struct akis_card *card, const uint8_t *buf, size_t len);
+
+/* Read one directory file and parse it. A missing file is fine when
+ * optional; anything malformed fails the bind (never a half-read token). */
+static akis_rv dir_file_tx(struct akis_card *card, const uint8_t *path, size_t path_len,
+			   dir_parser parse, bool optional)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	if (path_len == 0)
+		return AKIS_OK;
+	akis_rv rv = akis_read_file_tx(card, path, path_len, AKIS_DIR_MAX, &buf, &len);
+	if (rv == AKIS_ERR_NOT_FOUND && optional)
+		return AKIS_OK;
+	if (rv == AKIS_OK)
+		rv = parse(card, buf, len);
+	free(buf);
+	return rv;
+}
+
+static akis_rv bind_pkcs15_tx(struct akis_card *card, const struct akis_odf *odf,
+			      const char *cache_dir)
+{
+	uint8_t path[AKIS_PATH_MAX];
+	size_t path_len = 0;
+	akis_rv rv = AKIS_OK;
+	if (path_join(card, fid_tokeninfo, path, &path_len))
+		rv = dir_file_tx(card, path, path_len, akis_p15_tokeninfo, true);
+	if (rv == AKIS_OK)
+		rv = dir_file_tx(card, odf->path[AKIS_ODF_AODF], odf->len[AKIS_ODF_AODF],
+				 akis_p15_aodf, true);
+	if (rv == AKIS_OK)
+		rv = dir_file_tx(card, odf->path[AKIS_ODF_PRKDF], odf->len[AKIS_ODF_PRKDF],
+				 akis_p15_prkdf, false);
+	if (rv == AKIS_OK)
+		rv = dir_file_tx(card, odf->path[AKIS_ODF_PUKDF], odf->len[AKIS_ODF_PUKDF],
+				 akis_p15_pukdf, true);
+	if (rv == AKIS_OK)
+		rv = dir_file_tx(card, odf->path[AKIS_ODF_CDF], odf->len[AKIS_ODF_CDF],
+				 akis_p15_cdf, false);
+	for (size_t i = 0; rv == AKIS_OK && i < card->n_certs; i++) {
+		if (card->certs[i].der != NULL)
+			continue;
+		rv = akis_cert_read_tx(card, i, cache_dir);
+		if (rv == AKIS_ERR_NOT_FOUND) {
+			log_msg(LOG_OBJ, "certificate %zu: file missing, dropped", i);
+			memmove(&card->certs[i], &card->certs[i + 1],
+				(card->n_certs - i - 1) * sizeof card->certs[0]);
+			card->n_certs--;
+			i--;
+			rv = AKIS_OK;
+		}
+	}
+	return rv;
+}
+
+static akis_rv bind_directory_tx(struct akis_card *card, const char *cache_dir)
+{
+	uint8_t path[AKIS_PATH_MAX], *buf = NULL;
+	size_t path_len = 0, len = 0;
+	struct akis_odf odf;
+	akis_rv rv = bind_app_tx(card);
+	if (rv != AKIS_OK)
+		return rv;
+	if (!path_join(card, fid_odf, path, &path_len))
+		return AKIS_ERR_CARD_DATA;
+	rv = akis_read_file_tx(card, path, path_len, AKIS_DIR_MAX, &buf, &len);
+	if (rv == AKIS_ERR_NOT_FOUND) {
+		log_msg(LOG_OBJ, "no ODF: discovering certificates without a directory");
+		return akis_nodir_bind_tx(card, cache_dir);
+	}
+	if (rv == AKIS_OK)
+		rv = akis_p15_odf(card, buf, len, &odf);
+	free(buf);
+	if (rv != AKIS_OK)
+		return rv;
+	card->has_pkcs15 = true;
+	return bind_pkcs15_tx(card, &odf, cache_dir);
+}
+
+akis_rv akis_bind_tx(struct akis_card *card, const char *cache_dir)
+{
+	if (card == NULL)
+		return AKIS_ERR_ARGS;
+	akis_card_clear_directory(card);
+	akis_pins_default(card);
+	card->binds = 0;
+	card->cache_hits = 0;
+	card->has_efdir = false;
+	card->has_pkcs15 = false;
+	card->serial_len = 0;
+	card->life_cycle = 0;
+	card->token_label[0] = '\0';
+	snprintf(card->manufacturer, sizeof card->manufacturer, "TUBITAK BILGEM");
+	akis_rv rv = bind_identity_tx(card);
+	if (rv == AKIS_OK) {
+		akis_pinpad_discover(card);
+		rv = bind_directory_tx(card, cache_dir);
+	}
+	if (rv != AKIS_OK && card->life_cycle == AKIS_LCS_DEAD && !akis_rv_transport(rv)) {
+		log_msg(LOG_OBJ, "dead card: directory unreadable (%s)", akis_rv_name(rv));
+		akis_card_clear_directory(card);
+		return AKIS_ERR_DEAD; /* identity stays for the monitor */
+	}
+	if (rv == AKIS_OK) {
+		akis_keys_complete(card);
+		akis_cache_store(card, cache_dir);
+		log_msg(LOG_OBJ, "bound: %zu keys, %zu certificates, %lu files read, %lu cached",
+			card->n_keys, card->n_certs, card->binds, card->cache_hits);
+	} else {
+		log_msg(LOG_OBJ, "bind failed: %s", akis_rv_name(rv));
+		akis_card_clear_directory(card);
+	}
+	/* Life cycle AA: the application is unusable (PUK exhausted, §4); the
+	 * public data stays bound for display. */
+	return rv == AKIS_OK && card->life_cycle == AKIS_LCS_DEAD ? AKIS_ERR_DEAD : rv;
+}

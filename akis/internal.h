@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Private interfaces between the files of akis/ (not for pkcs11/ or tools).
+ * akis.h is the public contract; this header only shares helpers between
+ * card.c (transport, selection, reading), pkcs15.c (directory parsing),
+ * nodir.c (the fallback without a directory), cache.c, pin.c and key.c.
+ */
+#ifndef AKIS_AKIS_INTERNAL_H
+#define AKIS_AKIS_INTERNAL_H
+
+#include "akis.h"
+#include "../apdu/tlv.h"
+
+/* Largest directory file (ODF, TokenInfo, xDF, EF.DIR) read into memory. */
+#define AKIS_DIR_MAX 4096u
+/* GET DATA 01 04 byte 6: life cycle (AKIS-CARD.md §3) */
+#define AKIS_LCS_DEAD 0xAAu
+/* READ BINARY step: a response carries at most 244 bytes (AKIS-CARD.md §1). */
+#define AKIS_READ_STEP 0xF4u
+
+/* ----- card.c: transport and file system ----- */
+
+/* apdu_transmit + apdu_rv translation; forgets the selection on a reset. */
+akis_rv akis_xmit_tx(struct akis_card *card, const struct apdu *cmd, uint8_t *resp,
+		     size_t cap, size_t *len, uint16_t *sw) AKIS_WUR;
+
+/* Free and zero keys, certificates, PIN infos. */
+void akis_card_clear_directory(struct akis_card *card);
+/* Transport-class result (the bind stops; card answers may be tolerated). */
+static inline bool akis_rv_transport(akis_rv rv)
+{
+	return rv != AKIS_OK && rv < AKIS_ERR_NOT_AKIS;
+}
+
+/* Forget the cached current file (after reset, logout, unknown SELECT). */
+void akis_sel_forget(struct akis_card *card);
+
+/*
+ * Select by path from the MF (without 3F00). With fci != NULL the FCI is
+ * requested (P2 00) and the size from tag 80/81 stored in *size (0 when the
+ * FCI has none). Skips the APDU when the path is already current and no FCI
+ * is wanted. AKIS_ERR_NOT_FOUND for 6A82.
+ */
+akis_rv akis_select_tx(struct akis_card *card, const uint8_t *path, size_t len,
+		       bool is_df, size_t *size) AKIS_WUR;
+/* Make the application DF (card->app_path) current (no APDU when it is). */
+akis_rv akis_select_app_tx(struct akis_card *card) AKIS_WUR;
+
+/* READ BINARY of the current EF. size 0 = unknown (read until 6282/6B00 or
+ * a short answer). Up to cap bytes into buf. */
+akis_rv akis_read_current_tx(struct akis_card *card, size_t size, uint8_t *buf, size_t cap,
+			     size_t *len) AKIS_WUR;
+/* Select (with FCI) and read a whole EF into a malloc'd buffer. */
+akis_rv akis_read_file_tx(struct akis_card *card, const uint8_t *path, size_t path_len,
+			  size_t cap, uint8_t **out, size_t *out_len) AKIS_WUR;
+
+/* ----- sw.c ----- */
+
+/* What the command carried, for the status words whose meaning depends on
+ * it (6700 on a PIN, 6A80 on a new PIN). */
+enum akis_sw_context { AKIS_SW_GENERAL, AKIS_SW_PIN, AKIS_SW_NEW_PIN };
+akis_rv akis_sw_ctx(enum akis_profile profile, uint16_t sw, enum akis_sw_context ctx,
+		    int *tries);
+
+/* ----- pkcs15.c ----- */
+
+struct akis_odf {
+	uint8_t path[9][AKIS_PATH_MAX]; /* indexed by the ODF choice tag [0]..[8] */
+	size_t len[9];
+};
+#define AKIS_ODF_PRKDF 0
+#define AKIS_ODF_PUKDF 1
+#define AKIS_ODF_CDF 4
+#define AKIS_ODF_AODF 8
+
+/* Turn a PKCS#15 Path (absolute with 3F00, or relative to the application
+ * DF) into a path from the MF without 3F00. */
+bool akis_p15_path(const struct akis_card *card, struct rd *path_value, uint8_t *out,
+		   size_t *out_len) AKIS_WUR;
+
+akis_rv akis_p15_efdir(struct akis_card *card, const uint8_t *buf, size_t len) AKIS_WUR;
+akis_rv akis_p15_odf(const struct akis_card *card, const uint8_t *buf, size_t len,
+		     struct akis_odf *odf) AKIS_WUR;
+akis_rv akis_p15_tokeninfo(struct akis_card *card, const uint8_t *buf, size_t len) AKIS_WUR;
+akis_rv akis_p15_aodf(struct akis_card *card, const uint8_t *buf, size_t len) AKIS_WUR;
+akis_rv akis_p15_prkdf(struct akis_card *card, const uint8_t *buf, size_t len) AKIS_WUR;
+/* CDF entries: certificates with a path get der == NULL (read later);
+ * direct values are copied. */
+akis_rv akis_p15_cdf(struct akis_card *card, const uint8_t *buf, size_t len) AKIS_WUR;
+akis_rv akis_p15_pukdf(struct akis_card *card, const uint8_t *buf, size_t len) AKIS_WUR;
+
+/* ----- nodir.c: facts from certificates, defaults, the no-PKCS#15 card ----- */
+
+void akis_pins_default(struct akis_card *card);
+/* Pair keys with certificates by iD and complete key type/bits from them. */
+void akis_keys_complete(struct akis_card *card);
+/* Discover certificates and keys without ODF (AKIS-CARD.md §2). */
+akis_rv akis_nodir_bind_tx(struct akis_card *card, const char *cache_dir) AKIS_WUR;
+
+/* ----- cache.c: certificate files (R44) ----- */
+
+/* Read the certificate file at certs[i].path, through the cache when one
+ * is given. */
+akis_rv akis_cert_read_tx(struct akis_card *card, size_t i, const char *cache_dir) AKIS_WUR;
+/* Write the certificates of a finished bind (best effort). */
+void akis_cache_store(const struct akis_card *card, const char *cache_dir);
+
+/* ----- pin.c ----- */
+
+/* PC/SC part 10 feature discovery (no APDU). */
+void akis_pinpad_discover(struct akis_card *card);
+
+#endif

@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Facts taken from certificates (key type, size, usage, a stable iD), the
+ * per-profile defaults, and the card without a PKCS#15 directory
+ * (AKIS-CARD.md §2): LIST FILES on 1.x, probing 2F10…2F19 on 2.x, key
+ * reference by convention.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "akis.h"
+#include "internal.h"
+#include "../apdu/log.h"
+#include "../apdu/tlv.h"
+
+#define INS_LIST_FILES 0x18
+#define LIST_RECORD 20u   /* AKIS-CARD.md §3 */
+#define FID_CERT_FIRST 0x2F10u
+#define FID_CERT_PROBE 10u /* 2F10…2F19 */
+#define USER_PIN_REF 0x81
+#define PUK_REF 0x82
+
+/* AKIS-CARD.md §3: user PIN 81, PUK 82, 4–8 digits; ASCII except 1.0. */
+void akis_pins_default(struct akis_card *card)
+{
+	static const char *const labels[2] = {"PIN", "PUK"};
+	for (unsigned w = 0; w < 2; w++) {
+		struct akis_pin_info *p = &card->pins[w];
+		memset(p, 0, sizeof *p);
+		p->present = true;
+		p->ref = w == AKIS_PIN_USER ? USER_PIN_REF : PUK_REF;
+		p->enc = card->atr.profile == AKIS_PROFILE_1_0 ? AKIS_PIN_ENC_HALF_NIBBLE_BCD
+							       : AKIS_PIN_ENC_ASCII;
+		p->min_len = 4;
+		p->max_len = 8;
+		p->digits_only = true;
+		snprintf(p->label, sizeof p->label, "%s", labels[w]);
+	}
+}
+
+struct cert_facts {
+	enum akis_key_type type;
+	unsigned bits;
+	unsigned usage;
+	bool non_repudiation;
+	uint8_t id[SHA_DIGEST_LENGTH];
+};
+
+/* X.509 KeyUsage → PKCS#15 usage of the private key. */
+static unsigned usage_from_ku(uint32_t ku, enum akis_key_type type)
+{
+	unsigned u = 0;
+	if (ku == UINT32_MAX) /* no extension: anything the key type allows */
+		return type == AKIS_KEY_RSA ? AKIS_USAGE_SIGN | AKIS_USAGE_DECRYPT : AKIS_USAGE_SIGN;
+	if (ku & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION))
+		u |= AKIS_USAGE_SIGN;
+	if (ku & KU_NON_REPUDIATION)
+		u |= AKIS_USAGE_NON_REPUDIATION;
+	if (type == AKIS_KEY_RSA && (ku & KU_KEY_ENCIPHERMENT))
+		u |= AKIS_USAGE_DECRYPT | AKIS_USAGE_UNWRAP;
+	if (type == AKIS_KEY_RSA && (ku & KU_DATA_ENCIPHERMENT))
+		u |= AKIS_USAGE_DECRYPT;
+	if (ku & KU_KEY_AGREEMENT)
+		u |= AKIS_USAGE_DERIVE;
+	return u;
+}
+
+static bool cert_facts(const uint8_t *der, size_t len, struct cert_facts *f)
+{
+	const uint8_t *p = der;
+	bool ok = false;
+	X509 *x = d2i_X509(NULL, &p, (long)len);
+	if (x == NULL)
+		return false;
+	EVP_PKEY *pk = X509_get0_pubkey(x);
+	const ASN1_BIT_STRING *bs = X509_get0_pubkey_bitstr(x);
+	if (pk == NULL || bs == NULL)
+		goto out;
+	int base = EVP_PKEY_get_base_id(pk);
+	if (base != EVP_PKEY_RSA && base != EVP_PKEY_EC)
+		goto out;
+	f->type = base == EVP_PKEY_RSA ? AKIS_KEY_RSA : AKIS_KEY_EC;
+	f->bits = (unsigned)EVP_PKEY_get_bits(pk);
+	f->usage = usage_from_ku(X509_get_key_usage(x), f->type);
+	f->non_repudiation = (f->usage & AKIS_USAGE_NON_REPUDIATION) != 0;
+	/* A stable iD from the public key (RFC 5280 §4.2.1.2 method 1), R23. */
+	SHA1(ASN1_STRING_get0_data(bs), (size_t)ASN1_STRING_length(bs), f->id);
+	ok = true;
+out:
+	X509_free(x);
+	return ok;
+}
+
+void akis_keys_complete(struct akis_card *card)
+{
+	for (size_t i = 0; i < card->n_keys; i++) {
+		struct akis_key *k = &card->keys[i];
+		struct cert_facts f;
+		if (k->cert >= (int)card->n_certs)
+			k->cert = -1;
+		for (size_t j = 0; k->cert < 0 && j < card->n_certs && k->id_len; j++) {
+			const struct akis_cert *c = &card->certs[j];
+			if (c->id_len == k->id_len && memcmp(c->id, k->id, k->id_len) == 0) {
+				k->cert = (int)j;
+				break;
+			}
+		}
+		if (k->cert < 0) {
+			log_msg(LOG_OBJ, "key %zu: no certificate with its iD", i);
+			continue;
+		}
+		const struct akis_cert *c = &card->certs[k->cert];
+		if (!cert_facts(c->der, c->der_len, &f)) {
+			log_msg(LOG_OBJ, "key %zu: certificate not parsable", i);
+			continue;
+		}
+		if (f.type != k->type)
+			log_msg(LOG_OBJ, "key %zu: PrKDF and certificate disagree on type", i);
+		if (k->bits == 0 || k->type == AKIS_KEY_EC)
+			k->bits = f.bits;
+	}
+}
+
+/* The certificate just read at fid (the last of certs; n = fid - 2F10)
+ * and its key by convention. */
+static void nodir_add(struct akis_card *card, uint16_t fid)
+{
+	struct cert_facts f;
+	unsigned n = fid - FID_CERT_FIRST;
+	struct akis_cert *c = &card->certs[card->n_certs - 1];
+	memset(&f, 0, sizeof f);
+	if (!cert_facts(c->der, c->der_len, &f)) {
+		log_msg(LOG_OBJ, "certificate %04X: not parsable, skipped", fid);
+		free(c->der);
+		memset(c, 0, sizeof *c);
+		card->n_certs--;
+		return;
+	}
+	const char *label = f.non_repudiation ? "Imza" : "Kimlik Dogrulama";
+	memcpy(c->id, f.id, sizeof f.id);
+	c->id_len = sizeof f.id;
+	snprintf(c->label, sizeof c->label, "%s", label);
+
+	struct akis_key *k = &card->keys[card->n_keys++];
+	memset(k, 0, sizeof *k);
+	memcpy(k->id, f.id, sizeof f.id);
+	k->id_len = sizeof f.id;
+	snprintf(k->label, sizeof k->label, "%s", label);
+	/* AKIS-CARD.md §2 [C]: 2F1n → key 2n+1 (1.x), 0x80|(n+1) (2.x) */
+	k->key_ref = card->atr.profile == AKIS_PROFILE_2 ? (uint8_t)(0x80u | (n + 1))
+							 : (uint8_t)(2 * n + 1);
+	k->type = f.type;
+	k->bits = f.bits;
+	k->usage = f.usage;
+	/* The qualified (NES) key asks a PIN per signature on 2.x (§3). */
+	k->user_consent = card->atr.profile == AKIS_PROFILE_2 && f.non_repudiation;
+	k->auth_pin_ref = card->pins[AKIS_PIN_USER].ref;
+	k->cert = (int)(card->n_certs - 1);
+	log_msg(LOG_OBJ, "no directory: %04X -> key %02X %s %u bits", fid, k->key_ref,
+		f.type == AKIS_KEY_RSA ? "RSA" : "EC", f.bits);
+}
+
+/* Read the certificate at 2F1n in the application DF, if there. */
+static akis_rv nodir_cert_tx(struct akis_card *card, uint16_t fid, const char *cache_dir)
+{
+	if (fid < FID_CERT_FIRST || fid > FID_CERT_FIRST + 0x0F ||
+	    card->app_path_len + 2 > AKIS_PATH_MAX || card->n_certs >= AKIS_MAX_CERTS ||
+	    card->n_keys >= AKIS_MAX_KEYS)
+		return AKIS_OK;
+	struct akis_cert *c = &card->certs[card->n_certs];
+	memset(c, 0, sizeof *c);
+	memcpy(c->path, card->app_path, card->app_path_len);
+	c->path[card->app_path_len] = (uint8_t)(fid >> 8);
+	c->path[card->app_path_len + 1] = (uint8_t)fid;
+	c->path_len = card->app_path_len + 2;
+	card->n_certs++;
+	akis_rv rv = akis_cert_read_tx(card, card->n_certs - 1, cache_dir);
+	if (rv != AKIS_OK) {
+		free(c->der);
+		memset(c, 0, sizeof *c);
+		card->n_certs--;
+		return rv == AKIS_ERR_NOT_FOUND ? AKIS_OK : rv;
+	}
+	nodir_add(card, fid);
+	return AKIS_OK;
+}
+
+/* LIST FILES (1.x): 20-byte records, byte 0 2F (EF) or 3D (DF), 1-2 FID. */
+static akis_rv list_files_tx(struct akis_card *card, uint16_t *fids, size_t cap, size_t *n,
+			     bool *listed)
+{
+	uint8_t buf[APDU_CHAIN_CAP];
+	size_t len = 0;
+	uint16_t sw = 0;
+	struct apdu cmd = {0x80, INS_LIST_FILES, 0x00, 0x00, NULL, 0, APDU_SHORT_LE_MAX};
+	*n = 0;
+	*listed = false;
+	akis_rv rv = akis_select_app_tx(card);
+	if (rv == AKIS_OK)
+		rv = akis_xmit_tx(card, &cmd, buf, sizeof buf, &len, &sw);
+	if (rv != AKIS_OK || sw != 0x9000)
+		return rv;
+	struct rd r = rd_init(buf, len), rec;
+	while (rd_sub(&r, LIST_RECORD, &rec)) {
+		uint8_t type;
+		uint16_t fid;
+		if (!rd_u8(&rec, &type) || !rd_u16be(&rec, &fid))
+			return AKIS_ERR_CARD_DATA;
+		if (type == 0x2F && *n < cap)
+			fids[(*n)++] = fid;
+	}
+	*listed = true;
+	return AKIS_OK;
+}
+
+akis_rv akis_nodir_bind_tx(struct akis_card *card, const char *cache_dir)
+{
+	uint16_t fids[AKIS_MAX_CERTS];
+	size_t n = 0;
+	bool listed = false;
+	akis_rv rv = AKIS_OK;
+	if (card->atr.profile != AKIS_PROFILE_2)
+		rv = list_files_tx(card, fids, AKIS_MAX_CERTS, &n, &listed);
+	if (rv != AKIS_OK)
+		return rv;
+	if (!listed) {
+		for (n = 0; n < FID_CERT_PROBE; n++)
+			fids[n] = (uint16_t)(FID_CERT_FIRST + n);
+	}
+	log_msg(LOG_OBJ, "no directory: %s %zu files", listed ? "listed" : "probing", n);
+	for (size_t i = 0; rv == AKIS_OK && i < n; i++)
+		rv = nodir_cert_tx(card, fids[i], cache_dir);
+	return rv;
+}

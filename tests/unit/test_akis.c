@@ -1,0 +1,492 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * akis/: token binding over the scripted transport. A synthetic 1.2 card
+ * with EF.DIR and PKCS#15, a 2.x card without EF.DIR (SELECT by name) with
+ * EC + RSA keys and a PuKDF, the --no-pkcs15 layout for each dialect, the
+ * on-disk cache, the reset-in-begin path, SELECT fallback FID by FID.
+ */
+#include "akis_fixture.h"
+
+#include <unistd.h>
+
+static EVP_PKEY *g_rsa, *g_ec;
+
+static int setup(void **state)
+{
+	(void)state;
+	g_rsa = test_key(false, 2048);
+	g_ec = test_key(true, NID_secp384r1);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	EVP_PKEY_free(g_rsa);
+	EVP_PKEY_free(g_ec);
+	return 0;
+}
+
+static void script_12(struct sb *s, const struct img *im)
+{
+	sb_identity(s, 0xA5);
+	sb_file(s, "2F00", im->efdir, im->efdir_len);
+	sb_file(s, "3D005031", im->odf, im->odf_len);
+	sb_file(s, "3D005032", im->ti, im->ti_len);
+	sb_file(s, "3D004401", im->aodf, im->aodf_len);
+	sb_file(s, "3D004402", im->prkdf, im->prkdf_len);
+	sb_file(s, "3D004404", im->cdf, im->cdf_len);
+}
+
+static void test_bind_12(void **state)
+{
+	(void)state;
+	struct img im;
+	struct sb s = {0};
+	img_make_1x(&im, g_rsa, false, false);
+	script_12(&s, &im);
+	sb_file(&s, "3D002F10", im.cert[0], im.cert_len[0]);
+	struct akis_card *card = sb_card(&s, ATR_12);
+	assert_int_equal(card->atr.profile, AKIS_PROFILE_1_2);
+	assert_int_equal(akis_bind_tx(card, NULL), AKIS_OK);
+	sb_assert_done(card);
+	assert_int_equal(card->serial_len, 12);
+	assert_memory_equal(card->serial, test_serial, 12);
+	assert_int_equal(card->life_cycle, 0xA5);
+	assert_true(card->has_efdir);
+	assert_true(card->has_pkcs15);
+	assert_string_equal(card->manufacturer, "TUBITAK BILGEM");
+	assert_string_equal(card->token_label, "AKIS test");
+	assert_int_equal(card->pins[AKIS_PIN_USER].ref, 0x81);
+	assert_int_equal(card->pins[AKIS_PIN_SO].ref, 0x82);
+	assert_int_equal(card->pins[AKIS_PIN_SO].min_len, 6);
+	assert_int_equal(card->pins[AKIS_PIN_USER].enc, AKIS_PIN_ENC_ASCII);
+	assert_int_equal(card->n_keys, 1);
+	assert_int_equal(card->n_certs, 1);
+	const struct akis_key *k = &card->keys[0];
+	assert_int_equal(k->key_ref, 0x01);
+	assert_int_equal(k->type, AKIS_KEY_RSA);
+	assert_int_equal(k->bits, 2048);
+	assert_int_equal(k->usage, AKIS_USAGE_SIGN | AKIS_USAGE_NON_REPUDIATION);
+	assert_false(k->user_consent);
+	assert_int_equal(k->auth_pin_ref, 0x81);
+	assert_int_equal(k->cert, 0);
+	assert_string_equal(k->label, "Imza");
+	assert_int_equal(card->certs[0].der_len, im.cert_len[0]);
+	assert_memory_equal(card->certs[0].der, im.cert[0], im.cert_len[0]);
+	assert_int_equal(card->certs[0].path_len, 4);
+	assert_int_equal(card->binds, 7); /* each file once */
+	akis_card_free(card);
+	sb_free(&s);
+	img_free(&im);
+}
+
+static void script_2(struct sb *s, const struct img *im)
+{
+	sb_identity(s, 0xA5);
+	sb_missing(s, "2F00");
+	/* SELECT by DF name "PKCS-15" [C] with FCI: 83 = 3D00 */
+	sb_step(s, "00A4040007504B43532D313500", "6F07820138" "83023D00" "9000");
+	sb_file(s, "3D005031", im->odf, im->odf_len);
+	sb_file(s, "3D005032", im->ti, im->ti_len);
+	sb_file(s, "3D004401", im->aodf, im->aodf_len);
+	sb_file(s, "3D004402", im->prkdf, im->prkdf_len);
+	sb_file(s, "3D004403", im->pukdf, im->pukdf_len);
+	sb_file(s, "3D004404", im->cdf, im->cdf_len);
+	sb_file(s, "3D002F10", im->cert[0], im->cert_len[0]);
+	sb_file(s, "3D002F11", im->cert[1], im->cert_len[1]);
+}
+
+static void test_bind_2(void **state)
+{
+	(void)state;
+	struct img im;
+	struct sb s = {0};
+	img_make_2(&im, g_ec, g_rsa);
+	script_2(&s, &im);
+	struct akis_card *card = sb_card(&s, ATR_2);
+	assert_int_equal(card->atr.profile, AKIS_PROFILE_2);
+	assert_int_equal(akis_bind_tx(card, NULL), AKIS_OK);
+	sb_assert_done(card);
+	assert_false(card->has_efdir);
+	assert_true(card->has_pkcs15);
+	assert_int_equal(card->n_keys, 2);
+	assert_int_equal(card->n_certs, 2);
+	const struct akis_key *nes = &card->keys[0], *auth = &card->keys[1];
+	assert_int_equal(nes->type, AKIS_KEY_EC);
+	assert_int_equal(nes->bits, 384); /* from the certificate */
+	assert_true(nes->user_consent);
+	assert_int_equal(nes->key_ref, 0x81);
+	assert_int_equal(nes->cert, 0);
+	assert_non_null(nes->spki); /* from the PuKDF */
+	uint8_t *spki = NULL;
+	int spki_len = i2d_PUBKEY(g_ec, &spki);
+	assert_int_equal(nes->spki_len, (size_t)spki_len);
+	assert_memory_equal(nes->spki, spki, (size_t)spki_len);
+	OPENSSL_free(spki);
+	assert_int_equal(auth->type, AKIS_KEY_RSA);
+	assert_int_equal(auth->bits, 2048);
+	assert_false(auth->user_consent);
+	assert_int_equal(auth->usage, AKIS_USAGE_DECRYPT | AKIS_USAGE_SIGN);
+	assert_int_equal(auth->cert, 1);
+	assert_null(auth->spki);
+	assert_true(akis_key_can(card, 0, AKIS_SIGN_ECDSA));
+	assert_false(akis_key_can(card, 0, AKIS_SIGN_RSA_PKCS1));
+	assert_true(akis_key_can(card, 1, AKIS_SIGN_RSA_PSS));
+	akis_card_free(card);
+	sb_free(&s);
+	img_free(&im);
+}
+
+/* Life cycle AA: bound for display, AKIS_ERR_DEAD; no VERIFY is sent. */
+static void test_bind_dead(void **state)
+{
+	(void)state;
+	struct img im;
+	struct sb s = {0};
+	struct akis_pin_status st;
+	img_make_1x(&im, g_rsa, false, false);
+	sb_identity(&s, 0xAA);
+	struct sb full = {0};
+	script_12(&full, &im);
+	for (size_t i = 2; i < full.n; i++)
+		sb_step(&s, full.steps[i].cmd, "%s", full.steps[i].resp);
+	sb_free(&full);
+	sb_file(&s, "3D002F10", im.cert[0], im.cert_len[0]);
+	struct akis_card *card = sb_card(&s, ATR_12);
+	assert_int_equal(akis_bind_tx(card, NULL), AKIS_ERR_DEAD);
+	assert_int_equal(card->life_cycle, 0xAA);
+	assert_int_equal(card->n_certs, 1);
+	assert_int_equal(akis_pin_status_tx(card, AKIS_PIN_SO, &st), AKIS_ERR_DEAD);
+	assert_true(st.blocked);
+	assert_int_equal(akis_pin_verify_tx(card, AKIS_PIN_USER, "12345", 5, NULL), AKIS_ERR_DEAD);
+	sb_assert_done(card);
+	akis_card_free(card);
+	sb_free(&s);
+	img_free(&im);
+}
+
+/* --no-pkcs15 on 1.x: no ODF, LIST FILES, cert 2F10 → key 01, 2F11 → 03. */
+static void test_bind_nodir_12(void **state)
+{
+	(void)state;
+	struct img im;
+	struct sb s = {0};
+	uint8_t list[60];
+	img_make_1x(&im, g_rsa, false, false);
+	size_t l2;
+	EVP_PKEY *rsa2 = test_key(false, 2048);
+	uint8_t *c2 = test_cert(rsa2, "TEST KISI", "digitalSignature", &l2);
+	EVP_PKEY_free(rsa2);
+	memset(list, 0, sizeof list);
+	list[0] = 0x2F, list[1] = 0x2F, list[2] = 0x10;
+	list[20] = 0x2F, list[21] = 0x50, list[22] = 0x15; /* not a certificate */
+	list[40] = 0x2F, list[41] = 0x2F, list[42] = 0x11;
+	sb_identity(&s, 0xA5);
+	sb_file(&s, "2F00", im.efdir, im.efdir_len);
+	sb_missing(&s, "3D005031");
+	sb_step(&s, "00A4080C023D00", "9000");
+	sb_data(&s, "8018000000", list, sizeof list, 0x9000);
+	sb_file(&s, "3D002F10", im.cert[0], im.cert_len[0]);
+	sb_file(&s, "3D002F11", c2, l2);
+	struct akis_card *card = sb_card(&s, ATR_12);
+	assert_int_equal(akis_bind_tx(card, NULL), AKIS_OK);
+	sb_assert_done(card);
+	assert_false(card->has_pkcs15);
+	assert_int_equal(card->n_keys, 2);
+	assert_int_equal(card->keys[0].key_ref, 0x01);
+	assert_int_equal(card->keys[1].key_ref, 0x03);
+	assert_int_equal(card->keys[0].usage, AKIS_USAGE_SIGN | AKIS_USAGE_NON_REPUDIATION);
+	assert_string_equal(card->keys[0].label, "Imza");
+	assert_string_equal(card->keys[1].label, "Kimlik Dogrulama");
+	assert_int_equal(card->keys[0].bits, 2048);
+	assert_int_equal(card->keys[0].id_len, 20);
+	assert_memory_equal(card->keys[0].id, card->certs[0].id, 20);
+	assert_int_equal(card->keys[1].cert, 1);
+	assert_memory_not_equal(card->keys[0].id, card->keys[1].id, 20);
+	assert_int_equal(card->pins[AKIS_PIN_USER].enc, AKIS_PIN_ENC_ASCII);
+	akis_card_free(card);
+	free(c2);
+	sb_free(&s);
+	img_free(&im);
+}
+
+/* --no-pkcs15 --no-efdir on 2.x: probing 2F10…2F19; 2F1n → 0x80|(n+1). */
+static void test_bind_nodir_2(void **state)
+{
+	(void)state;
+	struct img im;
+	struct sb s = {0};
+	img_make_2(&im, g_ec, g_rsa);
+	sb_identity(&s, 0xA5);
+	sb_missing(&s, "2F00");
+	sb_step(&s, "00A4040007504B43532D313500", "6A82");
+	sb_step(&s, "00A404000C" "A000000063504B43532D313500", "6F07820138" "83023D00" "9000");
+	sb_missing(&s, "3D005031");
+	sb_file(&s, "3D002F10", im.cert[0], im.cert_len[0]);
+	sb_file(&s, "3D002F11", im.cert[1], im.cert_len[1]);
+	for (int i = 2; i < 10; i++) {
+		char p[16];
+		snprintf(p, sizeof p, "3D002F1%d", i);
+		sb_missing(&s, p);
+	}
+	struct akis_card *card = sb_card(&s, ATR_2);
+	assert_int_equal(akis_bind_tx(card, NULL), AKIS_OK);
+	sb_assert_done(card);
+	assert_int_equal(card->n_keys, 2);
+	assert_int_equal(card->keys[0].key_ref, 0x81);
+	assert_int_equal(card->keys[1].key_ref, 0x82);
+	assert_int_equal(card->keys[0].type, AKIS_KEY_EC);
+	assert_int_equal(card->keys[0].bits, 384);
+	assert_true(card->keys[0].user_consent);
+	assert_false(card->keys[1].user_consent);
+	assert_int_equal(card->keys[1].usage,
+			 AKIS_USAGE_SIGN | AKIS_USAGE_DECRYPT | AKIS_USAGE_UNWRAP);
+	akis_card_free(card);
+	sb_free(&s);
+	img_free(&im);
+}
+
+/* A 1.0 card without directory: PINs default to half-nibble BCD. */
+static void test_bind_nodir_10_defaults(void **state)
+{
+	(void)state;
+	struct sb s = {0};
+	sb_step(&s, "00CA01064D", "6D00");
+	sb_step(&s, "00CA01040A", "6D00");
+	sb_missing(&s, "2F00");
+	sb_step(&s, "00A4040007504B43532D313500", "9000");
+	sb_missing(&s, "3D005031");
+	sb_step(&s, "00A4080C023D00", "9000");
+	sb_step(&s, "8018000000", "9000"); /* nothing listed */
+	struct akis_card *card = sb_card(&s, ATR_10);
+	assert_int_equal(akis_bind_tx(card, NULL), AKIS_OK);
+	sb_assert_done(card);
+	assert_int_equal(card->serial_len, 0);
+	assert_int_equal(card->n_keys, 0);
+	assert_int_equal(card->pins[AKIS_PIN_USER].enc, AKIS_PIN_ENC_HALF_NIBBLE_BCD);
+	assert_int_equal(card->pins[AKIS_PIN_USER].min_len, 4);
+	assert_int_equal(card->pins[AKIS_PIN_USER].max_len, 8);
+	akis_card_free(card);
+	sb_free(&s);
+}
+
+/* A malformed PrKDF fails the bind cleanly, nothing half-bound. */
+static void test_bind_bad_prkdf(void **state)
+{
+	(void)state;
+	struct img im;
+	struct sb s = {0};
+	img_make_1x(&im, g_rsa, false, false);
+	im.prkdf_len -= 3;
+	script_12(&s, &im);
+	s.n -= 1; /* the CDF is never read */
+	s.n -= (im.cdf_len + 0xF3) / 0xF4;
+	struct akis_card *card = sb_card(&s, ATR_12);
+	assert_int_equal(akis_bind_tx(card, NULL), AKIS_ERR_CARD_DATA);
+	sb_assert_done(card);
+	assert_int_equal(card->n_keys, 0);
+	assert_int_equal(card->n_certs, 0);
+	akis_card_free(card);
+	sb_free(&s);
+	img_free(&im);
+}
+
+/* Second bind with a cache: SELECT + one READ BINARY of the tail. */
+static void test_bind_cache(void **state)
+{
+	(void)state;
+	struct img im;
+	struct sb s = {0};
+	char dir[] = "/tmp/akis-cache-XXXXXX";
+	char cmd[64];
+	assert_non_null(mkdtemp(dir));
+	img_make_1x(&im, g_rsa, false, false);
+	script_12(&s, &im);
+	sb_file(&s, "3D002F10", im.cert[0], im.cert_len[0]);
+	struct akis_card *card = sb_card(&s, ATR_12);
+	assert_int_equal(akis_bind_tx(card, dir), AKIS_OK);
+	sb_assert_done(card);
+	assert_int_equal(card->cache_hits, 0);
+	unsigned long first = apdu_card_count(card->io);
+	akis_card_free(card);
+	sb_free(&s);
+
+	size_t n = im.cert_len[0], off = n - 0xF4;
+	script_12(&s, &im);
+	sb_step(&s, "00A40800043D002F1000", "620E8002%04zX82010183022F108A01059000", n);
+	snprintf(cmd, sizeof cmd, "00B0%04zXF4", off);
+	sb_data(&s, cmd, im.cert[0] + off, 0xF4, 0x9000);
+	card = sb_card(&s, ATR_12);
+	assert_int_equal(akis_bind_tx(card, dir), AKIS_OK);
+	sb_assert_done(card);
+	assert_int_equal(card->cache_hits, 1);
+	assert_memory_equal(card->certs[0].der, im.cert[0], n);
+	assert_true(apdu_card_count(card->io) < first);
+	akis_card_free(card);
+	sb_free(&s);
+
+	/* Re-provisioned: same size, different tail → read in full. */
+	uint8_t *other = malloc(n);
+	memcpy(other, im.cert[0], n);
+	other[n - 1] ^= 0x55;
+	script_12(&s, &im);
+	sb_step(&s, "00A40800043D002F1000", "620E8002%04zX82010183022F108A01059000", n);
+	sb_data(&s, cmd, other + off, 0xF4, 0x9000);
+	for (size_t o = 0; o < n; o += 0xF4) {
+		size_t want = n - o < 0xF4 ? n - o : 0xF4;
+		snprintf(cmd, sizeof cmd, "00B0%04zX%02zX", o, want);
+		sb_data(&s, cmd, other + o, want, 0x9000);
+	}
+	card = sb_card(&s, ATR_12);
+	assert_int_equal(akis_bind_tx(card, dir), AKIS_OK);
+	sb_assert_done(card);
+	assert_int_equal(card->cache_hits, 0);
+	assert_memory_equal(card->certs[0].der, other, n);
+	akis_card_free(card);
+	sb_free(&s);
+	free(other);
+	char name[128];
+	snprintf(name, sizeof name, "%s/akis-000102030405060708090a0b.cache", dir);
+	assert_int_equal(unlink(name), 0);
+	assert_int_equal(rmdir(dir), 0);
+	img_free(&im);
+}
+
+/* ----- reset in begin ----- */
+
+static struct apdu_ops g_ops;
+static const struct apdu_ops *g_orig_ops;
+static int g_resets, g_reconnects;
+
+static apdu_rv reset_begin(void *ctx)
+{
+	if (g_resets > 0) {
+		g_resets--;
+		return APDU_ERR_RESET;
+	}
+	return g_orig_ops->begin(ctx);
+}
+
+static apdu_rv count_reconnect(void *ctx)
+{
+	g_reconnects++;
+	return g_orig_ops->reconnect(ctx);
+}
+
+static void test_begin_reset(void **state)
+{
+	(void)state;
+	struct sb s = {0};
+	bool was_reset = true;
+	sb_step(&s, "00A4080C023D00", "9000");
+	struct akis_card *card = sb_card(&s, ATR_12);
+	g_orig_ops = card->io->ops;
+	g_ops = *g_orig_ops;
+	g_ops.begin = reset_begin;
+	g_ops.reconnect = count_reconnect;
+	card->io->ops = &g_ops;
+
+	assert_int_equal(akis_begin(card, &was_reset), AKIS_OK);
+	assert_false(was_reset);
+	assert_int_equal(akis_select_app_tx(card), AKIS_OK);
+	assert_int_equal(card->cur_path_len, 2);
+	akis_end(card);
+
+	g_resets = 1;
+	assert_int_equal(akis_begin(card, &was_reset), AKIS_OK);
+	assert_true(was_reset);
+	assert_int_equal(g_reconnects, 1);
+	assert_int_equal(card->cur_path_len, 0); /* selection forgotten */
+	card->io->ops = g_orig_ops;
+	assert_int_equal(apdu_script_tx_depth(card->io), 1);
+	akis_end(card);
+	assert_int_equal(apdu_script_tx_depth(card->io), 0);
+	sb_assert_done(card);
+	akis_card_free(card);
+	sb_free(&s);
+}
+
+/* A reset seen by a command: AKIS_ERR_RESET and the selection is forgotten. */
+static void test_xmit_reset(void **state)
+{
+	(void)state;
+	struct sb s = {0};
+	sb_step(&s, "00A4080C023D00", "9000");
+	sb_err(&s, APDU_ERR_RESET);
+	struct akis_card *card = sb_card(&s, ATR_12);
+	assert_int_equal(akis_select_app_tx(card), AKIS_OK);
+	assert_int_equal(card->cur_path_len, 2);
+	/* LOGOUT: no SELECT (3D00 current), the transmit sees the reset */
+	assert_int_equal(akis_logout_tx(card), AKIS_ERR_RESET);
+	assert_int_equal(card->cur_path_len, 0);
+	sb_assert_done(card);
+	akis_card_free(card);
+	sb_free(&s);
+}
+
+/* The card refuses SELECT by path: fall back to FID by FID, remember it. */
+static void test_select_fallback(void **state)
+{
+	(void)state;
+	struct sb s = {0};
+	static const uint8_t p[] = {0x3D, 0x00, 0x50, 0x31};
+	sb_step(&s, "00A4080C043D005031", "6A86");
+	sb_step(&s, "00A4000C023F00", "9000");
+	sb_step(&s, "00A4000C023D00", "9000");
+	sb_step(&s, "00A4000C025031", "9000");
+	sb_step(&s, "00A4000C023F00", "9000");
+	sb_step(&s, "00A4000C023D00", "9000");
+	struct akis_card *card = sb_card(&s, ATR_12);
+	assert_int_equal(akis_select_tx(card, p, sizeof p, false, NULL), AKIS_OK);
+	assert_true(card->no_path_select);
+	assert_int_equal(akis_select_tx(card, p, sizeof p, false, NULL), AKIS_OK); /* cached */
+	assert_int_equal(akis_select_app_tx(card), AKIS_OK); /* EF in 3D00: DF current */
+	card->cur_path_len = 0;
+	assert_int_equal(akis_select_app_tx(card), AKIS_OK);
+	sb_assert_done(card);
+	akis_card_free(card);
+	sb_free(&s);
+}
+
+/* READ BINARY with unknown size stops at 6282 / 6B00. */
+static void test_read_unknown_size(void **state)
+{
+	(void)state;
+	struct sb s = {0};
+	uint8_t buf[600], data[300];
+	size_t len = 0;
+	for (size_t i = 0; i < sizeof data; i++)
+		data[i] = (uint8_t)i;
+	sb_data(&s, "00B00000F4", data, 0xF4, 0x9000);
+	sb_data(&s, "00B000F4F4", data + 0xF4, sizeof data - 0xF4, 0x6282);
+	sb_step(&s, "00B00000F4", "6B00");
+	struct akis_card *card = sb_card(&s, ATR_12);
+	assert_int_equal(akis_read_current_tx(card, 0, buf, sizeof buf, &len), AKIS_OK);
+	assert_int_equal(len, sizeof data);
+	assert_memory_equal(buf, data, sizeof data);
+	assert_int_equal(akis_read_current_tx(card, 0, buf, sizeof buf, &len), AKIS_OK);
+	assert_int_equal(len, 0);
+	sb_assert_done(card);
+	akis_card_free(card);
+	sb_free(&s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bind_12),
+		cmocka_unit_test(test_bind_2),
+		cmocka_unit_test(test_bind_dead),
+		cmocka_unit_test(test_bind_nodir_12),
+		cmocka_unit_test(test_bind_nodir_2),
+		cmocka_unit_test(test_bind_nodir_10_defaults),
+		cmocka_unit_test(test_bind_bad_prkdf),
+		cmocka_unit_test(test_bind_cache),
+		cmocka_unit_test(test_begin_reset),
+		cmocka_unit_test(test_xmit_reset),
+		cmocka_unit_test(test_select_fallback),
+		cmocka_unit_test(test_read_unknown_size),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
