@@ -33,6 +33,8 @@ BUILD := build-asan
 endif
 
 APDU_SRC   := $(wildcard apdu/*.c)
+# the scripted transport is for unit tests only: in the archive, not in the module
+MOD_APDU   := $(filter-out apdu/script.c,$(APDU_SRC))
 AKIS_SRC   := $(wildcard akis/*.c)
 P11_SRC    := $(wildcard pkcs11/*.c)
 VCARD_SRC  := $(wildcard tests/vcard/*.c)
@@ -61,14 +63,14 @@ $(CORE_A): $(call obj,$(APDU_SRC) $(AKIS_SRC) $(P11_SRC))
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(MODULE): $(call obj,$(APDU_SRC) $(AKIS_SRC) $(P11_SRC)) pkcs11/akis-pkcs11.map
+$(MODULE): $(call obj,$(MOD_APDU) $(AKIS_SRC) $(P11_SRC)) pkcs11/akis-pkcs11.map
 	$(CC) -shared -Wl,--version-script=pkcs11/akis-pkcs11.map -Wl,-z,defs -Wl,-soname,akis-pkcs11.so \
-		$(SAN) -o $@ $(call obj,$(APDU_SRC) $(AKIS_SRC) $(P11_SRC)) $(LDLIBS_ALL)
+		$(SAN) -o $@ $(call obj,$(MOD_APDU) $(AKIS_SRC) $(P11_SRC)) $(LDLIBS_ALL)
 
 $(VCARD): $(call obj,$(VCARD_SRC))
 	$(CC) $(SAN) -o $@ $^ $(CRYPTO_LIBS) -lpthread
 
-$(TOOL): $(call obj,$(TOOL_SRC) $(APDU_SRC) $(AKIS_SRC))
+$(TOOL): $(call obj,$(TOOL_SRC) $(MOD_APDU) $(AKIS_SRC))
 	$(CC) $(SAN) -o $@ $^ $(LDLIBS_ALL)
 
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(CORE_A)
@@ -123,3 +125,4 @@ help:
 	@echo "make install    PREFIX=$(PREFIX) DESTDIR=..."
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+.SECONDARY:

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Entry points: objects (R12, R26). The token is read-only. */
+#include "entry.h"
+#include "ops.h"
+#include "session.h"
+
+P11_EXPORT CK_RV C_FindObjectsInit(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate,
+				   CK_ULONG ulCount)
+{
+	struct p11_ctx *ctx;
+	struct p11_session *s;
+	struct p11_slot *slot;
+	CK_RV rv = p11_enter(&ctx);
+
+	if (rv != CKR_OK)
+		return rv;
+	if (pTemplate == NULL && ulCount != 0) {
+		rv = CKR_ARGUMENTS_BAD;
+		goto out;
+	}
+	rv = p11_session_acquire(ctx, hSession, &s, &slot);
+	if (rv != CKR_OK)
+		goto out;
+	rv = p11_find_init_locked(slot, s, pTemplate, ulCount);
+	p11_slot_release(ctx, slot);
+out:
+	p11_leave();
+	return rv;
+}
+
+P11_EXPORT CK_RV C_FindObjects(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE_PTR phObject,
+			       CK_ULONG ulMaxObjectCount, CK_ULONG_PTR pulObjectCount)
+{
+	struct p11_ctx *ctx;
+	struct p11_session *s;
+	struct p11_slot *slot;
+	CK_RV rv = p11_enter(&ctx);
+
+	if (rv != CKR_OK)
+		return rv;
+	if ((phObject == NULL && ulMaxObjectCount != 0) || pulObjectCount == NULL) {
+		rv = CKR_ARGUMENTS_BAD;
+		goto out;
+	}
+	rv = p11_session_acquire(ctx, hSession, &s, &slot);
+	if (rv != CKR_OK)
+		goto out;
+	rv = p11_find_locked(s, phObject, ulMaxObjectCount, pulObjectCount);
+	p11_slot_release(ctx, slot);
+out:
+	p11_leave();
+	return rv;
+}
+
+P11_EXPORT CK_RV C_FindObjectsFinal(CK_SESSION_HANDLE hSession)
+{
+	struct p11_ctx *ctx;
+	struct p11_session *s;
+	struct p11_slot *slot;
+	CK_RV rv = p11_enter(&ctx);
+
+	if (rv != CKR_OK)
+		return rv;
+	rv = p11_session_acquire(ctx, hSession, &s, &slot);
+	if (rv != CKR_OK)
+		goto out;
+	rv = p11_find_final_locked(s);
+	p11_slot_release(ctx, slot);
+out:
+	p11_leave();
+	return rv;
+}
+
+P11_EXPORT CK_RV C_GetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
+				     CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount)
+{
+	struct p11_ctx *ctx;
+	struct p11_session *s;
+	struct p11_slot *slot;
+	const struct p11_object *o;
+	CK_RV rv = p11_enter(&ctx);
+
+	if (rv != CKR_OK)
+		return rv;
+	if (pTemplate == NULL && ulCount != 0) {
+		rv = CKR_ARGUMENTS_BAD;
+		goto out;
+	}
+	rv = p11_session_acquire(ctx, hSession, &s, &slot);
+	if (rv != CKR_OK)
+		goto out;
+	o = p11_session_object_locked(slot, hObject);
+	rv = o == NULL ? CKR_OBJECT_HANDLE_INVALID : p11_object_get_attrs(o, pTemplate, ulCount);
+	p11_slot_release(ctx, slot);
+out:
+	p11_leave();
+	return rv;
+}
+
+/* Object management on a read-only token (R12): an existing object →
+ * CKR_ACTION_PROHIBITED, creation → CKR_FUNCTION_NOT_SUPPORTED. */
+static CK_RV object_refused(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, bool exists)
+{
+	struct p11_ctx *ctx;
+	struct p11_session *s;
+	struct p11_slot *slot;
+	CK_RV rv = p11_enter(&ctx);
+
+	if (rv != CKR_OK)
+		return rv;
+	rv = p11_session_acquire(ctx, hSession, &s, &slot);
+	if (rv != CKR_OK)
+		goto out;
+	if (!exists)
+		rv = CKR_FUNCTION_NOT_SUPPORTED;
+	else if (p11_session_object_locked(slot, hObject) == NULL)
+		rv = CKR_OBJECT_HANDLE_INVALID;
+	else
+		rv = CKR_ACTION_PROHIBITED;
+	p11_slot_release(ctx, slot);
+out:
+	p11_leave();
+	return rv;
+}
+
+P11_EXPORT CK_RV C_CreateObject(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate,
+				CK_ULONG ulCount, CK_OBJECT_HANDLE_PTR phObject)
+{
+	(void)pTemplate;
+	(void)ulCount;
+	(void)phObject;
+	return object_refused(hSession, CK_INVALID_HANDLE, false);
+}
+
+P11_EXPORT CK_RV C_CopyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
+			      CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount,
+			      CK_OBJECT_HANDLE_PTR phNewObject)
+{
+	(void)pTemplate;
+	(void)ulCount;
+	(void)phNewObject;
+	return object_refused(hSession, hObject, true);
+}
+
+P11_EXPORT CK_RV C_DestroyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject)
+{
+	return object_refused(hSession, hObject, true);
+}
+
+P11_EXPORT CK_RV C_SetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
+				     CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount)
+{
+	(void)pTemplate;
+	(void)ulCount;
+	return object_refused(hSession, hObject, true);
+}
+
+P11_EXPORT CK_RV C_GetObjectSize(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
+				 CK_ULONG_PTR pulSize)
+{
+	(void)hSession;
+	(void)hObject;
+	(void)pulSize;
+	return p11_unsupported();
+}

@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "login.h"
+
+#include <openssl/crypto.h>
+#include <string.h>
+
+#include "../apdu/log.h"
+#include "rv.h"
+
+/* PKCS#11 2.40 §5.6 C_Login: which user may log in now. */
+static CK_RV login_state_check(struct p11_ctx *ctx, struct p11_slot *slot,
+			       const struct p11_session *s, CK_USER_TYPE type)
+{
+	switch (type) {
+	case CKU_USER:
+		if (slot->so_in)
+			return CKR_USER_ANOTHER_ALREADY_LOGGED_IN;
+		return slot->user_in ? CKR_USER_ALREADY_LOGGED_IN : CKR_OK;
+	case CKU_SO:
+		if (slot->user_in)
+			return CKR_USER_ANOTHER_ALREADY_LOGGED_IN;
+		if (slot->so_in)
+			return CKR_USER_ALREADY_LOGGED_IN;
+		return p11_session_count_ro_locked(ctx, slot) ? CKR_SESSION_READ_ONLY_EXISTS : CKR_OK;
+	case CKU_CONTEXT_SPECIFIC:
+		if (!slot->user_in)
+			return CKR_USER_NOT_LOGGED_IN;
+		if (s->op[P11_OP_SIGN] == NULL && s->op[P11_OP_DECRYPT] == NULL)
+			return CKR_OPERATION_NOT_INITIALIZED;
+		return CKR_OK;
+	default:
+		return CKR_USER_TYPE_INVALID;
+	}
+}
+
+static bool pin_known_locked(const struct p11_slot *slot, enum akis_pin_which which)
+{
+	return slot->pin[which].blocked || slot->pin[which].tries == 0;
+}
+
+/*
+ * Copy and check a PIN: NULL only with a PIN pad (R19); a PIN known locked
+ * → CKR_PIN_LOCKED, a malformed one → CKR_PIN_LEN_RANGE / CKR_PIN_INVALID,
+ * both without an APDU (R18). buf has P11_PIN_MAX + 1 bytes.
+ */
+static CK_RV pin_take(const struct p11_slot *slot, enum akis_pin_which which,
+		      const CK_UTF8CHAR *pin, CK_ULONG len, char *buf)
+{
+	if (pin_known_locked(slot, which))
+		return CKR_PIN_LOCKED;
+	if (pin == NULL)
+		return slot->card->pinpad_verify_ioctl ? CKR_OK : CKR_ARGUMENTS_BAD;
+	if (len > P11_PIN_MAX)
+		return CKR_PIN_LEN_RANGE;
+	memcpy(buf, pin, len);
+	buf[len] = '\0';
+	return p11_rv_from_akis(akis_pin_check(slot->card, which, buf, len));
+}
+
+/* After a PIN operation: the tries as the card tells them (R18), unless a
+ * query would cost the per-signature permission just granted (R20). */
+static void pin_after_tx(struct p11_slot *slot, enum akis_pin_which which, akis_rv arv,
+			 bool keep_consent)
+{
+	if (arv == AKIS_OK && keep_consent) {
+		slot->pin[which].tries = slot->pin[which].max;
+		slot->pin[which].blocked = false;
+		return;
+	}
+	p11_slot_pin_status_tx(slot, which);
+}
+
+static CK_RV verify_locked(struct p11_ctx *ctx, struct p11_slot *slot, enum akis_pin_which which,
+			   const char *pin, size_t len, bool context)
+{
+	int tries = -1;
+	akis_rv arv;
+	CK_RV rv = p11_slot_begin_locked(ctx, slot);
+
+	if (rv != CKR_OK)
+		return rv;
+	if (context && !slot->user_in) {
+		p11_slot_end_locked(slot); /* reset seen: the login is gone (R33) */
+		return CKR_USER_NOT_LOGGED_IN;
+	}
+	arv = pin != NULL ? akis_pin_verify_tx(slot->card, which, pin, len, &tries)
+			  : akis_pinpad_verify_tx(slot->card, which, &tries);
+	log_msg(LOG_PIN, "slot %lu: VERIFY %s: %s (tries %d)", (unsigned long)slot->id,
+		which == AKIS_PIN_SO ? "PUK" : "PIN", akis_rv_name(arv), tries);
+	pin_after_tx(slot, which, arv, context);
+	p11_slot_end_locked(slot);
+	return p11_slot_card_rv_locked(ctx, slot, arv);
+}
+
+CK_RV p11_login_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct p11_session *s,
+		       CK_USER_TYPE type, const CK_UTF8CHAR *pin, CK_ULONG len)
+{
+	char buf[P11_PIN_MAX + 1];
+	enum akis_pin_which which = type == CKU_SO ? AKIS_PIN_SO : AKIS_PIN_USER;
+	CK_RV rv = login_state_check(ctx, slot, s, type);
+
+	if (rv != CKR_OK)
+		goto out;
+	rv = pin_take(slot, which, pin, len, buf);
+	if (rv != CKR_OK)
+		goto out;
+	rv = verify_locked(ctx, slot, which, pin ? buf : NULL, len, type == CKU_CONTEXT_SPECIFIC);
+	if (rv != CKR_OK)
+		goto out;
+	if (type == CKU_USER)
+		slot->user_in = true; /* token-wide (R17) */
+	else if (type == CKU_SO)
+		slot->so_in = true;
+	else
+		slot->consent_ok = true; /* until the next signature (AKIS-CARD.md §3) */
+out:
+	OPENSSL_cleanse(buf, sizeof(buf));
+	return rv;
+}
+
+CK_RV p11_logout_locked(struct p11_ctx *ctx, struct p11_slot *slot)
+{
+	akis_rv arv;
+	CK_RV rv;
+
+	if (!slot->user_in && !slot->so_in)
+		return CKR_USER_NOT_LOGGED_IN;
+	rv = p11_slot_begin_locked(ctx, slot);
+	if (rv == CKR_OK) {
+		arv = akis_logout_tx(slot->card); /* R22 */
+		p11_slot_end_locked(slot);
+		rv = p11_slot_card_rv_locked(ctx, slot, arv);
+	}
+	p11_slot_logged_out_locked(slot);
+	return rv == CKR_USER_NOT_LOGGED_IN ? CKR_OK : rv; /* a reset logged us out already */
+}
+
+static CK_RV change_tx(struct p11_ctx *ctx, struct p11_slot *slot, enum akis_pin_which which,
+		       const char *old_pin, size_t old_len, const char *new_pin, size_t new_len)
+{
+	int tries = -1;
+	akis_rv arv;
+	CK_RV rv = p11_slot_begin_locked(ctx, slot);
+
+	if (rv != CKR_OK)
+		return rv;
+	arv = akis_pin_change_tx(slot->card, which, old_pin, old_len, new_pin, new_len, &tries);
+	log_msg(LOG_PIN, "slot %lu: CHANGE %s: %s", (unsigned long)slot->id,
+		which == AKIS_PIN_SO ? "PUK" : "PIN", akis_rv_name(arv));
+	pin_after_tx(slot, which, arv, false);
+	p11_slot_end_locked(slot);
+	return p11_slot_card_rv_locked(ctx, slot, arv);
+}
+
+CK_RV p11_set_pin_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct p11_session *s,
+			 const CK_UTF8CHAR *old_pin, CK_ULONG old_len, const CK_UTF8CHAR *new_pin,
+			 CK_ULONG new_len)
+{
+	char old_buf[P11_PIN_MAX + 1], new_buf[P11_PIN_MAX + 1];
+	enum akis_pin_which which = slot->so_in ? AKIS_PIN_SO : AKIS_PIN_USER; /* R21 */
+	CK_RV rv = CKR_ARGUMENTS_BAD;
+
+	memset(old_buf, 0, sizeof(old_buf));
+	memset(new_buf, 0, sizeof(new_buf));
+	if (!(s->flags & CKF_RW_SESSION)) {
+		rv = CKR_SESSION_READ_ONLY; /* PKCS#11 2.40 §5.6 C_SetPIN */
+		goto out;
+	}
+	if (old_pin == NULL || new_pin == NULL) /* no PIN-pad change in akis/ */
+		goto out;
+	rv = pin_take(slot, which, old_pin, old_len, old_buf);
+	if (rv == CKR_OK)
+		rv = pin_take(slot, which, new_pin, new_len, new_buf);
+	if (rv == CKR_OK)
+		rv = change_tx(ctx, slot, which, old_buf, old_len, new_buf, new_len);
+out:
+	OPENSSL_cleanse(old_buf, sizeof(old_buf));
+	OPENSSL_cleanse(new_buf, sizeof(new_buf));
+	return rv;
+}
+
+static CK_RV unblock_tx(struct p11_ctx *ctx, struct p11_slot *slot, const char *pin, size_t len)
+{
+	akis_rv arv;
+	CK_RV rv = p11_slot_begin_locked(ctx, slot);
+
+	if (rv != CKR_OK)
+		return rv;
+	if (!slot->so_in) {
+		p11_slot_end_locked(slot); /* a reset took the PUK's verification (R33) */
+		return CKR_USER_NOT_LOGGED_IN;
+	}
+	arv = akis_pin_unblock_tx(slot->card, pin, len);
+	log_msg(LOG_PIN, "slot %lu: RESET RETRY COUNTER: %s", (unsigned long)slot->id,
+		akis_rv_name(arv));
+	pin_after_tx(slot, AKIS_PIN_USER, arv, false);
+	p11_slot_end_locked(slot);
+	return p11_slot_card_rv_locked(ctx, slot, arv);
+}
+
+CK_RV p11_init_pin_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct p11_session *s,
+			  const CK_UTF8CHAR *pin, CK_ULONG len)
+{
+	char buf[P11_PIN_MAX + 1];
+	CK_RV rv;
+
+	memset(buf, 0, sizeof(buf));
+	if (!slot->so_in) {
+		rv = CKR_USER_NOT_LOGGED_IN; /* PKCS#11 2.40 §5.6 C_InitPIN: SO session */
+		goto out;
+	}
+	if (!(s->flags & CKF_RW_SESSION)) {
+		rv = CKR_SESSION_READ_ONLY;
+		goto out;
+	}
+	rv = CKR_ARGUMENTS_BAD;
+	if (pin == NULL || len > P11_PIN_MAX)
+		goto out;
+	memcpy(buf, pin, len);
+	/* the user PIN may be locked: that is what C_InitPIN is for */
+	rv = p11_rv_from_akis(akis_pin_check(slot->card, AKIS_PIN_USER, buf, len));
+	if (rv == CKR_OK)
+		rv = unblock_tx(ctx, slot, buf, len);
+out:
+	OPENSSL_cleanse(buf, sizeof(buf));
+	return rv;
+}

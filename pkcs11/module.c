@@ -1,0 +1,323 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * C_Initialize, C_Finalize, C_GetInfo, C_GetFunctionList, C_GetInterfaceList,
+ * C_GetInterface, and the module instance's life (R1-R6, R15, R16).
+ */
+#include "module.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../apdu/log.h"
+#include "entry.h"
+#include "session.h"
+#include "slot.h"
+
+/* The current instance, and the number of calls inside the module. The
+ * counter is incremented before g_ctx is read, so a C_Finalize that has
+ * cleared g_ctx and then sees 0 knows no call can still reach the old
+ * instance (both seq_cst). */
+static _Atomic(struct p11_ctx *) g_ctx;
+static atomic_long g_inflight;
+
+/* R16: how long C_Finalize waits for calls in flight; past it the instance
+ * is leaked rather than freed under a running call. */
+#define P11_FINALIZE_WAIT_MS 5000L
+
+void p11_sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+CK_RV p11_enter(struct p11_ctx **out)
+{
+	struct p11_ctx *c;
+
+	atomic_fetch_add(&g_inflight, 1);
+	c = atomic_load(&g_ctx);
+	if (c == NULL || c->pid != getpid() || atomic_load(&c->finalizing)) {
+		atomic_fetch_sub(&g_inflight, 1);
+		return CKR_CRYPTOKI_NOT_INITIALIZED;
+	}
+	*out = c;
+	return CKR_OK;
+}
+
+void p11_leave(void)
+{
+	atomic_fetch_sub(&g_inflight, 1);
+}
+
+static void ctx_free(struct p11_ctx *c)
+{
+	size_t i;
+
+	p11_sessions_free_all(c); /* operations first: they point into slots */
+	for (i = 0; i < c->n_slots; i++)
+		p11_slot_free(c, c->slots[i]);
+	apdu_pcsc_close(c->pc);
+	p11_mutex_free(&c->locking, c->scan_lock);
+	p11_mutex_free(&c->locking, c->reg_lock);
+	free(c);
+}
+
+/* A forked child: the parent's instance is not ours. Forget it without any
+ * PC/SC call or lock (R5); its card handles and mutexes are leaked. */
+static void ctx_forget_parent(struct p11_ctx *old)
+{
+	if (!atomic_compare_exchange_strong(&g_ctx, &old, NULL))
+		return;
+	apdu_pcsc_forget(old->pc);
+	atomic_store(&g_inflight, 0); /* the parent's threads do not exist here */
+}
+
+static CK_RV ctx_new(const CK_C_INITIALIZE_ARGS *args, struct p11_ctx **out)
+{
+	struct p11_ctx *c = calloc(1, sizeof(*c));
+	CK_RV rv;
+
+	if (c == NULL)
+		return CKR_HOST_MEMORY;
+	rv = p11_locking_choose(args, &c->locking);
+	if (rv != CKR_OK)
+		goto out;
+	c->pid = getpid();
+	c->next_session = 1;
+	c->next_token_seq = 1;
+	c->next_binding = 1;
+	c->reg_lock = p11_mutex_new(&c->locking);
+	c->scan_lock = p11_mutex_new(&c->locking);
+	rv = (c->reg_lock && c->scan_lock) ? CKR_OK : CKR_CANT_LOCK;
+	if (rv != CKR_OK)
+		goto out;
+	p11_config_load(&c->conf);
+	*out = c;
+	c = NULL;
+out:
+	if (c != NULL) {
+		p11_mutex_free(&c->locking, c->reg_lock);
+		p11_mutex_free(&c->locking, c->scan_lock);
+		free(c);
+	}
+	return rv;
+}
+
+P11_EXPORT CK_RV C_Initialize(CK_VOID_PTR pInitArgs)
+{
+	struct p11_ctx *c = NULL, *old;
+	CK_RV rv;
+
+	log_init();
+	old = atomic_load(&g_ctx);
+	if (old != NULL && old->pid != getpid())
+		ctx_forget_parent(old);
+	rv = ctx_new(pInitArgs, &c);
+	if (rv != CKR_OK)
+		return rv;
+	old = NULL;
+	if (!atomic_compare_exchange_strong(&g_ctx, &old, c)) {
+		ctx_free(c); /* nothing was opened yet: no PC/SC call */
+		return CKR_CRYPTOKI_ALREADY_INITIALIZED;
+	}
+	log_msg(LOG_P11, "C_Initialize: %s locking", c->locking.app ? "application" : "OS");
+	return CKR_OK;
+}
+
+static bool wait_inflight(void)
+{
+	long waited;
+
+	for (waited = 0; waited < P11_FINALIZE_WAIT_MS; waited++) {
+		if (atomic_load(&g_inflight) <= 0)
+			return true;
+		p11_sleep_ms(1);
+	}
+	return false;
+}
+
+P11_EXPORT CK_RV C_Finalize(CK_VOID_PTR pReserved)
+{
+	struct p11_ctx *c = atomic_load(&g_ctx);
+
+	if (pReserved != NULL)
+		return CKR_ARGUMENTS_BAD;
+	if (c != NULL && c->pid != getpid()) {
+		ctx_forget_parent(c);
+		return CKR_CRYPTOKI_NOT_INITIALIZED;
+	}
+	if (c == NULL || !atomic_compare_exchange_strong(&g_ctx, &c, NULL))
+		return CKR_CRYPTOKI_NOT_INITIALIZED;
+	atomic_store(&c->finalizing, true);
+	p11_slot_cancel_waiters(c); /* R15 */
+	if (!wait_inflight()) {
+		log_msg(LOG_P11, "C_Finalize: calls still in flight, instance leaked");
+		return CKR_OK;
+	}
+	ctx_free(c); /* LOGOUT on logged-in tokens (R22) */
+	return CKR_OK;
+}
+
+static void pad_copy(CK_UTF8CHAR *dst, size_t cap, const char *src)
+{
+	size_t n = strlen(src);
+
+	memset(dst, ' ', cap);
+	memcpy(dst, src, n < cap ? n : cap);
+}
+
+P11_EXPORT CK_RV C_GetInfo(CK_INFO_PTR pInfo)
+{
+	struct p11_ctx *c;
+	CK_RV rv = p11_enter(&c);
+
+	if (rv != CKR_OK)
+		return rv;
+	if (pInfo == NULL) {
+		rv = CKR_ARGUMENTS_BAD;
+		goto out;
+	}
+	memset(pInfo, 0, sizeof(*pInfo));
+	pInfo->cryptokiVersion.major = 2;
+	pInfo->cryptokiVersion.minor = 40;
+	pad_copy(pInfo->manufacturerID, sizeof(pInfo->manufacturerID), "akis-pkcs11 project");
+	pad_copy(pInfo->libraryDescription, sizeof(pInfo->libraryDescription),
+		 "AKIS smart card PKCS#11 module");
+	pInfo->libraryVersion.major = 0;
+	pInfo->libraryVersion.minor = 1;
+out:
+	p11_leave();
+	return rv;
+}
+
+CK_RV p11_unsupported(void)
+{
+	struct p11_ctx *c;
+	CK_RV rv = p11_enter(&c);
+
+	if (rv != CKR_OK)
+		return rv;
+	p11_leave();
+	return CKR_FUNCTION_NOT_SUPPORTED;
+}
+
+#define P11_FUNCTIONS_2_40                                                                 \
+	C_Initialize, C_Finalize, C_GetInfo, C_GetFunctionList, C_GetSlotList,            \
+		C_GetSlotInfo, C_GetTokenInfo, C_GetMechanismList, C_GetMechanismInfo,    \
+		C_InitToken, C_InitPIN, C_SetPIN, C_OpenSession, C_CloseSession,          \
+		C_CloseAllSessions, C_GetSessionInfo, C_GetOperationState,                \
+		C_SetOperationState, C_Login, C_Logout, C_CreateObject, C_CopyObject,     \
+		C_DestroyObject, C_GetObjectSize, C_GetAttributeValue,                    \
+		C_SetAttributeValue, C_FindObjectsInit, C_FindObjects,                    \
+		C_FindObjectsFinal, C_EncryptInit, C_Encrypt, C_EncryptUpdate,            \
+		C_EncryptFinal, C_DecryptInit, C_Decrypt, C_DecryptUpdate,                \
+		C_DecryptFinal, C_DigestInit, C_Digest, C_DigestUpdate, C_DigestKey,      \
+		C_DigestFinal, C_SignInit, C_Sign, C_SignUpdate, C_SignFinal,             \
+		C_SignRecoverInit, C_SignRecover, C_VerifyInit, C_Verify,                 \
+		C_VerifyUpdate, C_VerifyFinal, C_VerifyRecoverInit, C_VerifyRecover,      \
+		C_DigestEncryptUpdate, C_DecryptDigestUpdate, C_SignEncryptUpdate,        \
+		C_DecryptVerifyUpdate, C_GenerateKey, C_GenerateKeyPair, C_WrapKey,       \
+		C_UnwrapKey, C_DeriveKey, C_SeedRandom, C_GenerateRandom,                 \
+		C_GetFunctionStatus, C_CancelFunction, C_WaitForSlotEvent
+
+static CK_FUNCTION_LIST functions_2_40 = { { 2, 40 }, P11_FUNCTIONS_2_40 };
+
+static CK_FUNCTION_LIST_3_0 functions_3_0 = {
+	{ 3, 0 },
+	P11_FUNCTIONS_2_40,
+	C_GetInterfaceList,
+	C_GetInterface,
+	C_LoginUser,
+	C_SessionCancel,
+	C_MessageEncryptInit,
+	C_EncryptMessage,
+	C_EncryptMessageBegin,
+	C_EncryptMessageNext,
+	C_MessageEncryptFinal,
+	C_MessageDecryptInit,
+	C_DecryptMessage,
+	C_DecryptMessageBegin,
+	C_DecryptMessageNext,
+	C_MessageDecryptFinal,
+	C_MessageSignInit,
+	C_SignMessage,
+	C_SignMessageBegin,
+	C_SignMessageNext,
+	C_MessageSignFinal,
+	C_MessageVerifyInit,
+	C_VerifyMessage,
+	C_VerifyMessageBegin,
+	C_VerifyMessageNext,
+	C_MessageVerifyFinal,
+};
+
+static CK_CHAR interface_name[] = "PKCS 11";
+
+/* PKCS#11 3.0 §5.4: first the newest. No CKF_INTERFACE_FORK_SAFE (R6):
+ * a child must call C_Initialize. */
+static CK_INTERFACE interfaces[] = {
+	{ interface_name, &functions_3_0, 0 },
+	{ interface_name, &functions_2_40, 0 },
+};
+#define N_INTERFACES (sizeof(interfaces) / sizeof(interfaces[0]))
+
+P11_EXPORT CK_RV C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR ppFunctionList)
+{
+	if (ppFunctionList == NULL)
+		return CKR_ARGUMENTS_BAD;
+	*ppFunctionList = &functions_2_40;
+	return CKR_OK;
+}
+
+P11_EXPORT CK_RV C_GetInterfaceList(CK_INTERFACE_PTR pInterfacesList, CK_ULONG_PTR pulCount)
+{
+	CK_ULONG i;
+
+	if (pulCount == NULL)
+		return CKR_ARGUMENTS_BAD;
+	if (pInterfacesList == NULL) {
+		*pulCount = N_INTERFACES;
+		return CKR_OK;
+	}
+	if (*pulCount < N_INTERFACES) {
+		*pulCount = N_INTERFACES;
+		return CKR_BUFFER_TOO_SMALL;
+	}
+	for (i = 0; i < N_INTERFACES; i++)
+		pInterfacesList[i] = interfaces[i];
+	*pulCount = N_INTERFACES;
+	return CKR_OK;
+}
+
+static bool interface_matches(const CK_INTERFACE *itf, const CK_UTF8CHAR *name,
+			      const CK_VERSION *version, CK_FLAGS flags)
+{
+	const CK_VERSION *have = itf->pFunctionList; /* every list starts with its version */
+
+	if (name != NULL && strcmp((const char *)name, (const char *)itf->pInterfaceName) != 0)
+		return false;
+	if (version != NULL && (version->major != have->major || version->minor != have->minor))
+		return false;
+	return (itf->flags & flags) == flags;
+}
+
+P11_EXPORT CK_RV C_GetInterface(CK_UTF8CHAR_PTR pInterfaceName, CK_VERSION_PTR pVersion,
+				CK_INTERFACE_PTR_PTR ppInterface, CK_FLAGS flags)
+{
+	size_t i;
+
+	if (ppInterface == NULL)
+		return CKR_ARGUMENTS_BAD;
+	for (i = 0; i < N_INTERFACES; i++) {
+		if (interface_matches(&interfaces[i], pInterfaceName, pVersion, flags)) {
+			*ppInterface = &interfaces[i];
+			return CKR_OK;
+		}
+	}
+	return CKR_ARGUMENTS_BAD; /* PKCS#11 3.0 §5.4.2: no such interface */
+}

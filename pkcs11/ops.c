@@ -1,0 +1,317 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "ops.h"
+
+#include <openssl/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../apdu/log.h"
+
+/* Largest card block or answer: RSA-4096 (512 bytes), with room. */
+#define P11_CARD_BLOCK_MAX 1024u
+#define P11_MECHS_MAX 128u
+
+CK_RV p11_op_init_locked(struct p11_slot *slot, struct p11_session *s, enum p11_op_kind kind,
+			 const CK_MECHANISM *mech, CK_OBJECT_HANDLE key)
+{
+	const struct p11_object *obj = NULL;
+
+	if (s->op[kind] != NULL)
+		return CKR_OPERATION_ACTIVE;
+	if (kind != P11_OP_DIGEST) {
+		obj = p11_objects_find_handle(&slot->objs, key);
+		if (obj == NULL)
+			return CKR_KEY_HANDLE_INVALID;
+		if (obj->is_private && !slot->user_in)
+			return CKR_USER_NOT_LOGGED_IN;
+	}
+	return p11_op_new(kind, slot->card, obj, mech, &s->op[kind]);
+}
+
+CK_RV p11_op_update_locked(struct p11_session *s, enum p11_op_kind kind, const CK_BYTE *data,
+			   CK_ULONG len, CK_ULONG_PTR out_len)
+{
+	CK_RV rv;
+
+	if (s->op[kind] == NULL)
+		return CKR_OPERATION_NOT_INITIALIZED;
+	rv = p11_op_update(s->op[kind], data, len);
+	if (rv != CKR_OK)
+		p11_session_end_op(s, kind);
+	else if (out_len != NULL)
+		*out_len = 0;
+	return rv;
+}
+
+/* PKCS#11 3.0 §5.2 before any work: NULL → size, too small → size and
+ * CKR_BUFFER_TOO_SMALL; both keep the operation. *done is set then. */
+static CK_RV size_rule(const struct p11_op *op, CK_BYTE_PTR out, CK_ULONG_PTR out_len, bool *done)
+{
+	CK_ULONG need = p11_op_out_len(op);
+
+	*done = true;
+	if (out == NULL) {
+		*out_len = need;
+		return CKR_OK;
+	}
+	if (*out_len < need) {
+		*out_len = need;
+		return CKR_BUFFER_TOO_SMALL;
+	}
+	*done = false;
+	return CKR_OK;
+}
+
+static bool key_needs_consent(const struct p11_slot *slot, const struct p11_op *op)
+{
+	int k = p11_op_key(op);
+
+	return k >= 0 && (size_t)k < slot->card->n_keys && slot->card->keys[k].user_consent;
+}
+
+/* The card half of a signature: prepare, one transaction, finish. */
+static CK_RV sign_card_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct p11_op *op,
+			      CK_BYTE_PTR sig, CK_ULONG_PTR sig_len)
+{
+	uint8_t block[P11_CARD_BLOCK_MAX], out[P11_CARD_BLOCK_MAX];
+	size_t block_len = 0, out_len = 0;
+	enum akis_sign_alg alg;
+	akis_rv arv;
+	CK_RV rv = p11_op_sign_prepare(op, &alg, block, sizeof(block), &block_len);
+
+	if (rv != CKR_OK)
+		return rv;
+	rv = p11_slot_begin_locked(ctx, slot);
+	if (rv != CKR_OK)
+		return rv;
+	if (!slot->user_in) {
+		p11_slot_end_locked(slot); /* reset seen now (R33) */
+		return CKR_USER_NOT_LOGGED_IN;
+	}
+	arv = akis_sign_tx(slot->card, (size_t)p11_op_key(op), alg, block, block_len, out,
+			   sizeof(out), &out_len);
+	p11_slot_end_locked(slot);
+	if (key_needs_consent(slot, op))
+		slot->consent_ok = false; /* one signature per VERIFY (AKIS-CARD.md §3) */
+	rv = p11_slot_card_rv_locked(ctx, slot, arv);
+	if (rv == CKR_OK)
+		rv = p11_op_sign_finish(op, out, out_len, sig, sig_len);
+	return rv;
+}
+
+CK_RV p11_sign_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct p11_session *s,
+		      const CK_BYTE *data, CK_ULONG len, bool final, CK_BYTE_PTR sig,
+		      CK_ULONG_PTR sig_len)
+{
+	struct p11_op *op = s->op[P11_OP_SIGN];
+	bool done;
+	CK_RV rv;
+
+	if (op == NULL)
+		return CKR_OPERATION_NOT_INITIALIZED;
+	rv = size_rule(op, sig, sig_len, &done);
+	if (done)
+		return rv;
+	/* R20: no permission for a PIN-per-signature key: the operation stays
+	 * active for C_Login(CKU_CONTEXT_SPECIFIC) and a retry. */
+	if (slot->user_in && key_needs_consent(slot, op) && !slot->consent_ok)
+		return CKR_USER_NOT_LOGGED_IN;
+	rv = slot->user_in ? CKR_OK : CKR_USER_NOT_LOGGED_IN;
+	if (rv == CKR_OK && !final)
+		rv = p11_op_update(op, data, len);
+	if (rv == CKR_OK)
+		rv = sign_card_locked(ctx, slot, op, sig, sig_len);
+	p11_session_end_op(s, P11_OP_SIGN);
+	return rv;
+}
+
+CK_RV p11_verify_locked(struct p11_session *s, const CK_BYTE *data, CK_ULONG len, bool final,
+			const CK_BYTE *sig, CK_ULONG sig_len)
+{
+	struct p11_op *op = s->op[P11_OP_VERIFY];
+	CK_RV rv = CKR_OK;
+
+	if (op == NULL)
+		return CKR_OPERATION_NOT_INITIALIZED;
+	if (!final)
+		rv = p11_op_update(op, data, len);
+	if (rv == CKR_OK)
+		rv = p11_op_verify_final(op, sig, sig_len);
+	p11_session_end_op(s, P11_OP_VERIFY);
+	return rv;
+}
+
+CK_RV p11_encrypt_locked(struct p11_session *s, const CK_BYTE *data, CK_ULONG len, bool final,
+			 CK_BYTE_PTR out, CK_ULONG_PTR out_len)
+{
+	struct p11_op *op = s->op[P11_OP_ENCRYPT];
+	bool done;
+	CK_RV rv;
+
+	if (op == NULL)
+		return CKR_OPERATION_NOT_INITIALIZED;
+	rv = size_rule(op, out, out_len, &done);
+	if (done)
+		return rv;
+	if (!final)
+		rv = p11_op_update(op, data, len);
+	if (rv == CKR_OK)
+		rv = p11_op_encrypt_final(op, out, out_len);
+	if (rv != CKR_BUFFER_TOO_SMALL)
+		p11_session_end_op(s, P11_OP_ENCRYPT);
+	return rv;
+}
+
+static CK_RV decrypt_card_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct p11_op *op,
+				 CK_BYTE_PTR out, CK_ULONG_PTR out_len)
+{
+	uint8_t raw[P11_CARD_BLOCK_MAX];
+	const uint8_t *in = NULL;
+	size_t in_len = 0, raw_len = 0;
+	akis_rv arv;
+	CK_RV rv = p11_op_decrypt_input(op, &in, &in_len);
+
+	if (rv == CKR_OK)
+		rv = p11_slot_begin_locked(ctx, slot);
+	if (rv != CKR_OK)
+		return rv;
+	if (!slot->user_in) {
+		p11_slot_end_locked(slot);
+		return CKR_USER_NOT_LOGGED_IN;
+	}
+	arv = akis_decrypt_tx(slot->card, (size_t)p11_op_key(op), in, in_len, raw, sizeof(raw),
+			      &raw_len);
+	p11_slot_end_locked(slot);
+	rv = p11_slot_card_rv_locked(ctx, slot, arv);
+	if (rv == CKR_OK)
+		rv = p11_op_decrypt_finish(op, raw, raw_len, out, out_len);
+	OPENSSL_cleanse(raw, sizeof(raw));
+	return rv;
+}
+
+CK_RV p11_decrypt_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct p11_session *s,
+			 const CK_BYTE *data, CK_ULONG len, bool final, CK_BYTE_PTR out,
+			 CK_ULONG_PTR out_len)
+{
+	struct p11_op *op = s->op[P11_OP_DECRYPT];
+	CK_RV rv = CKR_OK;
+
+	if (op == NULL)
+		return CKR_OPERATION_NOT_INITIALIZED;
+	if (p11_op_decrypt_done(op)) {
+		/* the plaintext is kept: a retry with a larger buffer (§5.2) */
+		rv = p11_op_decrypt_finish(op, NULL, 0, out, out_len);
+	} else if (out == NULL) {
+		*out_len = p11_op_out_len(op); /* upper bound, nothing sent */
+		return CKR_OK;
+	} else {
+		rv = slot->user_in ? CKR_OK : CKR_USER_NOT_LOGGED_IN;
+		if (rv == CKR_OK && !final)
+			rv = p11_op_update(op, data, len);
+		if (rv == CKR_OK)
+			rv = decrypt_card_locked(ctx, slot, op, out, out_len);
+	}
+	if (rv != CKR_BUFFER_TOO_SMALL && !(rv == CKR_OK && out == NULL))
+		p11_session_end_op(s, P11_OP_DECRYPT);
+	return rv;
+}
+
+CK_RV p11_digest_locked(struct p11_session *s, const CK_BYTE *data, CK_ULONG len, bool final,
+			CK_BYTE_PTR out, CK_ULONG_PTR out_len)
+{
+	struct p11_op *op = s->op[P11_OP_DIGEST];
+	bool done;
+	CK_RV rv;
+
+	if (op == NULL)
+		return CKR_OPERATION_NOT_INITIALIZED;
+	rv = size_rule(op, out, out_len, &done);
+	if (done)
+		return rv;
+	if (!final)
+		rv = p11_op_update(op, data, len);
+	if (rv == CKR_OK)
+		rv = p11_op_digest_final(op, out, out_len);
+	p11_session_end_op(s, P11_OP_DIGEST);
+	return rv;
+}
+
+CK_RV p11_random_locked(struct p11_ctx *ctx, struct p11_slot *slot, CK_BYTE_PTR out, CK_ULONG len)
+{
+	akis_rv arv;
+	CK_RV rv;
+
+	if (len == 0)
+		return CKR_OK;
+	rv = p11_slot_begin_locked(ctx, slot);
+	if (rv != CKR_OK)
+		return rv;
+	arv = akis_random_tx(slot->card, out, len);
+	p11_slot_end_locked(slot);
+	return p11_slot_card_rv_locked(ctx, slot, arv);
+}
+
+CK_RV p11_find_init_locked(struct p11_slot *slot, struct p11_session *s, const CK_ATTRIBUTE *tmpl,
+			   CK_ULONG n)
+{
+	const struct p11_object *o;
+	size_t i;
+
+	if (s->finding)
+		return CKR_OPERATION_ACTIVE;
+	s->found = calloc(slot->objs.n ? slot->objs.n : 1, sizeof(*s->found));
+	if (s->found == NULL)
+		return CKR_HOST_MEMORY;
+	s->n_found = s->pos = 0;
+	for (i = 0; i < slot->objs.n; i++) {
+		o = &slot->objs.objs[i];
+		if (o->is_private && !slot->user_in)
+			continue; /* private objects only when logged in */
+		if (p11_object_match(o, tmpl, n))
+			s->found[s->n_found++] = o->handle;
+	}
+	s->finding = true;
+	return CKR_OK;
+}
+
+CK_RV p11_find_locked(struct p11_session *s, CK_OBJECT_HANDLE_PTR out, CK_ULONG max,
+		      CK_ULONG_PTR count)
+{
+	CK_ULONG n = 0;
+
+	if (!s->finding)
+		return CKR_OPERATION_NOT_INITIALIZED;
+	while (n < max && s->pos < s->n_found)
+		out[n++] = s->found[s->pos++];
+	*count = n;
+	return CKR_OK;
+}
+
+CK_RV p11_find_final_locked(struct p11_session *s)
+{
+	if (!s->finding)
+		return CKR_OPERATION_NOT_INITIALIZED;
+	free(s->found);
+	s->found = NULL;
+	s->n_found = s->pos = 0;
+	s->finding = false;
+	return CKR_OK;
+}
+
+CK_RV p11_mech_list_locked(struct p11_slot *slot, CK_MECHANISM_TYPE_PTR list, CK_ULONG_PTR count)
+{
+	CK_MECHANISM_TYPE m[P11_MECHS_MAX];
+	size_t n = 0, i;
+
+	p11_mech_list(slot->card, m, P11_MECHS_MAX, &n);
+	if (n > P11_MECHS_MAX)
+		n = P11_MECHS_MAX;
+	if (list != NULL && *count < n) {
+		*count = n;
+		return CKR_BUFFER_TOO_SMALL;
+	}
+	for (i = 0; list != NULL && i < n; i++)
+		list[i] = m[i];
+	*count = n;
+	return CKR_OK;
+}

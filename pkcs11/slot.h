@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Slots and tokens (R7-R12, R14, R32, R33): one slot per PC/SC reader,
+ * stable IDs per reader name, presence from reader scans (pcsc-lite's
+ * event counter tells a swap between two scans), a token bound on first use
+ * after insertion, pending-event flags for C_WaitForSlotEvent.
+ */
+#ifndef AKIS_PKCS11_SLOT_H
+#define AKIS_PKCS11_SLOT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../akis/akis.h"
+#include "module.h"
+#include "object.h"
+#include "p11.h"
+
+enum p11_token_kind {
+	P11_TOKEN_NONE,  /* empty reader (or the token was seen removed) */
+	P11_TOKEN_AKIS,  /* an AKİS card by ATR */
+	P11_TOKEN_OTHER, /* a card we do not speak to (R9) */
+};
+
+/* Default tries of a PIN or PUK when the card has not told a higher
+ * count (AKIS-CARD.md §4: 3 tries each). */
+#define P11_PIN_TRIES_DEFAULT 3
+
+struct p11_pin_state {
+	int tries; /* -1 unknown */
+	int max;
+	bool blocked;
+};
+
+struct p11_slot {
+	CK_SLOT_ID id;
+	char reader[APDU_READER_NAME_MAX];
+	void *lock;
+
+	/* ctx->reg_lock */
+	bool listed;           /* in the last scan */
+	bool seen_present;     /* a card was in the reader at the last scan */
+	uint32_t seen_counter; /* its event counter then */
+	enum p11_token_kind kind;
+	unsigned long token_seq; /* this insertion; 0 none */
+	struct akis_atr_info atr;
+	bool event; /* insertion/removal not yet reported (R14) */
+	unsigned n_sessions, n_rw_sessions;
+
+	/* slot lock */
+	struct apdu_pcsc *pc; /* context for the connected card */
+	struct akis_card *card;
+	unsigned long bound_seq; /* token_seq of the binding; 0 none */
+	struct p11_objset objs;
+	bool user_in, so_in; /* token-wide login state (R17) */
+	bool consent_ok;     /* context-specific VERIFY done since the last signature (R20) */
+	struct p11_pin_state pin[2]; /* enum akis_pin_which */
+};
+
+/* Rescan readers (opening or re-opening the PC/SC context as needed, R3,
+ * R35). No APDU. */
+void p11_slots_refresh(struct p11_ctx *ctx);
+
+/* Slot by ID (no lock taken), or NULL. Slot pointers stay valid until
+ * C_Finalize. */
+struct p11_slot *p11_slot_get(struct p11_ctx *ctx, CK_SLOT_ID id);
+
+/* IDs for C_GetSlotList, slots with a token first (R8). */
+CK_RV p11_slot_list(struct p11_ctx *ctx, bool token_present, CK_SLOT_ID_PTR list,
+		    CK_ULONG_PTR count) P11_WUR;
+CK_RV p11_slot_info(struct p11_ctx *ctx, struct p11_slot *slot, CK_SLOT_INFO *info) P11_WUR;
+
+/*
+ * Acquire a slot for a token operation: rescan, find the slot, lock it,
+ * bind the token when needed. CKR_OK with the slot locked, else
+ * CKR_SLOT_ID_INVALID, CKR_TOKEN_NOT_PRESENT, CKR_TOKEN_NOT_RECOGNIZED,
+ * CKR_DEVICE_REMOVED, CKR_DEVICE_ERROR, CKR_HOST_MEMORY (unlocked).
+ */
+CK_RV p11_slot_acquire(struct p11_ctx *ctx, CK_SLOT_ID id, struct p11_slot **out) P11_WUR;
+void p11_slot_release(struct p11_ctx *ctx, struct p11_slot *slot);
+
+/* Is the binding current (token_seq unchanged since the bind)? */
+bool p11_slot_bound_locked(struct p11_ctx *ctx, struct p11_slot *slot);
+/* Drop the binding: card, objects, login state, sessions of that token. */
+void p11_slot_unbind_locked(struct p11_ctx *ctx, struct p11_slot *slot);
+
+CK_RV p11_token_info_locked(struct p11_ctx *ctx, struct p11_slot *slot, CK_TOKEN_INFO *info) P11_WUR;
+
+/*
+ * akis_begin with its consequences: a reset seen there marks the token
+ * logged out (R33). On failure returns the CK_RV (slot updated as by
+ * p11_slot_card_rv_locked).
+ */
+CK_RV p11_slot_begin_locked(struct p11_ctx *ctx, struct p11_slot *slot) P11_WUR;
+void p11_slot_end_locked(struct p11_slot *slot);
+/* Translate a card result and apply it to the slot: removal → token gone
+ * (R32), reset → logged out (R33). */
+CK_RV p11_slot_card_rv_locked(struct p11_ctx *ctx, struct p11_slot *slot, akis_rv rv) P11_WUR;
+/* Read a PIN's tries without spending one (R18) into slot->pin[which]; _tx. */
+void p11_slot_pin_status_tx(struct p11_slot *slot, enum akis_pin_which which);
+/* Mark logged out (reset seen, logout). */
+void p11_slot_logged_out_locked(struct p11_slot *slot);
+
+/* C_WaitForSlotEvent (R14, R15). */
+CK_RV p11_slot_wait(struct p11_ctx *ctx, CK_FLAGS flags, CK_SLOT_ID_PTR slot) P11_WUR;
+/* C_Finalize: wake every waiter. */
+void p11_slot_cancel_waiters(struct p11_ctx *ctx);
+/* C_Finalize: LOGOUT if logged in, free everything of the slot. */
+void p11_slot_free(struct p11_ctx *ctx, struct p11_slot *slot);
+
+/* Scan merge (separated for unit tests): apply one reader listing to the
+ * slot table. `initial`: the first scan raises no event. Caller holds
+ * scan_lock. */
+void p11_slots_merge(struct p11_ctx *ctx, const struct apdu_reader *r, size_t n, bool initial);
+
+#endif

@@ -1,0 +1,342 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Tokens: binding an inserted AKİS card on first use (connect, one
+ * transaction: akis_bind_tx and the PIN tries, then the objects), the
+ * token information from memory (R10-R12, R18), and what a card result
+ * means for the slot (removal R32, reset R33).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../apdu/log.h"
+#include "rv.h"
+#include "session.h"
+#include "slot.h"
+
+/* Object handles: a module-wide binding counter in the high bits, so that
+ * handles of an earlier binding never name an object of a later one
+ * (STYLE.md "Handles and objects"). 4095 objects per binding. */
+#define P11_HANDLE_SHIFT 12u
+#define P11_HANDLE_GEN_MASK 0xFFFFFul
+
+/* reg_lock taken here. The token instance `seq` is gone: removed. */
+static void slot_mark_gone(struct p11_ctx *ctx, struct p11_slot *slot, unsigned long seq)
+{
+	p11_mutex_lock(&ctx->locking, ctx->reg_lock);
+	if (seq != 0 && slot->token_seq == seq && slot->kind != P11_TOKEN_NONE) {
+		slot->kind = P11_TOKEN_NONE; /* until the next insertion is seen */
+		slot->token_seq = 0;
+		slot->event = true;
+		log_msg(LOG_P11, "slot %lu: token %lu removed", (unsigned long)slot->id, seq);
+	}
+	p11_mutex_unlock(&ctx->locking, ctx->reg_lock);
+}
+
+void p11_slot_logged_out_locked(struct p11_slot *slot)
+{
+	slot->user_in = false;
+	slot->so_in = false;
+	slot->consent_ok = false;
+}
+
+CK_RV p11_slot_card_rv_locked(struct p11_ctx *ctx, struct p11_slot *slot, akis_rv rv)
+{
+	if (rv == AKIS_ERR_REMOVED || rv == AKIS_ERR_NO_SERVICE)
+		slot_mark_gone(ctx, slot, slot->bound_seq);
+	if (rv == AKIS_ERR_RESET)
+		p11_slot_logged_out_locked(slot);
+	return p11_rv_from_akis(rv);
+}
+
+CK_RV p11_slot_begin_locked(struct p11_ctx *ctx, struct p11_slot *slot)
+{
+	bool was_reset = false;
+	akis_rv arv = akis_begin(slot->card, &was_reset);
+
+	if (arv != AKIS_OK)
+		return p11_slot_card_rv_locked(ctx, slot, arv);
+	if (was_reset) {
+		/* DESIGN.md "Transactions": never re-send a PIN (R33) */
+		log_msg(LOG_P11, "slot %lu: card reset by someone, logged out",
+			(unsigned long)slot->id);
+		p11_slot_logged_out_locked(slot);
+	}
+	return CKR_OK;
+}
+
+void p11_slot_end_locked(struct p11_slot *slot)
+{
+	akis_end(slot->card);
+}
+
+void p11_slot_pin_status_tx(struct p11_slot *slot, enum akis_pin_which which)
+{
+	struct p11_pin_state *ps = &slot->pin[which];
+	struct akis_pin_status st = { false, false, -1 };
+	akis_rv arv = akis_pin_status_tx(slot->card, which, &st);
+
+	if (arv == AKIS_ERR_PIN_BLOCKED || arv == AKIS_ERR_DEAD)
+		st.blocked = true;
+	else if (arv != AKIS_OK)
+		return; /* unknown: keep what we knew */
+	ps->blocked = st.blocked;
+	if (st.blocked)
+		ps->tries = 0;
+	else if (st.tries_left >= 0)
+		ps->tries = st.tries_left;
+	else if (st.verified)
+		ps->tries = ps->max; /* a verified PIN has its counter reset */
+	if (ps->tries > ps->max)
+		ps->max = ps->tries;
+}
+
+bool p11_slot_bound_locked(struct p11_ctx *ctx, struct p11_slot *slot)
+{
+	bool ok;
+
+	p11_mutex_lock(&ctx->locking, ctx->reg_lock);
+	ok = slot->card != NULL && slot->bound_seq != 0 && slot->bound_seq == slot->token_seq &&
+	     slot->kind == P11_TOKEN_AKIS;
+	p11_mutex_unlock(&ctx->locking, ctx->reg_lock);
+	return ok;
+}
+
+void p11_slot_unbind_locked(struct p11_ctx *ctx, struct p11_slot *slot)
+{
+	p11_session_close_all_locked(ctx, slot, false);
+	p11_objects_free(&slot->objs);
+	akis_card_free(slot->card);
+	slot->card = NULL;
+	slot->bound_seq = 0;
+	p11_slot_logged_out_locked(slot);
+}
+
+static CK_RV slot_connect_locked(struct p11_ctx *ctx, struct p11_slot *slot,
+				 const struct akis_atr_info *atr, unsigned long seq)
+{
+	struct apdu_card *io = NULL;
+	apdu_rv arv;
+	akis_rv krv;
+
+	if (slot->pc != NULL && !apdu_pcsc_valid(slot->pc)) {
+		apdu_pcsc_close(slot->pc);
+		slot->pc = NULL;
+	}
+	arv = slot->pc == NULL ? apdu_pcsc_open(&slot->pc) : APDU_OK;
+	if (arv == APDU_OK)
+		arv = apdu_pcsc_connect(slot->pc, slot->reader, &io);
+	if (arv == APDU_ERR_NO_CARD || arv == APDU_ERR_NO_READER) {
+		slot_mark_gone(ctx, slot, seq);
+		return CKR_TOKEN_NOT_PRESENT;
+	}
+	if (arv != APDU_OK)
+		return p11_rv_from_akis(akis_rv_from_apdu(arv));
+	krv = akis_card_new(io, atr, &slot->card);
+	if (krv != AKIS_OK) {
+		apdu_card_close(io);
+		slot->card = NULL;
+	}
+	return p11_rv_from_akis(krv);
+}
+
+/* One transaction: identity, directory, certificates, PIN tries (R18:
+ * read without spending one, at bind and after PIN operations only). */
+static akis_rv slot_read_card_locked(struct p11_ctx *ctx, struct p11_slot *slot)
+{
+	bool was_reset = false;
+	const char *cache = ctx->conf.cache && ctx->conf.cache_dir[0] ? ctx->conf.cache_dir : NULL;
+	akis_rv arv = akis_begin(slot->card, &was_reset);
+
+	if (arv != AKIS_OK)
+		return arv;
+	arv = akis_bind_tx(slot->card, cache);
+	if (arv == AKIS_OK) {
+		p11_slot_pin_status_tx(slot, AKIS_PIN_USER);
+		p11_slot_pin_status_tx(slot, AKIS_PIN_SO);
+	}
+	akis_end(slot->card);
+	return arv;
+}
+
+static CK_RV slot_bind_new_locked(struct p11_ctx *ctx, struct p11_slot *slot,
+				  const struct akis_atr_info *atr, unsigned long seq)
+{
+	CK_OBJECT_HANDLE first;
+	CK_RV rv;
+	akis_rv arv;
+
+	rv = slot_connect_locked(ctx, slot, atr, seq);
+	if (rv != CKR_OK)
+		return rv;
+	slot->bound_seq = seq; /* so that a removal seen now is this token's */
+	arv = slot_read_card_locked(ctx, slot);
+	if (arv == AKIS_ERR_NOT_AKIS) {
+		p11_mutex_lock(&ctx->locking, ctx->reg_lock);
+		if (slot->token_seq == seq)
+			slot->kind = P11_TOKEN_OTHER; /* probed once for this insertion (R9) */
+		p11_mutex_unlock(&ctx->locking, ctx->reg_lock);
+	}
+	rv = arv == AKIS_OK ? CKR_OK : p11_slot_card_rv_locked(ctx, slot, arv);
+	if (rv == CKR_OK) {
+		p11_mutex_lock(&ctx->locking, ctx->reg_lock);
+		first = ((ctx->next_binding++ & P11_HANDLE_GEN_MASK) << P11_HANDLE_SHIFT) + 1;
+		p11_mutex_unlock(&ctx->locking, ctx->reg_lock);
+		rv = p11_objects_build(slot->card, first, &slot->objs);
+	}
+	if (rv != CKR_OK) {
+		p11_slot_unbind_locked(ctx, slot);
+		return rv;
+	}
+	log_msg(LOG_P11, "slot %lu: token %lu bound, %zu objects", (unsigned long)slot->id, seq,
+		slot->objs.n);
+	return CKR_OK;
+}
+
+/* Bind the current token if it is not bound yet (slot locked). */
+static CK_RV slot_bind_locked(struct p11_ctx *ctx, struct p11_slot *slot)
+{
+	struct akis_atr_info atr;
+	enum p11_token_kind kind;
+	unsigned long seq;
+
+	p11_mutex_lock(&ctx->locking, ctx->reg_lock);
+	kind = slot->kind;
+	seq = slot->token_seq;
+	atr = slot->atr;
+	p11_mutex_unlock(&ctx->locking, ctx->reg_lock);
+	if (slot->card != NULL && slot->bound_seq == seq && kind == P11_TOKEN_AKIS)
+		return CKR_OK;
+	if (slot->card != NULL)
+		p11_slot_unbind_locked(ctx, slot); /* an earlier token's */
+	switch (kind) {
+	case P11_TOKEN_NONE:
+		return CKR_TOKEN_NOT_PRESENT;
+	case P11_TOKEN_OTHER:
+		return CKR_TOKEN_NOT_RECOGNIZED;
+	case P11_TOKEN_AKIS:
+		break;
+	}
+	return slot_bind_new_locked(ctx, slot, &atr, seq);
+}
+
+CK_RV p11_slot_acquire(struct p11_ctx *ctx, CK_SLOT_ID id, struct p11_slot **out)
+{
+	struct p11_slot *slot;
+	CK_RV rv;
+
+	p11_slots_refresh(ctx);
+	slot = p11_slot_get(ctx, id);
+	if (slot == NULL)
+		return CKR_SLOT_ID_INVALID;
+	p11_mutex_lock(&ctx->locking, slot->lock);
+	rv = slot_bind_locked(ctx, slot);
+	if (rv != CKR_OK) {
+		p11_mutex_unlock(&ctx->locking, slot->lock);
+		return rv;
+	}
+	*out = slot;
+	return CKR_OK;
+}
+
+void p11_slot_release(struct p11_ctx *ctx, struct p11_slot *slot)
+{
+	p11_mutex_unlock(&ctx->locking, slot->lock);
+}
+
+static void pad_copy(CK_UTF8CHAR *dst, size_t cap, const char *src)
+{
+	size_t n = strlen(src);
+
+	memset(dst, ' ', cap);
+	memcpy(dst, src, n < cap ? n : cap);
+}
+
+/* AKIS-CARD.md "GET DATA": the token serial is the last 8 bytes of the
+ * 12-byte card serial, as 16 hex digits. */
+static void serial_hex(const struct akis_card *card, char out[17])
+{
+	size_t start = card->serial_len > 8 ? card->serial_len - 8 : 0, i, o = 0;
+
+	for (i = start; i < card->serial_len && o + 2 < 17; i++, o += 2)
+		snprintf(out + o, 3, "%02X", card->serial[i]);
+	out[o] = '\0';
+}
+
+static CK_FLAGS pin_flags(const struct p11_pin_state *ps, CK_FLAGS low, CK_FLAGS final,
+			  CK_FLAGS locked)
+{
+	if (ps->blocked || ps->tries == 0)
+		return locked;
+	if (ps->tries < 0 || ps->tries >= ps->max)
+		return 0;
+	return ps->tries == 1 ? (low | final) : low; /* R18 */
+}
+
+static void version_of(const char *v, CK_VERSION *out)
+{
+	unsigned major = 0, minor = 0;
+
+	if (sscanf(v, "%u.%u", &major, &minor) >= 1) {
+		out->major = (CK_BYTE)major;
+		out->minor = (CK_BYTE)minor;
+	}
+}
+
+CK_RV p11_token_info_locked(struct p11_ctx *ctx, struct p11_slot *slot, CK_TOKEN_INFO *info)
+{
+	const struct akis_card *card = slot->card;
+	const struct akis_pin_info *up = &card->pins[AKIS_PIN_USER];
+	char serial[17], label[40], model[32];
+
+	memset(info, 0, sizeof(*info));
+	serial_hex(card, serial);
+	snprintf(label, sizeof(label), "AKIS_%s", serial); /* R11 */
+	snprintf(model, sizeof(model), "AKIS v%s", card->atr.version);
+	pad_copy(info->label, sizeof(info->label), label);
+	pad_copy(info->manufacturerID, sizeof(info->manufacturerID),
+		 card->manufacturer[0] ? card->manufacturer : "TUBITAK BILGEM");
+	pad_copy(info->model, sizeof(info->model), model);
+	pad_copy(info->serialNumber, sizeof(info->serialNumber), serial);
+	pad_copy(info->utcTime, sizeof(info->utcTime), "");
+	info->flags = CKF_TOKEN_INITIALIZED | CKF_USER_PIN_INITIALIZED | CKF_LOGIN_REQUIRED;
+	if (card->pinpad_verify_ioctl != 0)
+		info->flags |= CKF_PROTECTED_AUTHENTICATION_PATH; /* R19 */
+	info->flags |= pin_flags(&slot->pin[AKIS_PIN_USER], CKF_USER_PIN_COUNT_LOW,
+				 CKF_USER_PIN_FINAL_TRY, CKF_USER_PIN_LOCKED);
+	info->flags |= pin_flags(&slot->pin[AKIS_PIN_SO], CKF_SO_PIN_COUNT_LOW,
+				 CKF_SO_PIN_FINAL_TRY, CKF_SO_PIN_LOCKED);
+	info->ulMaxSessionCount = CK_EFFECTIVELY_INFINITE;
+	info->ulMaxRwSessionCount = CK_EFFECTIVELY_INFINITE;
+	p11_mutex_lock(&ctx->locking, ctx->reg_lock);
+	info->ulSessionCount = slot->n_sessions;
+	info->ulRwSessionCount = slot->n_rw_sessions;
+	p11_mutex_unlock(&ctx->locking, ctx->reg_lock);
+	info->ulMinPinLen = up->present && up->min_len ? up->min_len : 4; /* AKIS-CARD.md §4 */
+	info->ulMaxPinLen = up->present && up->max_len ? up->max_len : 8;
+	info->ulTotalPublicMemory = CK_UNAVAILABLE_INFORMATION;
+	info->ulFreePublicMemory = CK_UNAVAILABLE_INFORMATION;
+	info->ulTotalPrivateMemory = CK_UNAVAILABLE_INFORMATION;
+	info->ulFreePrivateMemory = CK_UNAVAILABLE_INFORMATION;
+	version_of(card->atr.version, &info->firmwareVersion);
+	return CKR_OK;
+}
+
+void p11_slot_free(struct p11_ctx *ctx, struct p11_slot *slot)
+{
+	akis_rv arv;
+
+	if (slot->card != NULL && (slot->user_in || slot->so_in) &&
+	    p11_slot_begin_locked(ctx, slot) == CKR_OK) {
+		arv = akis_logout_tx(slot->card); /* R22: C_Finalize clears the card's state */
+		if (arv != AKIS_OK)
+			log_msg(LOG_P11, "slot %lu: LOGOUT: %s", (unsigned long)slot->id,
+				akis_rv_name(arv));
+		p11_slot_end_locked(slot);
+	}
+	p11_objects_free(&slot->objs);
+	akis_card_free(slot->card);
+	apdu_pcsc_close(slot->pc);
+	p11_mutex_free(&ctx->locking, slot->lock);
+	free(slot);
+}
