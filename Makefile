@@ -92,6 +92,18 @@ demo: deps
 	$(MAKE) all
 	tests/demo $(BUILD)
 
+# make fuzz: libFuzzer targets (clang) in $(FUZZ_BUILD)/, FUZZ_SECONDS each (tests/fuzz/run)
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SECONDS ?= 30
+.PHONY: fuzz bench
+fuzz: $(VCARD)
+	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run $(FUZZ_BUILD) $(VCARD)
+
+# make bench: APDUs, bytes and wall time per operation, PC/SC floor, two cards (tests/bench/run)
+bench: deps
+	$(MAKE) all
+	tests/bench/run $(BUILD)
+
 asan:
 	$(MAKE) SANITIZE=1 all $(patsubst $(BUILD)/%,build-asan/%,$(UNIT_BIN))
 
@@ -106,12 +118,9 @@ install: all
 		install -m 0644 conf/akis.conf $(DESTDIR)$(SYSCONFDIR)/akis-pkcs11/akis.conf
 	sed 's|^library = .*|library = $(P11DIR)/akis-pkcs11.so|' conf/java-sunpkcs11.cfg \
 		> $(DESTDIR)$(SYSCONFDIR)/akis-pkcs11/java-sunpkcs11.cfg
-	$(if $(TOOL_SRC),install -m 0755 $(TOOL) $(DESTDIR)$(BINDIR)/akis-tool)
-	$(if $(wildcard tools/akis-tool/akis-tool.1),install -m 0644 tools/akis-tool/akis-tool.1 $(DESTDIR)$(MANDIR)/man1/)
 
 uninstall:
 	rm -f $(DESTDIR)$(P11DIR)/akis-pkcs11.so $(DESTDIR)$(P11KITDIR)/akis-pkcs11.module \
-		$(DESTDIR)$(BINDIR)/akis-tool $(DESTDIR)$(MANDIR)/man1/akis-tool.1 \
 		$(DESTDIR)$(SYSCONFDIR)/akis-pkcs11/java-sunpkcs11.cfg
 
 clean:
@@ -123,6 +132,8 @@ help:
 	@echo "make demo       a virtual card in a virtual reader, a signature through the module"
 	@echo "make asan       the same build with ASan/UBSan into build-asan/"
 	@echo "make install    PREFIX=$(PREFIX) DESTDIR=..."
+
+include tools/akis-tool/akis-tool.mk
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 .SECONDARY:

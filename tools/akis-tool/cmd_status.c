@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * status and readers (R40). Read-only: the PIN and PUK counters come from
+ * the VERIFY status query (akis_pin_status_tx), which never spends a try.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "card.h"
+#include "tool.h"
+
+#define JSON_SCHEMA_VERSION 1
+
+/* The document head shared by status and readers. */
+static void json_head(struct json *j, const char *error)
+{
+	json_obj_begin(j);
+	json_kint(j, "schema", JSON_SCHEMA_VERSION);
+	json_kstr(j, "tool_version", AKIS_TOOL_VERSION);
+	json_key(j, "error");
+	json_str(j, error);
+	json_key(j, "readers");
+	json_arr_begin(j);
+}
+
+static void json_tail(struct json *j)
+{
+	json_arr_end(j);
+	json_obj_end(j);
+}
+
+/* pcscd or reader listing failed: still a valid document under --json. */
+static int list_failed(const struct tool_opts *o, int ex, const char *code)
+{
+	if (o->json) {
+		struct json j;
+		json_init(&j, stdout, true);
+		json_head(&j, code);
+		json_tail(&j);
+	}
+	return ex;
+}
+
+static int open_and_list(const struct tool_opts *o, struct apdu_pcsc **pc,
+			 struct apdu_reader *rd, size_t *n)
+{
+	int ex = tool_pcsc_open(pc);
+	if (ex != TOOL_EXIT_OK)
+		return list_failed(o, ex, "no_service");
+	ex = tool_readers(*pc, rd, APDU_READERS_MAX, n);
+	if (ex != TOOL_EXIT_OK)
+		return list_failed(o, ex, "readers");
+	if (*n == 0) {
+		tool_err("%s", _("no smart card reader found"));
+		return list_failed(o, TOOL_EXIT_NO_CARD, "no_reader");
+	}
+	return TOOL_EXIT_OK;
+}
+
+/* Exit code of status: 0 when an AKİS card was read; else the first
+ * card error; else 2 (no AKİS card). */
+struct status_tally {
+	bool any_read;
+	int first_err;
+};
+
+static void tally(struct status_tally *t, const struct tool_report *r)
+{
+	if (!r->present || !r->is_akis)
+		return;
+	if (!r->has_error || r->error == AKIS_ERR_DEAD)
+		t->any_read = true;
+	else if (t->first_err == TOOL_EXIT_OK)
+		t->first_err = tool_exit_from_rv(r->error);
+}
+
+static int status_readers(const struct tool_opts *o, struct apdu_pcsc *pc,
+			  const struct apdu_reader *rd, size_t n, struct json *j)
+{
+	struct status_tally t = { false, TOOL_EXIT_OK };
+	size_t shown = 0;
+	struct tool_report *r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		return TOOL_EXIT_ERROR;
+	for (size_t i = 0; i < n; i++) {
+		if (!tool_reader_matches(rd[i].name, o->reader))
+			continue;
+		time_t now = time(NULL);
+		tool_report_read(pc, &rd[i], r, now);
+		if (o->json) {
+			tool_report_json(j, r, now);
+		} else {
+			if (shown > 0)
+				putchar('\n');
+			tool_report_print(stdout, r, now);
+		}
+		fflush(stdout);
+		shown++;
+		tally(&t, r);
+	}
+	free(r);
+	if (shown == 0 && o->reader != NULL)
+		tool_err(_("no reader matches \"%s\""), o->reader);
+	if (t.any_read)
+		return TOOL_EXIT_OK;
+	return t.first_err != TOOL_EXIT_OK ? t.first_err : TOOL_EXIT_NO_CARD;
+}
+
+int cmd_status(const struct tool_opts *o)
+{
+	struct apdu_pcsc *pc = NULL;
+	struct apdu_reader rd[APDU_READERS_MAX];
+	size_t n = 0;
+	struct json j;
+	int ex = open_and_list(o, &pc, rd, &n);
+	if (ex != TOOL_EXIT_OK)
+		goto out;
+	json_init(&j, stdout, true);
+	if (o->json)
+		json_head(&j, NULL);
+	ex = status_readers(o, pc, rd, n, &j);
+	if (o->json)
+		json_tail(&j);
+out:
+	if (pc != NULL)
+		apdu_pcsc_close(pc);
+	return ex;
+}
+
+/* ----- readers: no card connection, ATR only ----- */
+
+static void reader_json(struct json *j, const struct apdu_reader *rd)
+{
+	struct akis_atr_info info;
+	bool present = (rd->state & APDU_STATE_PRESENT) != 0;
+	json_obj_begin(j);
+	json_kstr(j, "reader", rd->name);
+	json_kbool(j, "card_present", present);
+	if (present) {
+		bool akis = akis_atr_match(rd->atr, rd->atr_len, &info);
+		json_key(j, "atr");
+		json_hex(j, rd->atr, rd->atr_len);
+		json_kbool(j, "akis", akis);
+		if (akis) {
+			json_kstr(j, "profile", tool_profile_name(info.profile));
+			json_kstr(j, "version", info.version);
+		}
+		json_kbool(j, "exclusive", (rd->state & APDU_STATE_EXCLUSIVE) != 0);
+		json_kbool(j, "mute", (rd->state & APDU_STATE_MUTE) != 0);
+	}
+	json_obj_end(j);
+}
+
+static void reader_text(const struct apdu_reader *rd)
+{
+	struct akis_atr_info info;
+	tool_fput_safe(stdout, rd->name);
+	fputs(": ", stdout);
+	if (!(rd->state & APDU_STATE_PRESENT))
+		printf("%s\n", _("no card"));
+	else if (rd->state & APDU_STATE_MUTE)
+		printf("%s\n", _("card does not answer"));
+	else if (akis_atr_match(rd->atr, rd->atr_len, &info))
+		printf("AKİS %s (%s)\n", info.version, tool_profile_name(info.profile));
+	else
+		printf("%s\n", _("not an AKİS card"));
+}
+
+int cmd_readers(const struct tool_opts *o)
+{
+	struct apdu_pcsc *pc = NULL;
+	struct apdu_reader rd[APDU_READERS_MAX];
+	size_t n = 0;
+	struct json j;
+	int ex = open_and_list(o, &pc, rd, &n);
+	if (ex != TOOL_EXIT_OK)
+		goto out;
+	json_init(&j, stdout, true);
+	if (o->json)
+		json_head(&j, NULL);
+	for (size_t i = 0; i < n; i++) {
+		if (!tool_reader_matches(rd[i].name, o->reader))
+			continue;
+		if (o->json)
+			reader_json(&j, &rd[i]);
+		else
+			reader_text(&rd[i]);
+	}
+	if (o->json)
+		json_tail(&j);
+out:
+	if (pc != NULL)
+		apdu_pcsc_close(pc);
+	return ex;
+}
