@@ -7,7 +7,8 @@ P11DIR     ?= $(LIBDIR)/pkcs11
 BINDIR     ?= $(PREFIX)/bin
 MANDIR     ?= $(PREFIX)/share/man
 SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
-P11KITDIR  ?= $(PREFIX)/share/p11-kit/modules
+# p11-kit reads modules only from /usr/share/p11-kit/modules and /etc/pkcs11/modules
+P11KITDIR  ?= $(if $(filter /usr,$(PREFIX)),/usr/share/p11-kit/modules,/etc/pkcs11/modules)
 
 BUILD ?= build
 CC    ?= cc
