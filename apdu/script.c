@@ -13,6 +13,7 @@
 
 struct script_step {
 	bool any;      /* accept any command */
+	uint32_t control; /* non-zero: an apdu_control exchange with this code */
 	uint8_t cmd[APDU_RAW_MAX];
 	size_t cmd_len;
 	uint8_t resp[APDU_RAW_RESP_MAX + 16u]; /* a bit more, to script oversize answers */
@@ -27,6 +28,7 @@ struct script_ctx {
 	bool mismatch;
 	char error[SCRIPT_ERR_MAX];
 	int tx_depth;
+	bool has_control; /* some step is a control exchange */
 	uint8_t atr[APDU_ATR_MAX];
 	size_t atr_len;
 };
@@ -79,22 +81,38 @@ static void hex_str(const uint8_t *p, size_t n, char *out, size_t cap)
 		o += (size_t)snprintf(out + o, cap - o, "%02X", p[i]);
 }
 
-static void record_mismatch(struct script_ctx *s, const uint8_t *cmd, size_t len)
+/* "ctl 42330006 " before a control exchange, "" before an APDU. */
+static void kind_str(uint32_t control, char *out, size_t cap)
+{
+	out[0] = '\0';
+	if (control != 0)
+		snprintf(out, cap, "ctl %08X ", (unsigned)control);
+}
+
+/* control = 0: an APDU. */
+static void record_mismatch(struct script_ctx *s, uint32_t control, const uint8_t *cmd,
+			    size_t len)
 {
 	char got[2u * APDU_RAW_MAX + 1u];
 	char want[2u * APDU_RAW_MAX + 1u];
+	char got_kind[16], want_kind[16];
+	const struct script_step *st;
 
 	if (s->mismatch)
 		return; /* keep the first one */
 	s->mismatch = true;
 	hex_str(cmd, len, got, sizeof(got));
+	kind_str(control, got_kind, sizeof(got_kind));
 	if (s->pos >= s->n) {
-		snprintf(s->error, sizeof(s->error), "step %zu: past the end of the script, got %s",
-			 s->pos, got);
+		snprintf(s->error, sizeof(s->error), "step %zu: past the end of the script, got %s%s",
+			 s->pos, got_kind, got);
 		return;
 	}
-	hex_str(s->steps[s->pos].cmd, s->steps[s->pos].cmd_len, want, sizeof(want));
-	snprintf(s->error, sizeof(s->error), "step %zu: expected %s got %s", s->pos, want, got);
+	st = &s->steps[s->pos];
+	hex_str(st->cmd, st->cmd_len, want, sizeof(want));
+	kind_str(st->control, want_kind, sizeof(want_kind));
+	snprintf(s->error, sizeof(s->error), "step %zu: expected %s%s got %s%s", s->pos, want_kind,
+		 st->any ? "(any)" : want, got_kind, got);
 }
 
 static apdu_rv script_transmit(void *ctx, const uint8_t *cmd, size_t cmd_len, uint8_t *resp,
@@ -105,12 +123,13 @@ static apdu_rv script_transmit(void *ctx, const uint8_t *cmd, size_t cmd_len, ui
 
 	*resp_len = 0;
 	if (s->pos >= s->n) {
-		record_mismatch(s, cmd, cmd_len);
+		record_mismatch(s, 0, cmd, cmd_len);
 		return APDU_ERR_COMM;
 	}
 	st = &s->steps[s->pos];
-	if (!st->any && (st->cmd_len != cmd_len || memcmp(st->cmd, cmd, cmd_len) != 0)) {
-		record_mismatch(s, cmd, cmd_len);
+	if (st->control != 0 ||
+	    (!st->any && (st->cmd_len != cmd_len || memcmp(st->cmd, cmd, cmd_len) != 0))) {
+		record_mismatch(s, 0, cmd, cmd_len);
 		return APDU_ERR_COMM;
 	}
 	s->pos++;
@@ -122,6 +141,32 @@ static apdu_rv script_transmit(void *ctx, const uint8_t *cmd, size_t cmd_len, ui
 		return APDU_ERR_PROTOCOL;
 	memcpy(resp, st->resp, st->resp_len);
 	*resp_len = st->resp_len;
+	return APDU_OK;
+}
+
+/* SCardControl over the script (PC/SC part 10 features, PIN pad). */
+static apdu_rv script_control(void *ctx, uint32_t code, const uint8_t *in, size_t in_len,
+			      uint8_t *out, size_t out_cap, size_t *out_len)
+{
+	struct script_ctx *s = ctx;
+	const struct script_step *st;
+
+	*out_len = 0;
+	if (!s->has_control)
+		return APDU_ERR_NOT_SUPPORTED; /* a reader without control codes */
+	st = s->pos < s->n ? &s->steps[s->pos] : NULL;
+	if (st == NULL || st->control != code ||
+	    (!st->any && (st->cmd_len != in_len || (in_len > 0 && memcmp(st->cmd, in, in_len) != 0)))) {
+		record_mismatch(s, code, in, in_len);
+		return APDU_ERR_COMM;
+	}
+	s->pos++;
+	if (st->rv != APDU_OK)
+		return st->rv;
+	if (st->resp_len > out_cap)
+		return APDU_ERR_PROTOCOL; /* SCARD_E_INSUFFICIENT_BUFFER */
+	memcpy(out, st->resp, st->resp_len);
+	*out_len = st->resp_len;
 	return APDU_OK;
 }
 
@@ -169,18 +214,49 @@ static const struct apdu_ops script_ops = {
 	.begin = script_begin,
 	.end = script_end,
 	.reconnect = script_reconnect,
-	.control = NULL,
+	.control = script_control,
 	.atr = script_atr,
 	.close = script_close,
 	.forget = script_close, /* nothing outside memory */
 };
 
+#define SCRIPT_CTL_PREFIX "ctl:"
+
+/* "ctl:42330006 0102": the control code, *cmd left at the input. A command
+ * without the prefix is an APDU (*control = 0). */
+static bool __attribute__((warn_unused_result)) parse_control(const char **cmd, uint32_t *control)
+{
+	size_t plen = strlen(SCRIPT_CTL_PREFIX);
+	uint32_t code = 0;
+	const char *p = *cmd;
+
+	*control = 0;
+	if (strncmp(p, SCRIPT_CTL_PREFIX, plen) != 0)
+		return true;
+	p += plen;
+	for (int i = 0; i < 8; i++, p++) {
+		int v = hex_nibble(*p);
+		if (v < 0)
+			return false;
+		code = code << 4 | (uint32_t)v;
+	}
+	if (code == 0 || (*p != '\0' && *p != ' '))
+		return false;
+	*control = code;
+	*cmd = p;
+	return true;
+}
+
 static bool __attribute__((warn_unused_result))
 copy_step(struct script_step *dst, const struct apdu_script_step *src)
 {
+	const char *cmd = src->cmd;
+
 	dst->rv = src->rv;
-	dst->any = src->cmd == NULL;
-	if (!dst->any && !parse_hex(src->cmd, dst->cmd, sizeof(dst->cmd), &dst->cmd_len))
+	dst->any = cmd == NULL;
+	if (!dst->any && !parse_control(&cmd, &dst->control))
+		return false;
+	if (!dst->any && !parse_hex(cmd, dst->cmd, sizeof(dst->cmd), &dst->cmd_len))
 		return false;
 	if (src->rv != APDU_OK || src->resp == NULL)
 		return src->rv != APDU_OK; /* an OK step needs a response */
@@ -204,6 +280,8 @@ struct apdu_card *apdu_script_open(const struct apdu_script_step *steps, size_t 
 	for (size_t i = 0; i < n; i++) {
 		if (!copy_step(&s->steps[i], &steps[i]))
 			goto fail;
+		if (s->steps[i].control != 0)
+			s->has_control = true;
 	}
 	if (atr_hex != NULL && !parse_hex(atr_hex, s->atr, sizeof(s->atr), &s->atr_len))
 		goto fail;

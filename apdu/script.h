@@ -4,6 +4,14 @@
  * canned raw responses (or transport errors). A command that differs from
  * the script, or one past its end, fails the exchange with APDU_ERR_COMM
  * and is recorded so that the test can assert on it.
+ *
+ * Reader control (apdu_control, PC/SC SCardControl: PC/SC part 10 PIN pad
+ * features) is scripted in the same sequence: a step whose cmd reads
+ * "ctl:CODE" or "ctl:CODE INPUT" (CODE 8 hex digits, INPUT hex, none when
+ * absent) is an exchange with that control code, and resp its output (no
+ * status word added). A script without any control step answers every
+ * control with APDU_ERR_NOT_SUPPORTED (a reader without features), as it
+ * always did.
  */
 #ifndef AKIS_APDU_SCRIPT_H
 #define AKIS_APDU_SCRIPT_H
