@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "log.h"
 
 #define CLA_CHAIN 0x10u     /* ISO 7816-4 §5.1.1.1: command chaining bit */
@@ -74,7 +76,9 @@ struct acc {
 	size_t len;
 };
 
-/* One raw exchange: encode, count, trace, transmit, check length. */
+/* One raw exchange: encode, count, trace, transmit, check length. The
+ * encoded command may carry a PIN (VERIFY, CHANGE REFERENCE DATA, RESET
+ * RETRY COUNTER): wiped at the single exit (R22). */
 static apdu_rv APDU_WUR raw_exchange(struct apdu_card *card, const struct apdu *c,
 				     uint8_t *resp, size_t *resp_len)
 {
@@ -84,21 +88,23 @@ static apdu_rv APDU_WUR raw_exchange(struct apdu_card *card, const struct apdu *
 
 	*resp_len = 0;
 	if (rv != APDU_OK)
-		return rv;
+		goto out;
 	card->count++;
 	log_apdu_cmd(card->reader, raw, raw_len);
 	rv = card->ops->transmit(card->ctx, raw, raw_len, resp, resp_len);
 	if (rv != APDU_OK) {
 		log_msg(LOG_APDU, "%s: transmit: %s", card->reader, apdu_rv_name(rv));
 		*resp_len = 0;
-		return rv;
+		goto out;
 	}
 	log_apdu_resp(card->reader, resp, *resp_len);
 	if (*resp_len < 2 || *resp_len > APDU_RAW_RESP_MAX) {
 		log_msg(LOG_APDU, "%s: response of %zu bytes", card->reader, *resp_len);
-		return APDU_ERR_PROTOCOL;
+		rv = APDU_ERR_PROTOCOL;
 	}
-	return APDU_OK;
+out:
+	OPENSSL_cleanse(raw, sizeof(raw));
+	return rv;
 }
 
 static apdu_rv APDU_WUR acc_add(struct acc *a, const uint8_t *p, size_t n)
@@ -126,7 +132,7 @@ static apdu_rv APDU_WUR exchange(struct apdu_card *card, const struct apdu *c, s
 	apdu_rv rv = raw_exchange(card, c, resp, &n);
 
 	if (rv != APDU_OK)
-		return rv;
+		goto out;
 	*sw = (uint16_t)(resp[n - 2] << 8 | resp[n - 1]);
 	if ((*sw >> 8) == SW1_WRONG_LE && c->lc == 0) {
 		again.le = (*sw & 0xFFu) == 0 ? APDU_SHORT_LE_MAX : (*sw & 0xFFu);
@@ -134,10 +140,13 @@ static apdu_rv APDU_WUR exchange(struct apdu_card *card, const struct apdu *c, s
 			*sw & 0xFFu, again.le);
 		rv = raw_exchange(card, &again, resp, &n);
 		if (rv != APDU_OK)
-			return rv;
+			goto out;
 		*sw = (uint16_t)(resp[n - 2] << 8 | resp[n - 1]);
 	}
-	return acc_add(a, resp, n - 2);
+	rv = acc_add(a, resp, n - 2);
+out:
+	OPENSSL_cleanse(resp, sizeof(resp)); /* may hold a deciphered block */
+	return rv;
 }
 
 /* ISO 7816-4 §5.1.1.1: all parts but the last carry CLA | 0x10. Stops at

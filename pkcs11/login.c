@@ -213,7 +213,7 @@ CK_RV p11_init_pin_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct p11
 		rv = CKR_SESSION_READ_ONLY;
 		goto out;
 	}
-	rv = CKR_ARGUMENTS_BAD;
+	rv = pin == NULL ? CKR_ARGUMENTS_BAD : CKR_PIN_LEN_RANGE; /* R18, as pin_take */
 	if (pin == NULL || len > P11_PIN_MAX)
 		goto out;
 	memcpy(buf, pin, len);

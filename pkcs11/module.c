@@ -163,7 +163,7 @@ P11_EXPORT CK_RV C_Finalize(CK_VOID_PTR pReserved)
 	return CKR_OK;
 }
 
-static void pad_copy(CK_UTF8CHAR *dst, size_t cap, const char *src)
+void p11_pad_copy(CK_UTF8CHAR *dst, size_t cap, const char *src)
 {
 	size_t n = strlen(src);
 
@@ -185,9 +185,9 @@ P11_EXPORT CK_RV C_GetInfo(CK_INFO_PTR pInfo)
 	memset(pInfo, 0, sizeof(*pInfo));
 	pInfo->cryptokiVersion.major = 2;
 	pInfo->cryptokiVersion.minor = 40;
-	pad_copy(pInfo->manufacturerID, sizeof(pInfo->manufacturerID), "akis-pkcs11 project");
-	pad_copy(pInfo->libraryDescription, sizeof(pInfo->libraryDescription),
-		 "AKIS smart card PKCS#11 module");
+	p11_pad_copy(pInfo->manufacturerID, sizeof(pInfo->manufacturerID), "akis-pkcs11 project");
+	p11_pad_copy(pInfo->libraryDescription, sizeof(pInfo->libraryDescription),
+		     "AKIS smart card PKCS#11 module");
 	pInfo->libraryVersion.major = 0;
 	pInfo->libraryVersion.minor = 1;
 out:

@@ -62,4 +62,8 @@ void p11_leave(void);
 /* Bounded sleep helper (ms). */
 void p11_sleep_ms(long ms);
 
+/* A PKCS#11 text field: src, blank-padded, truncated at cap, no NUL
+ * (PKCS#11 3.0 §3.2 "blank padded"). */
+void p11_pad_copy(CK_UTF8CHAR *dst, size_t cap, const char *src);
+
 #endif

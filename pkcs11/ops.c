@@ -141,10 +141,15 @@ CK_RV p11_verify_locked(struct p11_session *s, const CK_BYTE *data, CK_ULONG len
 	return rv;
 }
 
-CK_RV p11_encrypt_locked(struct p11_session *s, const CK_BYTE *data, CK_ULONG len, bool final,
-			 CK_BYTE_PTR out, CK_ULONG_PTR out_len)
+/* The software-only operations (encrypt with a public key, digest): §5.2
+ * size rule, the last part, the result; CKR_BUFFER_TOO_SMALL keeps the
+ * operation. */
+static CK_RV soft_final_locked(struct p11_session *s, enum p11_op_kind kind,
+			       CK_RV (*finish)(struct p11_op *, CK_BYTE_PTR, CK_ULONG_PTR),
+			       const CK_BYTE *data, CK_ULONG len, bool final, CK_BYTE_PTR out,
+			       CK_ULONG_PTR out_len)
 {
-	struct p11_op *op = s->op[P11_OP_ENCRYPT];
+	struct p11_op *op = s->op[kind];
 	bool done;
 	CK_RV rv;
 
@@ -156,10 +161,17 @@ CK_RV p11_encrypt_locked(struct p11_session *s, const CK_BYTE *data, CK_ULONG le
 	if (!final)
 		rv = p11_op_update(op, data, len);
 	if (rv == CKR_OK)
-		rv = p11_op_encrypt_final(op, out, out_len);
+		rv = finish(op, out, out_len);
 	if (rv != CKR_BUFFER_TOO_SMALL)
-		p11_session_end_op(s, P11_OP_ENCRYPT);
+		p11_session_end_op(s, kind);
 	return rv;
+}
+
+CK_RV p11_encrypt_locked(struct p11_session *s, const CK_BYTE *data, CK_ULONG len, bool final,
+			 CK_BYTE_PTR out, CK_ULONG_PTR out_len)
+{
+	return soft_final_locked(s, P11_OP_ENCRYPT, p11_op_encrypt_final, data, len, final, out,
+				 out_len);
 }
 
 static CK_RV decrypt_card_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct p11_op *op,
@@ -219,21 +231,8 @@ CK_RV p11_decrypt_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct p11_
 CK_RV p11_digest_locked(struct p11_session *s, const CK_BYTE *data, CK_ULONG len, bool final,
 			CK_BYTE_PTR out, CK_ULONG_PTR out_len)
 {
-	struct p11_op *op = s->op[P11_OP_DIGEST];
-	bool done;
-	CK_RV rv;
-
-	if (op == NULL)
-		return CKR_OPERATION_NOT_INITIALIZED;
-	rv = size_rule(op, out, out_len, &done);
-	if (done)
-		return rv;
-	if (!final)
-		rv = p11_op_update(op, data, len);
-	if (rv == CKR_OK)
-		rv = p11_op_digest_final(op, out, out_len);
-	p11_session_end_op(s, P11_OP_DIGEST);
-	return rv;
+	return soft_final_locked(s, P11_OP_DIGEST, p11_op_digest_final, data, len, final, out,
+				 out_len);
 }
 
 CK_RV p11_random_locked(struct p11_ctx *ctx, struct p11_slot *slot, CK_BYTE_PTR out, CK_ULONG len)

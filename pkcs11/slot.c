@@ -228,20 +228,12 @@ CK_RV p11_slot_list(struct p11_ctx *ctx, bool token_present, CK_SLOT_ID_PTR list
 	return CKR_OK;
 }
 
-static void pad_copy(CK_UTF8CHAR *dst, size_t cap, const char *src)
-{
-	size_t n = strlen(src);
-
-	memset(dst, ' ', cap);
-	memcpy(dst, src, n < cap ? n : cap);
-}
-
 CK_RV p11_slot_info(struct p11_ctx *ctx, struct p11_slot *slot, CK_SLOT_INFO *info)
 {
 	memset(info, 0, sizeof(*info));
 	/* R7: the exact reader name, blank-padded, truncated at 64 */
-	pad_copy(info->slotDescription, sizeof(info->slotDescription), slot->reader);
-	pad_copy(info->manufacturerID, sizeof(info->manufacturerID), "akis-pkcs11");
+	p11_pad_copy(info->slotDescription, sizeof(info->slotDescription), slot->reader);
+	p11_pad_copy(info->manufacturerID, sizeof(info->manufacturerID), "akis-pkcs11");
 	info->flags = CKF_REMOVABLE_DEVICE | CKF_HW_SLOT;
 	p11_mutex_lock(&ctx->locking, ctx->reg_lock);
 	if (slot->kind != P11_TOKEN_NONE)
