@@ -98,6 +98,7 @@ FUZZ_BUILD   ?= build-fuzz
 FUZZ_SECONDS ?= 30
 .PHONY: fuzz bench
 fuzz: $(VCARD)
+	tests/install-deps clang libclang-rt-14-dev
 	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run $(FUZZ_BUILD) $(VCARD)
 
 # make bench: APDUs, bytes and wall time per operation, PC/SC floor, two cards (tests/bench/run)
@@ -138,3 +139,16 @@ include tools/akis-tool/akis-tool.mk
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 .SECONDARY:
+
+# R45, not part of `make check` (CI time): the whole suite under ASan/UBSan
+# (build-asan/), or the unit tests and pkcs11-tool with the module under
+# valgrind. Both take many minutes and wait for the bench lock; see
+# tests/run-sanitized.
+.PHONY: check-asan check-valgrind
+check-asan: deps
+	$(MAKE) asan
+	tests/run-sanitized asan build-asan
+
+check-valgrind: deps
+	$(MAKE) all $(UNIT_BIN)
+	tests/run-sanitized valgrind $(BUILD)

@@ -29,8 +29,48 @@
 static const uint8_t cache_magic[8] = {'A', 'K', 'I', 'S', 'C', 'C', '1', '\n'};
 #define CACHE_FILE_MAX (AKIS_MAX_CERTS * (AKIS_CERT_MAX + 16u) + sizeof cache_magic)
 
-static bool cache_name(const struct akis_card *card, const char *dir, char *out, size_t cap)
+/* mkdir -p with mode 0700 for every component we create. */
+static void cache_mkdirs(const char *dir)
 {
+	char path[4096];
+	size_t len = strlen(dir);
+	if (len == 0 || len >= sizeof path)
+		return;
+	memcpy(path, dir, len + 1);
+	for (size_t i = 1; i <= len; i++) {
+		if (path[i] != '/' && path[i] != '\0')
+			continue;
+		char c = path[i];
+		path[i] = '\0';
+		(void)mkdir(path, 0700);
+		path[i] = c;
+	}
+}
+
+/*
+ * The cache directory is used only when it is a real directory owned by
+ * this user and closed to others: a certificate served from a directory
+ * someone else can write to could be forged (R44 serves public data only,
+ * but the holder must see their own certificates).
+ */
+static bool cache_dir_private(const char *dir, bool create)
+{
+	struct stat st;
+	if (create)
+		cache_mkdirs(dir);
+	if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 077) != 0)
+		return false;
+	return true;
+}
+
+static bool cache_name(const struct akis_card *card, const char *dir, bool create, char *out,
+		       size_t cap)
+{
+	if (!cache_dir_private(dir, create)) {
+		log_msg(LOG_OBJ, "cache: %s missing or not private, not used", dir);
+		return false;
+	}
 	int n = snprintf(out, cap, "%s/akis-", dir);
 	if (card->serial_len == 0 || n < 0 || (size_t)n >= cap)
 		return false;
@@ -95,7 +135,7 @@ static akis_rv cache_try_tx(struct akis_card *card, struct akis_cert *c, size_t 
 	struct rd der;
 	akis_rv rv = AKIS_OK;
 	*hit = false;
-	if (!cache_name(card, cache_dir, name, sizeof name) || size <= AKIS_READ_STEP)
+	if (size <= AKIS_READ_STEP || !cache_name(card, cache_dir, false, name, sizeof name))
 		return AKIS_OK;
 	file = cache_load(name, &file_len);
 	if (file == NULL || !cache_find(file, file_len, c->path, c->path_len, &der) ||
@@ -179,7 +219,7 @@ void akis_cache_store(const struct akis_card *card, const char *cache_dir)
 {
 	char name[4096], tmp[4096 + 16];
 	if (cache_dir == NULL || card->n_certs == 0 || card->cache_hits == card->n_certs ||
-	    !cache_name(card, cache_dir, name, sizeof name))
+	    !cache_name(card, cache_dir, true, name, sizeof name))
 		return;
 	if (snprintf(tmp, sizeof tmp, "%s.XXXXXX", name) >= (int)sizeof tmp)
 		return;

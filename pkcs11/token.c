@@ -140,6 +140,25 @@ static CK_RV slot_connect_locked(struct p11_ctx *ctx, struct p11_slot *slot,
 	return p11_rv_from_akis(krv);
 }
 
+/*
+ * A dead card (life cycle AA, AKIS-CARD.md §4: PUK exhausted) stays a
+ * token: its public data was bound (akis_bind_tx) so the holder can still
+ * see the certificates they had. Both PINs are locked for good, so every
+ * C_Login answers CKR_PIN_LOCKED from pin_take without an APDU, and the
+ * token flags carry CKF_USER_PIN_LOCKED | CKF_SO_PIN_LOCKED.
+ */
+static void slot_mark_dead_locked(struct p11_slot *slot)
+{
+	int w;
+
+	for (w = AKIS_PIN_USER; w <= AKIS_PIN_SO; w++) {
+		slot->pin[w].blocked = true;
+		slot->pin[w].tries = 0;
+	}
+	log_msg(LOG_P11, "slot %lu: dead card (life cycle AA): public data only, PINs locked",
+		(unsigned long)slot->id);
+}
+
 /* One transaction: identity, directory, certificates, PIN tries (R18:
  * read without spending one, at bind and after PIN operations only). */
 static akis_rv slot_read_card_locked(struct p11_ctx *ctx, struct p11_slot *slot)
@@ -150,10 +169,17 @@ static akis_rv slot_read_card_locked(struct p11_ctx *ctx, struct p11_slot *slot)
 
 	if (arv != AKIS_OK)
 		return arv;
+	for (int w = AKIS_PIN_USER; w <= AKIS_PIN_SO; w++) {
+		slot->pin[w].blocked = false; /* a new card: nothing known (a dead one's lock must not stay) */
+		slot->pin[w].tries = -1;
+	}
 	arv = akis_bind_tx(slot->card, cache);
 	if (arv == AKIS_OK) {
 		p11_slot_pin_status_tx(slot, AKIS_PIN_USER);
 		p11_slot_pin_status_tx(slot, AKIS_PIN_SO);
+	} else if (arv == AKIS_ERR_DEAD) {
+		slot_mark_dead_locked(slot);
+		arv = AKIS_OK;
 	}
 	akis_end(slot->card);
 	return arv;
@@ -244,14 +270,6 @@ void p11_slot_release(struct p11_ctx *ctx, struct p11_slot *slot)
 	p11_mutex_unlock(&ctx->locking, slot->lock);
 }
 
-static void pad_copy(CK_UTF8CHAR *dst, size_t cap, const char *src)
-{
-	size_t n = strlen(src);
-
-	memset(dst, ' ', cap);
-	memcpy(dst, src, n < cap ? n : cap);
-}
-
 /* AKIS-CARD.md "GET DATA": the token serial is the last 8 bytes of the
  * 12-byte card serial, as 16 hex digits. */
 static void serial_hex(const struct akis_card *card, char out[17])
@@ -293,12 +311,12 @@ CK_RV p11_token_info_locked(struct p11_ctx *ctx, struct p11_slot *slot, CK_TOKEN
 	serial_hex(card, serial);
 	snprintf(label, sizeof(label), "AKIS_%s", serial); /* R11 */
 	snprintf(model, sizeof(model), "AKIS v%s", card->atr.version);
-	pad_copy(info->label, sizeof(info->label), label);
-	pad_copy(info->manufacturerID, sizeof(info->manufacturerID),
-		 card->manufacturer[0] ? card->manufacturer : "TUBITAK BILGEM");
-	pad_copy(info->model, sizeof(info->model), model);
-	pad_copy(info->serialNumber, sizeof(info->serialNumber), serial);
-	pad_copy(info->utcTime, sizeof(info->utcTime), "");
+	p11_pad_copy(info->label, sizeof(info->label), label);
+	p11_pad_copy(info->manufacturerID, sizeof(info->manufacturerID),
+		     card->manufacturer[0] ? card->manufacturer : "TUBITAK BILGEM");
+	p11_pad_copy(info->model, sizeof(info->model), model);
+	p11_pad_copy(info->serialNumber, sizeof(info->serialNumber), serial);
+	p11_pad_copy(info->utcTime, sizeof(info->utcTime), "");
 	info->flags = CKF_TOKEN_INITIALIZED | CKF_USER_PIN_INITIALIZED | CKF_LOGIN_REQUIRED;
 	if (card->pinpad_verify_ioctl != 0)
 		info->flags |= CKF_PROTECTED_AUTHENTICATION_PATH; /* R19 */

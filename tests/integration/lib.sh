@@ -35,7 +35,11 @@ t_summary() {
 apdu() { "$T_PCSC_APDU" send "$@"; }
 sw() { local r=$1; echo "${r: -4}"; }
 data() { local r=$1; echo "${r:0:${#r}-4}"; }
-log_count() { grep -c '^C ' "$1" 2>/dev/null || echo 0; }
+log_count() {
+	local n
+	n=$(grep -c '^C ' "$1" 2>/dev/null) || true
+	echo "${n:-0}"
+}
 
 t_lock_held_by_ancestor() {
 	local holders p h

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # pkcs11/ front end against the real stack: builds tests/integration/p11_behaviour.c,
-# checks the exports (R6), and runs it with a private bench (p11_bench.sh)
+# checks the exports (R6), and runs it with a private bench (p11_bench.bash)
 # under flock /tmp/akis-bench.lock. Ends with "N passed, N failed".
 #   tests/integration/p11_behaviour.sh [BUILD_DIR]
 set -u
@@ -11,7 +11,7 @@ export MODULE=$BUILD/akis-pkcs11.so
 export P11_VCARD=$BUILD/akis-vcard
 export P11_WORK
 P11_WORK=$(mktemp -d /tmp/akis-p11-it.XXXXXX)
-export P11_BENCH=$TOP/tests/integration/p11_bench.sh
+export P11_BENCH=$TOP/tests/integration/p11_bench.bash
 passed=0 failed=0
 
 [[ -f $MODULE && -x $P11_VCARD ]] || { echo "need $MODULE and $P11_VCARD"; echo "0 passed, 1 failed"; exit 1; }

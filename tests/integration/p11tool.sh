@@ -76,6 +76,19 @@ one_card() { # $1 profile, rest: provisioning options
 	bench_up --profile "$prof" "$@" || { t_fail "$tag: bench up"; return; }
 	head -c 3000 /dev/urandom >"$T/msg"
 
+	# R44: a second process on the same card reads less (validated disk cache)
+	export XDG_CACHE_HOME=$T/cache-$RANDOM
+	local n0 n1 n2
+	n0=$(log_count "$AKIS_CARD_LOG_1")
+	P11 -O >/dev/null 2>&1
+	n1=$(log_count "$AKIS_CARD_LOG_1")
+	P11 -O >/dev/null 2>&1
+	n2=$(log_count "$AKIS_CARD_LOG_1")
+	if [[ $((n2 - n1)) -lt $((n1 - n0)) && -d $XDG_CACHE_HOME/akis-pkcs11 ]]; then
+		t_ok "$tag: second process reads less: $((n2 - n1)) APDUs < $((n1 - n0)) (R44)"
+	else
+		t_fail "$tag: second process reads less (R44)" "first $((n1 - n0)), second $((n2 - n1))"
+	fi
 	t_check "$tag: -L lists the token" bash -c "pkcs11-tool --module '$MOD' -L | grep -q 'token label *: AKIS_'"
 	P11 -O >"$T/objs" 2>&1
 	t_check "$tag: -O lists certificates without PIN (R13)" grep -q "Certificate Object" "$T/objs"

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# APDU-count baseline (issue 3): command APDUs in the virtual card's log
+# ("C " lines) for, per profile (akis-1.2, akis-2):
+#   (a) module load + the first `pkcs11-tool -O` on a freshly inserted card,
+#       on-disk cache empty (XDG_CACHE_HOME a fresh directory)
+#   (b) the same again in a second process (cache warm; R44: fewer)
+#   (c) one C_Sign after login (RSA, and EC where the card has an EC key):
+#       the APDUs of the C_Sign call alone (tests/bench/p11op)
+# The cache lives in $XDG_CACHE_HOME/akis-pkcs11 (pkcs11/config.c, on by
+# default). Rows (a2)/(b2) repeat (a)/(b) with that directory created
+# beforehand, so that a module which does not create it shows up here.
+#   tests/bench/apdu-counts.sh [BUILD_DIR]        (default: build)
+set -u
+cd "$(dirname "$0")/../.."
+TOP=$PWD
+BUILD_DIR=${1:-build}
+B=$TOP/$BUILD_DIR
+M=$B/akis-pkcs11.so
+export BUILD=$BUILD_DIR AKIS_VCARD=$B/akis-vcard AKIS_CONF=/dev/null
+[[ -f $M && -x $AKIS_VCARD ]] || { echo "apdu-counts: need $M and $AKIS_VCARD (make BUILD=$BUILD_DIR)" >&2; exit 1; }
+tests/bench/build.sh "$BUILD_DIR" || exit 1
+P11OP=$B/bench/p11op
+. tests/integration/lib.sh
+
+WORK=$(mktemp -d /tmp/akis-apdu-counts.XXXXXX)
+trap 'bench_down; rm -rf "$WORK"' EXIT
+ROWS=()
+
+# command APDUs in the card's log (lib.sh's log_count prints "0" twice when
+# there are none: grep -c exits 1 after printing 0)
+c_lines() { local n; n=$(grep -c '^C ' "$1" 2>/dev/null); echo "${n:-0}"; }
+
+# count_during CMD...: command APDUs the card saw while CMD ran
+count_during() {
+	local before after
+	before=$(c_lines "$AKIS_CARD_LOG_1")
+	"$@" >"$WORK/out" 2>&1 || echo "apdu-counts: '$*' failed: $(tail -2 "$WORK/out")" >&2
+	after=$(c_lines "$AKIS_CARD_LOG_1")
+	echo $((after - before))
+}
+
+pkcs11_tool_O() { timeout 120 pkcs11-tool --module "$M" -O; }
+
+# field NAME LINE: the value of NAME=... in a p11op output line
+field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
+
+sign_apdus() { # PROFILE KIND: C_Sign APDUs after login
+	local line
+	line=$(timeout 120 "$P11OP" -m "$M" -l "$AKIS_CARD_LOG_1" bind login "sign-$2" 2>&1 | grep "^op=sign-$2")
+	if [[ $(field rv "$line") != 0x0 ]]; then
+		echo "error($(field rv "$line"))"
+		return
+	fi
+	echo "$(field apdus "$line") (SignInit $(field init_apdus "$line"), context login $(field ctx_apdus "$line"))"
+}
+
+profile_rows() {
+	local prof=$1 a b a2 b2 rsa ec
+	bench_up --profile "$prof" >/dev/null || { echo "apdu-counts: bench_up failed" >&2; exit 1; }
+	export XDG_CACHE_HOME=$WORK/cache-$prof
+	mkdir -p "$XDG_CACHE_HOME"
+	a=$(count_during pkcs11_tool_O)
+	b=$(count_during pkcs11_tool_O)
+	export XDG_CACHE_HOME=$WORK/cache2-$prof
+	mkdir -p "$XDG_CACHE_HOME/akis-pkcs11"
+	tests/vcardctl remove 1 >/dev/null && tests/vcardctl insert 1 >/dev/null
+	a2=$(count_during pkcs11_tool_O)
+	b2=$(count_during pkcs11_tool_O)
+	rsa=$(sign_apdus "$prof" rsa)
+	ec=n/a
+	[[ $prof == akis-2 ]] && ec=$(sign_apdus "$prof" ec)
+	ROWS+=("$prof|$a|$b|$a2|$b2|$rsa|$ec")
+	bench_down
+}
+
+profile_rows akis-1.2
+profile_rows akis-2
+
+printf '\nCommand APDUs (card log "C " lines)\n'
+printf '%-9s | %-8s | %-8s | %-8s | %-8s | %-34s | %s\n' profile "(a) -O" "(b) -O" "(a2) -O" "(b2) -O" "(c) C_Sign RSA" "(c) C_Sign EC"
+printf '%-9s | %-8s | %-8s | %-8s | %-8s | %-34s | %s\n' "" cold "2nd proc" "cold,dir" "2nd,dir" "" ""
+for r in "${ROWS[@]}"; do
+	IFS='|' read -r prof a b a2 b2 rsa ec <<<"$r"
+	printf '%-9s | %-8s | %-8s | %-8s | %-8s | %-34s | %s\n' "$prof" "$a" "$b" "$a2" "$b2" "$rsa" "$ec"
+done
+echo
+echo "(a)/(b): XDG_CACHE_HOME empty; (a2)/(b2): XDG_CACHE_HOME/akis-pkcs11 created beforehand."
+for r in "${ROWS[@]}"; do
+	IFS='|' read -r prof a b a2 b2 _ <<<"$r"
+	if (( b < a )); then echo "R44 $prof: warm cache fewer APDUs ($a -> $b)"
+	else echo "R44 $prof: NOT fewer with an empty XDG_CACHE_HOME ($a -> $b)"; fi
+	if (( b2 < a2 )); then echo "R44 $prof: with the directory present, fewer ($a2 -> $b2)"
+	else echo "R44 $prof: NOT fewer even with the directory present ($a2 -> $b2)"; fi
+done
