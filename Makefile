@@ -6,7 +6,8 @@ LIBDIR     ?= $(PREFIX)/lib/$(MULTIARCH)
 P11DIR     ?= $(LIBDIR)/pkcs11
 BINDIR     ?= $(PREFIX)/bin
 MANDIR     ?= $(PREFIX)/share/man
-SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+# the module reads /etc/akis-pkcs11/akis.conf (or the file named by AKIS_CONF)
+SYSCONFDIR ?= /etc
 # p11-kit reads modules only from /usr/share/p11-kit/modules and /etc/pkcs11/modules
 P11KITDIR  ?= $(if $(filter /usr,$(PREFIX)),/usr/share/p11-kit/modules,/etc/pkcs11/modules)
 
