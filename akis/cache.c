@@ -49,9 +49,9 @@ static void cache_mkdirs(const char *dir)
 
 /*
  * The cache directory is used only when it is a real directory owned by
- * this user and closed to others: a certificate served from a directory
- * someone else can write to could be forged (R44 serves public data only,
- * but the holder must see their own certificates).
+ * this user that nobody else can write to: a certificate served from a
+ * directory someone else can write to could be forged (the cache holds
+ * public data only, so others may read it). New directories are 0700.
  */
 static bool cache_dir_private(const char *dir, bool create)
 {
@@ -59,7 +59,7 @@ static bool cache_dir_private(const char *dir, bool create)
 	if (create)
 		cache_mkdirs(dir);
 	if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
-	    (st.st_mode & 077) != 0)
+	    (st.st_mode & 022) != 0)
 		return false;
 	return true;
 }
