@@ -7,6 +7,7 @@
  */
 #include "akis_fixture.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 static EVP_PKEY *g_rsa, *g_ec;
@@ -353,6 +354,49 @@ static void test_bind_cache(void **state)
 	img_free(&im);
 }
 
+/* R44: a missing cache directory is created 0700; a directory others can
+ * write to is never used (a forged certificate could be planted there). */
+static void bind_once_12(const char *cache_dir)
+{
+	struct img im;
+	struct sb s = {0};
+	img_make_1x(&im, g_rsa, false, false);
+	script_12(&s, &im);
+	sb_file(&s, "3D002F10", im.cert[0], im.cert_len[0]);
+	struct akis_card *card = sb_card(&s, ATR_12);
+	assert_int_equal(akis_bind_tx(card, cache_dir), AKIS_OK);
+	sb_assert_done(card);
+	assert_int_equal(card->cache_hits, 0);
+	akis_card_free(card);
+	sb_free(&s);
+	img_free(&im);
+}
+
+static void test_cache_dir_private(void **state)
+{
+	(void)state;
+	char top[] = "/tmp/akis-cachedir-XXXXXX", dir[128], name[192];
+	struct stat st;
+	assert_non_null(mkdtemp(top));
+	snprintf(dir, sizeof dir, "%s/a/akis-pkcs11", top);
+	snprintf(name, sizeof name, "%s/akis-000102030405060708090a0b.cache", dir);
+
+	bind_once_12(dir);
+	assert_int_equal(stat(dir, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
+	assert_int_equal(access(name, F_OK), 0);
+
+	assert_int_equal(unlink(name), 0);
+	assert_int_equal(chmod(dir, 0777), 0);
+	bind_once_12(dir);
+	assert_int_not_equal(access(name, F_OK), 0);
+
+	assert_int_equal(rmdir(dir), 0);
+	snprintf(dir, sizeof dir, "%s/a", top);
+	assert_int_equal(rmdir(dir), 0);
+	assert_int_equal(rmdir(top), 0);
+}
+
 /* ----- reset in begin ----- */
 
 static struct apdu_ops g_ops;
@@ -483,6 +527,7 @@ int main(void)
 		cmocka_unit_test(test_bind_nodir_10_defaults),
 		cmocka_unit_test(test_bind_bad_prkdf),
 		cmocka_unit_test(test_bind_cache),
+		cmocka_unit_test(test_cache_dir_private),
 		cmocka_unit_test(test_begin_reset),
 		cmocka_unit_test(test_xmit_reset),
 		cmocka_unit_test(test_select_fallback),
