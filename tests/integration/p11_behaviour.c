@@ -684,6 +684,126 @@ static void test_removal(void)
 	p->C_CloseSession(s2);
 }
 
+/* ----- R32: removal in the middle of C_Sign (fault injection) ----- */
+
+/* Position (1 = the next command after the first `from` ones) of the first
+ * PSO COMPUTE DIGITAL SIGNATURE (INS 2A, P1P2 9E9A, AKIS-CARD.md) in card
+ * N's APDU log, or -1. */
+static long pso_position(int n, long from)
+{
+	char path[512], line[128];
+	long c = 0, pos = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/card%d.log", getenv("P11_WORK"), n);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return -1;
+	while (pos < 0 && fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, "C ", 2) != 0)
+			continue;
+		if (++c > from && strncmp(line + 4, "2A9E9A", 6) == 0)
+			pos = c - from;
+	}
+	fclose(f);
+	return pos;
+}
+
+/* connected=1 in card N's run.status (the vcard's own view of vpcd). */
+static bool card_connected(int n)
+{
+	char path[512], line[64];
+	bool on = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/card%d/run.status", getenv("P11_WORK"), n);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return false;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strcmp(line, "connected=1\n") == 0)
+			on = true;
+	fclose(f);
+	return on;
+}
+
+static CK_RV wait_token(CK_SLOT_ID slot, double limit, double *took)
+{
+	CK_TOKEN_INFO ti;
+	double t = now();
+	CK_RV rv;
+
+	while ((rv = p->C_GetTokenInfo(slot, &ti)) != CKR_OK && now() - t < limit)
+		sleep_ms(20);
+	*took = now() - t;
+	return rv;
+}
+
+static void test_removal_in_sign(void)
+{
+	CK_SLOT_ID s1;
+	CK_SESSION_HANDLE s, s2;
+	CK_SESSION_INFO si;
+	CK_OBJECT_HANDLE key;
+	CK_MECHANISM m = { CKM_SHA256_RSA_PKCS, NULL, 0 };
+	CK_BYTE data[] = "x", sig[1024];
+	CK_ULONG sl = sizeof(sig);
+	CK_RV rv;
+	long c0, k;
+	double took;
+
+	if (!slot_of_card(1, &s1) || wait_token(s1, 5.0, &took) != CKR_OK)
+		return check(false, "R32 (fault): card 1 slot with a token");
+	s = open_session(s1, false);
+	CHECK_RV(login(s, CKU_USER, "12345"), CKR_OK);
+	key = find_obj(s, CKO_PRIVATE_KEY, -1);
+	m.mechanism = sign_mech(s, key);
+	/* learn K: where the PSO falls among the APDUs of one normal C_Sign */
+	CHECK_RV(p->C_SignInit(s, &m, key), CKR_OK);
+	c0 = bench("apdus 1");
+	CHECK_RV(p->C_Sign(s, data, 1, sig, &sl), CKR_OK);
+	k = pso_position(1, c0);
+	check(k >= 1, "R32 (fault): a C_Sign sends %ld APDUs, the PSO is #%ld",
+	      bench("apdus 1") - c0, k);
+	if (k < 1)
+		return (void)p->C_CloseSession(s);
+	CHECK_RV(p->C_SignInit(s, &m, key), CKR_OK);
+	bench("fault 1 %ld drop", k);
+	sl = sizeof(sig);
+	c0 = bench("apdus 1");
+	rv = p->C_Sign(s, data, 1, sig, &sl);
+	/* pcscd answers the cut SCardTransmit with SCARD_E_NOT_TRANSACTED, which
+	 * the module maps to CKR_DEVICE_ERROR (apdu/pcsc.c, pkcs11/rv.c);
+	 * R32 asks for CKR_DEVICE_REMOVED: both accepted, the code is printed */
+	check(rv == CKR_DEVICE_REMOVED || rv == CKR_DEVICE_ERROR,
+	      "R32: C_Sign cut at its PSO by a drop = 0x%lx (DEVICE_REMOVED 0x32, DEVICE_ERROR 0x30)",
+	      rv);
+	check(pso_position(1, c0) == k, "R32 (fault): the card received the PSO as command #%ld",
+	      pso_position(1, c0));
+	printf("# right after the cut: old session C_GetSessionInfo = 0x%lx\n",
+	       p->C_GetSessionInfo(s, &si));
+	took = now();
+	while (!card_connected(1) && now() - took < 5.0)
+		sleep_ms(20);
+	check(card_connected(1), "R32 (fault): the card is back %.2f s after the cut", now() - took);
+	sleep_ms(800); /* pcscd's 400 ms presence poll sees the removal and the insertion */
+	rv = wait_token(s1, 3.0, &took); /* a slot call: the module learns of the removal */
+	check(rv == CKR_OK, "R32: the slot has a token again (0x%lx, %.2f s)", rv, took);
+	CHECK_RV(p->C_GetSessionInfo(s, &si), CKR_SESSION_HANDLE_INVALID);
+	s2 = open_session(s1, false);
+	CHECK_RV(p->C_GetSessionInfo(s2, &si), CKR_OK);
+	check(si.state == CKS_RO_PUBLIC_SESSION, "R32: the fresh token is logged out (state %lu)",
+	      si.state);
+	/* private keys are CKA_PRIVATE (R24): invisible while logged out, and
+	 * the old token's handle is gone, so the attempt ends at the handle */
+	check(find_obj(s2, CKO_PRIVATE_KEY, -1) == CK_INVALID_HANDLE,
+	      "R32: logged out, the fresh token shows no private key");
+	CHECK_RV(p->C_SignInit(s2, &m, key), CKR_KEY_HANDLE_INVALID);
+	CHECK_RV(login(s2, CKU_USER, "12345"), CKR_OK);
+	CHECK_RV(sign_once(s2, find_obj(s2, CKO_PRIVATE_KEY, -1)), CKR_OK);
+	p->C_CloseSession(s2);
+}
+
 /* ----- R5: fork ----- */
 
 static void test_fork(void)
@@ -842,6 +962,7 @@ int main(int argc, char **argv)
 	test_always_authenticate();
 	test_reset();
 	test_removal();
+	test_removal_in_sign();
 	test_fork();
 	test_two_cards();
 	test_pcscd_restart();

@@ -6,6 +6,7 @@
 # The caller holds flock /tmp/akis-bench.lock for the whole run.
 #   p11_bench.sh init|pcscd-start|pcscd-stop|cards-start|down
 #   p11_bench.sh remove N|insert N|latency N US|apdus N|verifies N|logouts N
+#   p11_bench.sh fault N SPEC    SPEC as the card's ctl takes it: "K drop", "clear", ...
 set -u
 : "${P11_WORK:?}" "${P11_VCARD:?}"
 PORT=${P11_PORT:-35990}
@@ -58,9 +59,10 @@ cards-start) card_start 0; card_start 1; sleep 1 ;;
 down) card_stop 0; card_stop 1; pcscd_stop ;;
 remove | insert) echo "$1" >"$W/card$2/ctl" ;;
 latency) echo "latency $3" >"$W/card$2/ctl" ;;
+fault) echo "fault ${*:3}" >"$W/card$2/ctl" ;;
 apdus) grep -c '^C ' "$W/card$2.log" 2>/dev/null || echo 0 ;;
 # VERIFY with data (a PIN sent); the status form "00 20 00 ref" has no Lc
 verifies) grep -cE '^C 0020(00|01)(81|82)[0-9A-F]{2}' "$W/card$2.log" 2>/dev/null || echo 0 ;;
 logouts) grep -c '^C 801A0000' "$W/card$2.log" 2>/dev/null || echo 0 ;;
-*) echo "usage: $0 init|pcscd-start|pcscd-stop|cards-start|down|remove N|insert N|latency N US|apdus N|verifies N|logouts N" >&2; exit 2 ;;
+*) echo "usage: $0 init|pcscd-start|pcscd-stop|cards-start|down|remove N|insert N|latency N US|fault N SPEC|apdus N|verifies N|logouts N" >&2; exit 2 ;;
 esac

@@ -1,7 +1,7 @@
 /* akis-vcard: the virtual AKIS card.
  *   akis-vcard init DIR [--profile P] [--no-efdir] [--no-pkcs15]
  *        [--with-expired-cert] [--pin N] [--puk N] [--serial HEX24]
- *        [--holder NAME] [--tckn 11DIGITS]
+ *        [--holder NAME] [--tckn 11DIGITS] [--atr HEX]
  *   akis-vcard run DIR --port N [--host H] [--log FILE] [--latency-us N]
  *        [--byte-latency-us N] [--removed]
  * Controls of a running card: write lines to DIR/ctl (see ctl.h). */
@@ -17,7 +17,7 @@ static int usage(void)
 	fprintf(stderr,
 	        "usage: akis-vcard init DIR [--profile akis-1.0|akis-1.2|akis-2] [--no-efdir]\n"
 	        "           [--no-pkcs15] [--with-expired-cert] [--pin 12345] [--puk 123456]\n"
-	        "           [--serial HEX24] [--holder NAME] [--tckn 11DIGITS]\n"
+	        "           [--serial HEX24] [--holder NAME] [--tckn 11DIGITS] [--atr HEX]\n"
 	        "       akis-vcard run DIR --port N [--host 127.0.0.1] [--log FILE]\n"
 	        "           [--latency-us N] [--byte-latency-us N] [--removed]\n"
 	        "controls: echo 'remove|insert|reset|latency US|byte-latency US|\n"
@@ -36,6 +36,16 @@ static bool digits(const char *s, size_t lo, size_t hi)
 	return true;
 }
 
+/* --atr: 1..33 bytes (ISO/IEC 7816-3 §8.2.1: TS plus at most 32 characters),
+ * an even number of hex digits and nothing else. */
+static bool atr_hex_ok(const char *s)
+{
+	size_t n = strlen(s);
+	if (n < 2 || n > 2 * 33 || n % 2 != 0)
+		return false;
+	return strspn(s, "0123456789abcdefABCDEF") == n;
+}
+
 static bool init_opt(struct vc_init_opts *o, const char *k, const char *v)
 {
 	if (strcmp(k, "--profile") == 0)
@@ -50,6 +60,8 @@ static bool init_opt(struct vc_init_opts *o, const char *k, const char *v)
 		return *(o->holder = v) != '\0';
 	if (strcmp(k, "--tckn") == 0)
 		return digits(o->tckn = v, 11, 11);
+	if (strcmp(k, "--atr") == 0)
+		return atr_hex_ok(o->atr_hex = v);
 	return false;
 }
 

@@ -189,6 +189,8 @@ static bool fill_card(const struct vc_prov *p, struct vc_card *c)
 	snprintf(c->dir, sizeof c->dir, "%s", o->dir);
 	c->profile = o->profile;
 	memcpy(c->atr, atr, c->atr_len);
+	if (o->atr_hex && !vc_hex_decode(o->atr_hex, c->atr, sizeof c->atr, &c->atr_len))
+		return false;
 	memcpy(c->serial, p->serial, sizeof c->serial);
 	c->life_cycle = 0xA5;
 	for (int i = 0; i < 4; i++) {

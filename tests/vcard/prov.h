@@ -17,6 +17,7 @@ struct vc_init_opts {
 	const char *serial_hex;
 	const char *holder;
 	const char *tckn;
+	const char *atr_hex;  /* --atr: overrides the profile's ATR (validated by the caller) */
 };
 
 #define VC_PROV_KEYS 4

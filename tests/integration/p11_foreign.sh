@@ -1,0 +1,65 @@
+#!/bin/bash
+# R9: a non-AKIS card is identified by its ATR alone (akis_atr_match, no APDU)
+# and reported as CKR_TOKEN_NOT_RECOGNIZED: the slot is listed, there is no
+# token, and no APDU reaches the card — not per poll, not after re-insertion.
+# Usage: bash tests/integration/p11_foreign.sh   (AKIS_BUILD defaults to build)
+set -u
+. "$(dirname "$0")/lib.sh"
+MOD="$T_ROOT/${AKIS_BUILD:-build}/akis-pkcs11.so"
+# A T=1 ATR of a non-AKIS card (TD1=80 → T=0 implied, TD2=B1 → T=1, so a TCK
+# follows; XOR of T0..TCK is 00 as ISO/IEC 7816-3 §8.2.5 requires).
+FOREIGN_ATR=3BDB960080B1FE451F830031C064C7FC100001900074
+
+[ -f "$MOD" ] || { echo "missing $MOD (make)" >&2; exit 1; }
+bench_up --profile akis-1.2 --atr "$FOREIGN_ATR" || { t_fail "bench up"; t_summary; exit 1; }
+LOG=$AKIS_CARD_LOG_1
+
+atr_seen=$(grep -i '^atr' "$AKIS_CARD_DIR_1/card.conf" | tr -d ' ' | cut -d= -f2)
+t_eq "card image carries the foreign ATR" "$FOREIGN_ATR" "$atr_seen"
+
+# What pkcs11-tool prints on the line after the slot of reader $1: for a
+# slot whose C_GetTokenInfo gives CKR_TOKEN_NOT_RECOGNIZED it is
+# "(token not recognized)"; "(empty)" means no card at all.
+slot_state() { awk -v r="$1" 'f { print; exit } index($0, r) { f = 1 }' | sed 's/^ *//'; }
+
+before=$(log_count "$LOG")
+out=$(pkcs11-tool --module "$MOD" -L 2>&1); rc=$?
+echo "$out" | sed 's/^/    | /'
+t_eq "pkcs11-tool -L exits 0" 0 "$rc"
+if echo "$out" | grep -qF "$AKIS_READER_1"; then t_ok "slot for $AKIS_READER_1 listed"
+else t_fail "slot for $AKIS_READER_1 listed"; fi
+t_eq "slot of $AKIS_READER_1: token not recognized" "(token not recognized)" "$(echo "$out" | slot_state "$AKIS_READER_1")"
+if echo "$out" | grep -q "token label"; then t_fail "no token label listed"; else t_ok "no token label listed"; fi
+
+out=$(pkcs11-tool --module "$MOD" -O 2>&1); rc=$?
+echo "$out" | sed 's/^/    | /'
+if [ "$rc" -ne 0 ] && [ "$rc" -lt 128 ]; then t_ok "pkcs11-tool -O fails cleanly (rc $rc)"
+else t_fail "pkcs11-tool -O fails cleanly" "rc $rc"; fi
+if echo "$out" | grep -q "CKR_TOKEN_NOT_RECOGNIZED"; then t_ok "-O: CKR_TOKEN_NOT_RECOGNIZED"
+else t_fail "-O: CKR_TOKEN_NOT_RECOGNIZED"; fi
+
+for i in 1 2 3 4 5; do
+	pkcs11-tool --module "$MOD" -L >/dev/null 2>&1 || t_fail "pkcs11-tool -L run $i"
+done
+after=$(log_count "$LOG")
+t_eq "no APDU sent by -L, -O and 5 more -L (log $LOG)" "$before" "$after"
+t_eq "no APDU at all since bench up" 0 "$after"
+
+t_check "vcardctl remove 1" "$T_VCARDCTL" remove 1
+sleep 1
+out=$(pkcs11-tool --module "$MOD" -L 2>&1)
+t_eq "after remove: slot of $AKIS_READER_1 empty" "(empty)" "$(echo "$out" | slot_state "$AKIS_READER_1")"
+t_check "vcardctl insert 1" "$T_VCARDCTL" insert 1
+state=
+for _ in $(seq 20); do   # pcscd may take a poll interval to see the card again
+	out=$(pkcs11-tool --module "$MOD" -L 2>&1)
+	state=$(echo "$out" | slot_state "$AKIS_READER_1")
+	[ "$state" = "(empty)" ] || break
+	sleep 0.5
+done
+echo "$out" | sed 's/^/    | /'
+t_eq "after re-insertion: token not recognized" "(token not recognized)" "$state"
+if pkcs11-tool --module "$MOD" -O 2>&1 | grep -q CKR_TOKEN_NOT_RECOGNIZED; then t_ok "-O after re-insertion: CKR_TOKEN_NOT_RECOGNIZED"
+else t_fail "-O after re-insertion: CKR_TOKEN_NOT_RECOGNIZED"; fi
+t_eq "still 0 APDUs after remove+insert" 0 "$(log_count "$LOG")"
+t_summary
