@@ -5,7 +5,9 @@
 # Usage: bash tests/integration/p11_foreign.sh   (AKIS_BUILD defaults to build)
 set -u
 . "$(dirname "$0")/lib.sh"
-MOD="$T_ROOT/${AKIS_BUILD:-build}/akis-pkcs11.so"
+B=${AKIS_BUILD:-build}
+[[ $B == /* ]] || B=$T_ROOT/$B
+MOD=$B/akis-pkcs11.so
 # A T=1 ATR of a non-AKIS card (TD1=80 → T=0 implied, TD2=B1 → T=1, so a TCK
 # follows; XOR of T0..TCK is 00 as ISO/IEC 7816-3 §8.2.5 requires).
 FOREIGN_ATR=3BDB960080B1FE451F830031C064C7FC100001900074
