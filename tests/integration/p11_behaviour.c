@@ -657,7 +657,9 @@ static void test_removal(void)
 	m.mechanism = sign_mech(s, key);
 	CHECK_RV(p->C_SignInit(s, &m, key), CKR_OK);
 	bench("remove 1");
-	sleep_ms(300);
+	/* give pcscd's vpcd polling time to see the card gone (300 ms was
+	 * sometimes too short: the transmit then fails mid-disconnect) */
+	sleep_ms(1500);
 	rv = p->C_Sign(s, data, 1, sig, &sl);
 	check(rv == CKR_DEVICE_REMOVED || rv == CKR_SESSION_HANDLE_INVALID,
 	      "R32: C_Sign after removal: 0x%lx", rv);
