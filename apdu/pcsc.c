@@ -409,6 +409,60 @@ static apdu_rv card_rv(struct pcsc_card *c, const char *what, LONG rc)
 	return rv;
 }
 
+/*
+ * A command failed with a plain transport error (APDU_ERR_COMM). Was the
+ * card pulled out in the middle of it? pcscd answers such a cut
+ * SCardTransmit with SCARD_E_NOT_TRANSACTED (seen with vpcd) before its
+ * presence poll (every 400 ms for polled readers) has seen the card go, or
+ * (vpcd) with success and an empty response, so
+ * ask the handle first, then watch the reader for at most
+ * GONE_WAIT_MS. Only this failure path waits; R32 wants the cut call
+ * reported as CKR_DEVICE_REMOVED.
+ */
+#define GONE_WAIT_MS 1500
+
+static bool card_gone(struct pcsc_card *c)
+{
+	char name[APDU_READER_NAME_MAX * 2];
+	DWORD name_len = sizeof(name), state = 0, proto = 0;
+	BYTE atr[MAX_ATR_SIZE];
+	DWORD atr_len = sizeof(atr);
+	SCARD_READERSTATE rs;
+	LONG rc = SCardStatus(c->h, name, &name_len, &state, &proto, atr, &atr_len);
+
+	if (rc == SCARD_W_REMOVED_CARD || rc == SCARD_E_NO_SMARTCARD)
+		return true;
+	memset(&rs, 0, sizeof(rs));
+	rs.szReader = c->reader;
+	rs.dwCurrentState = SCARD_STATE_UNAWARE;
+	if (SCardGetStatusChange(c->ctx, 0, &rs, 1) != SCARD_S_SUCCESS)
+		return false;
+	if (rs.dwEventState & (SCARD_STATE_EMPTY | SCARD_STATE_UNAVAILABLE))
+		return true;
+	/* present as far as pcscd knows: wait for its next poll. The high
+	 * word of the state counts card events (pcsc-lite): a changed count
+	 * means the card left, even if one is back already. */
+	rs.dwCurrentState = rs.dwEventState & ~(DWORD)SCARD_STATE_CHANGED;
+	rc = SCardGetStatusChange(c->ctx, GONE_WAIT_MS, &rs, 1);
+	if (rc != SCARD_S_SUCCESS)
+		return false;
+	return (rs.dwEventState & (SCARD_STATE_EMPTY | SCARD_STATE_UNAVAILABLE)) != 0 ||
+	       (rs.dwEventState >> 16) != (rs.dwCurrentState >> 16);
+}
+
+/* card_rv, and a transport error on a card that left is its removal */
+static apdu_rv card_rv_io(struct pcsc_card *c, const char *what, LONG rc)
+{
+	apdu_rv rv = card_rv(c, what, rc);
+
+	if (rv == APDU_ERR_COMM && card_gone(c)) {
+		log_msg(LOG_APDU, "%s: the card left during %s → APDU_ERR_NO_CARD", c->reader,
+			what);
+		rv = APDU_ERR_NO_CARD;
+	}
+	return rv;
+}
+
 static apdu_rv card_transmit(void *ctx, const uint8_t *cmd, size_t cmd_len, uint8_t *resp,
 			     size_t *resp_len)
 {
@@ -417,7 +471,15 @@ static apdu_rv card_transmit(void *ctx, const uint8_t *cmd, size_t cmd_len, uint
 	LONG rc = SCardTransmit(c->h, SCARD_PCI_T1, cmd, (DWORD)cmd_len, NULL, resp, &len);
 
 	*resp_len = rc == SCARD_S_SUCCESS ? len : 0;
-	return card_rv(c, "SCardTransmit", rc);
+	/* vpcd answers a command cut by the card leaving with success and no
+	 * bytes at all; no card answers without a status word */
+	if (rc == SCARD_S_SUCCESS && len < 2 && card_gone(c)) {
+		log_msg(LOG_APDU, "%s: the card left during SCardTransmit (%lu bytes) → "
+			"APDU_ERR_NO_CARD", c->reader, (unsigned long)len);
+		*resp_len = 0;
+		return APDU_ERR_NO_CARD;
+	}
+	return card_rv_io(c, "SCardTransmit", rc);
 }
 
 static apdu_rv card_begin(void *ctx)
@@ -440,7 +502,7 @@ static apdu_rv card_control(void *ctx, uint32_t code, const uint8_t *in, size_t 
 	LONG rc = SCardControl(c->h, code, in, (DWORD)in_len, out, (DWORD)out_cap, &got);
 
 	*out_len = rc == SCARD_S_SUCCESS ? got : 0;
-	return card_rv(c, "SCardControl", rc);
+	return card_rv_io(c, "SCardControl", rc);
 }
 
 static apdu_rv card_atr(void *ctx, uint8_t *atr, size_t *atr_len)

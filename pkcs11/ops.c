@@ -216,6 +216,12 @@ CK_RV p11_decrypt_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct p11_
 	} else if (out == NULL) {
 		*out_len = p11_op_out_len(op); /* upper bound, nothing sent */
 		return CKR_OK;
+	} else if (*out_len < p11_op_out_len(op)) {
+		/* R30: CKR_BUFFER_TOO_SMALL sends nothing to the card and keeps
+		 * the operation; the plaintext's length is known only after the
+		 * card's answer, so a buffer below the bound is too small */
+		*out_len = p11_op_out_len(op);
+		return CKR_BUFFER_TOO_SMALL;
 	} else {
 		rv = slot->user_in ? CKR_OK : CKR_USER_NOT_LOGGED_IN;
 		if (rv == CKR_OK && !final)

@@ -16,6 +16,9 @@
 #include "../../apdu/log.h"
 #include "../../pkcs11/crypto.h"
 #include "../../pkcs11/mech.h"
+#include "../../pkcs11/ops.h"
+#include "../../pkcs11/session.h"
+#include "../../pkcs11/slot.h"
 #include "object_fixtures.h"
 
 __attribute__((weak)) void log_msg(enum log_cat cat, const char *fmt, ...)
@@ -599,6 +602,55 @@ static void test_decrypt_pkcs1(void **state)
 	assert_int_equal(p11_op_decrypt_input(t->op, &in, &inl), CKR_ENCRYPTED_DATA_LEN_RANGE);
 }
 
+/* R30 at the C_Decrypt level (ops.c): a NULL size query and a buffer below
+ * the bound answer without the card (slot.card is NULL here: an APDU
+ * attempt would crash) and keep the operation; the data is not taken. */
+static void test_decrypt_buffer_rules(void **state)
+{
+	struct tctx *t = *state;
+	struct p11_ctx ctx;
+	struct p11_slot slot;
+	struct p11_session s;
+	CK_BYTE ct[256] = { 1 }, out[512];
+	CK_ULONG n = 0;
+
+	memset(&ctx, 0, sizeof ctx);
+	memset(&slot, 0, sizeof slot);
+	memset(&s, 0, sizeof s);
+	slot.user_in = true;
+	assert_int_equal(start(t, P11_OP_DECRYPT, CKO_PRIVATE_KEY, 1, CKM_RSA_PKCS, NULL, 0),
+	                 CKR_OK);
+	s.op[P11_OP_DECRYPT] = t->op;
+	t->op = NULL;
+	assert_int_equal(p11_decrypt_locked(&ctx, &slot, &s, ct, sizeof ct, false, NULL, &n), CKR_OK);
+	assert_int_equal(n, 256 - 11);
+	n = 244;
+	assert_int_equal(p11_decrypt_locked(&ctx, &slot, &s, ct, sizeof ct, false, out, &n),
+	                 CKR_BUFFER_TOO_SMALL);
+	assert_int_equal(n, 256 - 11);
+	assert_non_null(s.op[P11_OP_DECRYPT]);
+	assert_false(p11_op_decrypt_done(s.op[P11_OP_DECRYPT]));
+	/* nothing was buffered: the operation still takes exactly one block */
+	const uint8_t *in = NULL;
+	size_t inl = 0;
+	assert_int_equal(p11_op_update(s.op[P11_OP_DECRYPT], ct, sizeof ct), CKR_OK);
+	assert_int_equal(p11_op_decrypt_input(s.op[P11_OP_DECRYPT], &in, &inl), CKR_OK);
+	assert_int_equal(inl, 256);
+	/* OAEP-SHA256: bound k - 2 hLen - 2 */
+	p11_session_end_op(&s, P11_OP_DECRYPT);
+	CK_RSA_PKCS_OAEP_PARAMS p = {CKM_SHA256, CKG_MGF1_SHA256, CKZ_DATA_SPECIFIED, NULL, 0};
+	assert_int_equal(start(t, P11_OP_DECRYPT, CKO_PRIVATE_KEY, 1, CKM_RSA_PKCS_OAEP, &p,
+	                       sizeof p), CKR_OK);
+	s.op[P11_OP_DECRYPT] = t->op;
+	t->op = NULL;
+	n = 256 - 66 - 1;
+	assert_int_equal(p11_decrypt_locked(&ctx, &slot, &s, ct, sizeof ct, false, out, &n),
+	                 CKR_BUFFER_TOO_SMALL);
+	assert_int_equal(n, 256 - 66);
+	assert_non_null(s.op[P11_OP_DECRYPT]);
+	p11_session_end_op(&s, P11_OP_DECRYPT);
+}
+
 static void test_decrypt_oaep(void **state)
 {
 	struct tctx *t = *state;
@@ -876,6 +928,7 @@ int main(void)
 	        T(test_ecdsa_padding),
 	        T(test_decrypt_pkcs1),
 	        T(test_decrypt_oaep),
+	        T(test_decrypt_buffer_rules),
 	        T(test_oaep_bad_params),
 	        T(test_encrypt),
 	        T(test_digest),
