@@ -37,24 +37,8 @@
 #include <openssl/x509.h>
 
 #include "../../pkcs11/p11.h"
+#include "tap.h"
 
-static int passed, failed;
-
-static void check(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf(ok ? "ok   - " : "FAIL - ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (ok)
-		passed++;
-	else
-		failed++;
-}
 
 static double now(void)
 {
@@ -351,8 +335,7 @@ int main(int argc, char **argv)
 			kill(c[i].pid, SIGKILL);
 			waitpid(c[i].pid, &st, 0);
 		}
-		printf("%d passed, %d failed\n", passed, failed);
-		return 1;
+		return tap_summary();
 	}
 	raw_check();
 	for (int i = 0; i < 2; i++)
@@ -378,6 +361,5 @@ int main(int argc, char **argv)
 		waitpid(c[i].pid, &st, 0);
 		check(WIFEXITED(st) && WEXITSTATUS(st) == 0, "signer %d exits 0 (status %d)", i, st);
 	}
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return tap_summary();
 }
