@@ -90,12 +90,15 @@ akis_rv akis_begin(struct akis_card *card, bool *was_reset)
 	if (was_reset != NULL)
 		*was_reset = false;
 	apdu_rv arv = apdu_begin(card->io);
+	/* What we selected is known only inside our own transaction: between
+	 * two of them another application may have selected the MF or another
+	 * DF (R34; a 2.x MSE outside DF 3D00 is 6A88, AKIS-CARD.md §3). */
+	akis_sel_forget(card);
 	if (arv != APDU_ERR_RESET)
 		return akis_rv_from_apdu(arv);
 	/* DESIGN.md "Transactions": the security state is gone; reconnect,
 	 * forget the selection, tell the caller. */
 	log_msg(LOG_CARD, "card was reset: reconnecting");
-	akis_sel_forget(card);
 	arv = apdu_reconnect(card->io);
 	if (arv == APDU_OK)
 		arv = apdu_begin(card->io);

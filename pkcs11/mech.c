@@ -811,6 +811,11 @@ CK_RV p11_op_decrypt_finish(struct p11_op *op, const uint8_t *raw, size_t raw_le
 	return p11_output(op->plain, op->plain_len, out, out_len);
 }
 
+bool p11_op_sign_prepared(const struct p11_op *op)
+{
+	return op && op->kind == P11_OP_SIGN && op->prepared;
+}
+
 bool p11_op_decrypt_done(const struct p11_op *op)
 {
 	return op && op->done;

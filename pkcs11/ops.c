@@ -69,6 +69,29 @@ static bool key_needs_consent(const struct p11_slot *slot, const struct p11_op *
 	return k >= 0 && (size_t)k < slot->card->n_keys && slot->card->keys[k].user_consent;
 }
 
+/*
+ * The card refused a private-key operation with 6982 (security status not
+ * satisfied).
+ * Its security state is shared by every application: another one's LOGOUT
+ * (R22) or signature with the userConsent key may have cleared it. A status
+ * VERIFY (AKIS-CARD.md §3: never spends a try) tells which: the user PIN
+ * still verified → only the per-signature permission is gone; otherwise
+ * the token is logged out for us too (R17), so that C_Login(CKU_USER)
+ * works again instead of answering CKR_USER_ALREADY_LOGGED_IN.
+ */
+static void card_refused_tx(struct p11_slot *slot, bool consent)
+{
+	struct akis_pin_status st = { false, false, -1 };
+
+	slot->consent_ok = false;
+	if (consent && akis_pin_status_tx(slot->card, AKIS_PIN_USER, &st) == AKIS_OK &&
+	    st.verified)
+		return;
+	log_msg(LOG_P11, "slot %lu: the card's PIN state was cleared elsewhere: logged out",
+		(unsigned long)slot->id);
+	p11_slot_logged_out_locked(slot);
+}
+
 /* The card half of a signature: prepare, one transaction, finish. */
 static CK_RV sign_card_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct p11_op *op,
 			      CK_BYTE_PTR sig, CK_ULONG_PTR sig_len)
@@ -90,6 +113,8 @@ static CK_RV sign_card_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct
 	}
 	arv = akis_sign_tx(slot->card, (size_t)p11_op_key(op), alg, block, block_len, out,
 			   sizeof(out), &out_len);
+	if (arv == AKIS_ERR_NOT_LOGGED_IN)
+		card_refused_tx(slot, key_needs_consent(slot, op));
 	p11_slot_end_locked(slot);
 	if (key_needs_consent(slot, op))
 		slot->consent_ok = false; /* one signature per VERIFY (AKIS-CARD.md §3) */
@@ -117,10 +142,16 @@ CK_RV p11_sign_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct p11_ses
 	if (slot->user_in && key_needs_consent(slot, op) && !slot->consent_ok)
 		return CKR_USER_NOT_LOGGED_IN;
 	rv = slot->user_in ? CKR_OK : CKR_USER_NOT_LOGGED_IN;
-	if (rv == CKR_OK && !final)
+	/* a retry after the card refused (below) has the block already */
+	if (rv == CKR_OK && !final && !p11_op_sign_prepared(op))
 		rv = p11_op_update(op, data, len);
 	if (rv == CKR_OK)
 		rv = sign_card_locked(ctx, slot, op, sig, sig_len);
+	/* R20: a PIN-per-signature key whose permission the card no longer
+	 * has keeps its operation for C_Login(CKU_CONTEXT_SPECIFIC) + retry */
+	if (rv == CKR_USER_NOT_LOGGED_IN && key_needs_consent(slot, op) &&
+	    p11_op_sign_prepared(op))
+		return rv;
 	p11_session_end_op(s, P11_OP_SIGN);
 	return rv;
 }
@@ -193,6 +224,8 @@ static CK_RV decrypt_card_locked(struct p11_ctx *ctx, struct p11_slot *slot, str
 	}
 	arv = akis_decrypt_tx(slot->card, (size_t)p11_op_key(op), in, in_len, raw, sizeof(raw),
 			      &raw_len);
+	if (arv == AKIS_ERR_NOT_LOGGED_IN)
+		card_refused_tx(slot, false);
 	p11_slot_end_locked(slot);
 	rv = p11_slot_card_rv_locked(ctx, slot, arv);
 	if (rv == CKR_OK)

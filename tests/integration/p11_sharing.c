@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * R34: two processes signing side by side on one card never mix their
- * APDUs, and the module holds no transaction between calls (shared mode).
+ * APDUs, and the module holds no transaction between calls (shared mode);
+ * the card's security state, which all applications share, is followed.
  *
  * The parent forks two signers; each loads the module itself (a process of
  * its own, as two applications would), logs in, takes private key number i
@@ -10,14 +11,22 @@
  * with OpenSSL against the certificate of the same CKA_ID: if one process's
  * MSE (key selection) were followed by the other's PSO, the signature would
  * be made with the wrong key and fail. A key with CKA_ALWAYS_AUTHENTICATE
- * gets its C_Login(CKU_CONTEXT_SPECIFIC) before each signature; the card
- * clears that permission on any signature with that key only (AKIS-CARD.md
- * §3), so the other process's signatures with another key must not disturb
- * it. While both signers sit logged in between calls, the parent runs
- * $P11_RAWCHECK (a raw PC/SC GET DATA from a third process): it must get
- * through at once. The signing windows of the two processes must overlap,
- * or the test proved nothing.
- *   P11_RAWCHECK='cmd' p11_sharing MODULE.so PIN ROUNDS
+ * gets its C_Login(CKU_CONTEXT_SPECIFIC) before each signature.
+ *  - While both sit logged in between calls, the parent, a third PC/SC
+ *    client, sends GET DATA: it must get through at once.
+ *  - While they sign, the parent keeps selecting EF.DIR (2F00, in the MF)
+ *    from its own connection, as another application would, which makes
+ *    the MF the current DF: the module must not assume that DF 3D00 is
+ *    still current in its next transaction (AKIS-CARD.md §3: a 2.x MSE
+ *    outside 3D00 is 6A88). Not the MF itself: on 2.x re-selecting the MF
+ *    logs the card out for every application (AKIS-CARD.md §3).
+ *  - Then one process logs out (LOGOUT clears the card's state for all,
+ *    R22) while the other has a signature under way: the other's C_Sign
+ *    gets CKR_USER_NOT_LOGGED_IN, its token is logged out (not "already
+ *    logged in"), and after C_Login (and the context login for a
+ *    PIN-per-signature key, whose operation stays active, R20) it signs.
+ *    Both ways round.
+ *   p11_sharing MODULE.so READER PIN ROUNDS
  * Prints "ok - ..." / "FAIL - ..." lines and "N passed, N failed".
  */
 #include <dlfcn.h>
@@ -26,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -35,10 +45,13 @@
 #include <openssl/ecdsa.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <winscard.h>
 
 #include "../../pkcs11/p11.h"
 #include "tap.h"
 
+
+#define PAUSE_US 60000
 
 static double now(void)
 {
@@ -193,63 +206,146 @@ static char wait_byte(int fd)
 	return read(fd, &c, 1) == 1 ? c : 0;
 }
 
-/* Child: setup, 'R' (ready), wait 'G', sign, report, 'D' (done), wait 'C'. */
-static int signer_main(const char *module, const char *pin, int nth, int rounds, int up, int down)
+/* A line to the parent: "RESULT ...", "CHECK y|n text", "ACK", "FAIL". */
+static void say(FILE *up, const char *fmt, ...)
 {
-	struct signer g;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(up, fmt, ap);
+	va_end(ap);
+	fputc('\n', up);
+	fflush(up);
+}
+
+static void signer_rounds(struct signer *g, const char *pin, int nth, int rounds, FILE *up)
+{
 	int good = 0, bad = 0;
 	CK_RV first_bad = CKR_OK;
-	double t0, t1;
+	double t0 = now(), t1;
 
-	memset(&g, 0, sizeof(g));
-	if (!signer_setup(&g, module, pin, nth)) {
-		printf("# signer %d: setup failed\n", nth);
-		(void)!write(up, "F", 1);
-		return 2;
-	}
-	(void)!write(up, "R", 1);
-	if (wait_byte(down) != 'G')
-		return 2;
-	t0 = now();
 	for (int r = 0; r < rounds; r++) {
 		CK_BYTE msg[64], sig[512];
 		CK_ULONG sl = sizeof(sig);
 		int len = snprintf((char *)msg, sizeof(msg), "signer %d round %d", nth, r);
-		CK_RV rv = sign_one(&g, pin, msg, (size_t)len, sig, &sl);
+		CK_RV rv = sign_one(g, pin, msg, (size_t)len, sig, &sl);
 
-		if (rv == CKR_OK && verify(&g, msg, (size_t)len, sig, sl)) {
+		if (rv == CKR_OK && verify(g, msg, (size_t)len, sig, sl)) {
 			good++;
 		} else {
 			bad++;
 			if (first_bad == CKR_OK)
 				first_bad = rv == CKR_OK ? CKR_SIGNATURE_INVALID : rv;
 		}
+		/* an application pauses between signatures: room for the third
+		 * one, whose commands pcsc-lite holds back while a transaction
+		 * is open (it looks again every 100 ms or so) */
+		usleep(PAUSE_US);
 	}
 	t1 = now();
-	/* one line the parent parses: nth good bad first_bad t0 t1 label */
-	printf("RESULT %d %d %d 0x%lx %.6f %.6f %s%s\n", nth, good, bad, first_bad, t0, t1, g.label,
-	       g.aa ? " (PIN per signature)" : "");
-	fflush(stdout);
-	(void)!write(up, "D", 1);
-	(void)wait_byte(down); /* 'C': both are done, close now (LOGOUT) */
+	say(up, "RESULT %d %d %d 0x%lx %.6f %.6f %s%s", nth, good, bad, first_bad, t0, t1,
+	    g->label, g->aa ? " (PIN per signature)" : "");
+}
+
+static CK_STATE state_of(struct signer *g)
+{
+	CK_SESSION_INFO si;
+
+	return g->p->C_GetSessionInfo(g->s, &si) == CKR_OK ? si.state : (CK_STATE)-1;
+}
+
+/* 'P': a signature under way: C_SignInit (and the context login). */
+static void step_prepare(struct signer *g, const char *pin, FILE *up)
+{
+	CK_MECHANISM m = { g->type == CKK_EC ? CKM_ECDSA_SHA256 : CKM_SHA256_RSA_PKCS, NULL, 0 };
+	CK_RV rv = g->p->C_SignInit(g->s, &m, g->key);
+
+	if (rv == CKR_OK && g->aa)
+		rv = g->p->C_Login(g->s, CKU_CONTEXT_SPECIFIC, (CK_UTF8CHAR_PTR)pin, strlen(pin));
+	say(up, "CHECK %c C_SignInit%s = 0x%lx", rv == CKR_OK ? 'y' : 'n',
+	    g->aa ? " + C_Login(CKU_CONTEXT_SPECIFIC)" : "", rv);
+}
+
+/* 'S': the signature after another process's LOGOUT. */
+static void step_refused(struct signer *g, const char *pin, FILE *up)
+{
+	static const CK_BYTE msg[] = "after the other's logout";
+	CK_BYTE sig[512];
+	CK_ULONG sl = sizeof(sig);
+	CK_RV rv = g->p->C_Sign(g->s, (CK_BYTE_PTR)msg, sizeof(msg), sig, &sl);
+	CK_UTF8CHAR_PTR u = (CK_UTF8CHAR_PTR)pin;
+
+	say(up, "CHECK %c C_Sign after the other process's LOGOUT = 0x%lx (want "
+	    "CKR_USER_NOT_LOGGED_IN)", rv == CKR_USER_NOT_LOGGED_IN ? 'y' : 'n', rv);
+	say(up, "CHECK %c the token is logged out now (state %lu)",
+	    state_of(g) == CKS_RO_PUBLIC_SESSION ? 'y' : 'n', state_of(g));
+	rv = g->p->C_Login(g->s, CKU_USER, u, strlen(pin));
+	say(up, "CHECK %c C_Login(CKU_USER) = 0x%lx", rv == CKR_OK ? 'y' : 'n', rv);
+	if (g->aa) { /* R20: the operation is still active, the retry signs */
+		rv = g->p->C_Login(g->s, CKU_CONTEXT_SPECIFIC, u, strlen(pin));
+		if (rv == CKR_OK)
+			rv = g->p->C_Sign(g->s, (CK_BYTE_PTR)msg, sizeof(msg), sig, &sl);
+	} else {
+		rv = sign_one(g, pin, msg, sizeof(msg), sig, &sl);
+	}
+	say(up, "CHECK %c %s, the signature verifies = 0x%lx", rv == CKR_OK &&
+	    verify(g, msg, sizeof(msg), sig, sl) ? 'y' : 'n', g->aa ?
+	    "the operation stayed active: context login + C_Sign again" :
+	    "C_SignInit + C_Sign again", rv);
+}
+
+/* Child: setup, READY, then commands from the parent until 'C'. */
+static int signer_main(const char *module, const char *pin, int nth, int rounds, FILE *up,
+		       int down)
+{
+	struct signer g;
+	char c;
+
+	memset(&g, 0, sizeof(g));
+	if (!signer_setup(&g, module, pin, nth)) {
+		say(up, "FAIL");
+		return 2;
+	}
+	say(up, "READY");
+	while ((c = wait_byte(down)) != 'C' && c != 0) {
+		CK_RV rv;
+
+		switch (c) {
+		case 'G': signer_rounds(&g, pin, nth, rounds, up); break;
+		case 'P': step_prepare(&g, pin, up); break;
+		case 'S': step_refused(&g, pin, up); break;
+		case 'L':
+			rv = g.p->C_Logout(g.s);
+			say(up, "CHECK %c C_Logout = 0x%lx", rv == CKR_OK ? 'y' : 'n', rv);
+			break;
+		case 'I':
+			rv = g.p->C_Login(g.s, CKU_USER, (CK_UTF8CHAR_PTR)pin, strlen(pin));
+			say(up, "CHECK %c C_Login = 0x%lx", rv == CKR_OK ? 'y' : 'n', rv);
+			break;
+		default: break;
+		}
+		say(up, "ACK");
+	}
 	g.p->C_CloseSession(g.s);
 	g.p->C_Finalize(NULL);
 	EVP_PKEY_free(g.pub);
-	return bad ? 1 : 0;
+	return 0;
 }
 
 /* ----- the parent ----- */
 
 struct child {
 	pid_t pid;
-	int up, down, out; /* pipes: child → parent bytes, parent → child, child's stdout */
+	FILE *up; /* lines from the child */
+	int down; /* command bytes to it */
+	char result[512];
 };
 
 static bool spawn(struct child *c, const char *module, const char *pin, int nth, int rounds)
 {
-	int up[2], down[2], out[2];
+	int up[2], down[2];
 
-	if (pipe(up) || pipe(down) || pipe(out))
+	if (pipe(up) || pipe(down))
 		return false;
 	c->pid = fork();
 	if (c->pid < 0)
@@ -257,17 +353,34 @@ static bool spawn(struct child *c, const char *module, const char *pin, int nth,
 	if (c->pid == 0) {
 		close(up[0]);
 		close(down[1]);
-		close(out[0]);
-		dup2(out[1], STDOUT_FILENO);
-		_exit(signer_main(module, pin, nth, rounds, up[1], down[0]));
+		_exit(signer_main(module, pin, nth, rounds, fdopen(up[1], "w"), down[0]));
 	}
 	close(up[1]);
 	close(down[0]);
-	close(out[1]);
-	c->up = up[0];
+	c->up = fdopen(up[0], "r");
 	c->down = down[1];
-	c->out = out[0];
-	return true;
+	return c->up != NULL;
+}
+
+/* Sends cmd to child i and turns its lines into checks up to "ACK";
+ * a RESULT line is kept in c->result. False when the child is gone. */
+static bool command(struct child *c, int i, char cmd)
+{
+	char line[512];
+
+	if (cmd != 0 && write(c->down, &cmd, 1) != 1) /* 0: only read the answer */
+		return false;
+	while (fgets(line, sizeof(line), c->up) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strcmp(line, "ACK") == 0)
+			return true;
+		if (strncmp(line, "CHECK ", 6) == 0)
+			check(line[6] == 'y', "signer %d: %s", i, line + 8);
+		else if (strncmp(line, "RESULT ", 7) == 0)
+			snprintf(c->result, sizeof(c->result), "%s", line);
+	}
+	check(false, "signer %d answers '%c'", i, cmd);
+	return false;
 }
 
 struct result {
@@ -277,77 +390,134 @@ struct result {
 	char label[96];
 };
 
-static bool read_result(struct child *c, struct result *r)
+static bool parse_result(const char *line, struct result *r)
 {
-	char buf[4096];
-	ssize_t n = read(c->out, buf, sizeof(buf) - 1);
-	char *line;
-
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	fputs(buf, stdout); /* the signer's own lines, for the log */
-	line = strstr(buf, "RESULT ");
-	return line != NULL && sscanf(line, "RESULT %d %d %d %lx %lf %lf %95[^\n]", &r->nth,
-				      &r->good, &r->bad, &r->first_bad, &r->t0, &r->t1,
-				      r->label) == 7;
+	return sscanf(line, "RESULT %d %d %d %lx %lf %lf %95[^\n]", &r->nth, &r->good, &r->bad,
+		      &r->first_bad, &r->t0, &r->t1, r->label) == 7;
 }
 
-static void raw_check(void)
-{
-	const char *cmd = getenv("P11_RAWCHECK");
-	double t = now();
-	int st;
+/* ----- the parent's own PC/SC connection: a third application ----- */
 
-	if (cmd == NULL || *cmd == '\0')
-		return check(false, "R34: P11_RAWCHECK not set");
-	st = system(cmd);
-	check(st == 0 && now() - t < 3.0,
-	      "R34: a third process's raw GET DATA gets through while both signers are logged in "
-	      "(exit %d, %.2f s): shared mode, no transaction held between calls",
-	      WIFEXITED(st) ? WEXITSTATUS(st) : -1, now() - t);
+struct third {
+	SCARDCONTEXT ctx;
+	SCARDHANDLE h;
+	volatile int stop;
+	int selects, ok;
+};
+
+static bool third_send(struct third *t, const BYTE *cmd, DWORD len, WORD *sw)
+{
+	BYTE resp[258];
+	DWORD rl = sizeof(resp);
+
+	if (SCardTransmit(t->h, SCARD_PCI_T1, cmd, len, NULL, resp, &rl) != SCARD_S_SUCCESS ||
+	    rl < 2)
+		return false;
+	*sw = (WORD)(resp[rl - 2] << 8 | resp[rl - 1]);
+	return true;
+}
+
+static bool third_open(struct third *t, const char *reader)
+{
+	DWORD proto = 0;
+
+	memset(t, 0, sizeof(*t));
+	return SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &t->ctx) == SCARD_S_SUCCESS &&
+	       SCardConnect(t->ctx, reader, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T1, &t->h,
+			    &proto) == SCARD_S_SUCCESS;
+}
+
+/* SELECT EF.DIR by path from the MF (ISO 7816-4, P1 08, P2 0C: no answer
+ * data) in a loop until stopped. */
+static void *third_select_mf(void *arg)
+{
+	static const BYTE sel_mf[] = { 0x00, 0xA4, 0x08, 0x0C, 0x02, 0x2F, 0x00 };
+	struct third *t = arg;
+	WORD sw = 0;
+
+	while (!t->stop) {
+		t->selects++;
+		if (third_send(t, sel_mf, sizeof(sel_mf), &sw) && sw == 0x9000)
+			t->ok++;
+		usleep(3000);
+	}
+	return NULL;
+}
+
+static void raw_check(struct third *t)
+{
+	static const BYTE get_data[] = { 0x00, 0xCA, 0x01, 0x06, 0x4D };
+	double t0 = now();
+	WORD sw = 0;
+	bool ok = third_send(t, get_data, sizeof(get_data), &sw);
+
+	check(ok && sw == 0x9000 && now() - t0 < 3.0,
+	      "R34: a third application's GET DATA gets through while both signers are logged "
+	      "in (SW %04X, %.3f s): shared mode, no transaction held between calls", sw,
+	      now() - t0);
+}
+
+/* Phase 2: `other` logs out while `victim` has a signature under way. */
+static void logout_under(struct child *c, int victim, int other)
+{
+	command(&c[victim], victim, 'P');
+	command(&c[other], other, 'L');
+	command(&c[victim], victim, 'S');
 }
 
 int main(int argc, char **argv)
 {
 	struct child c[2];
 	struct result r[2];
+	struct third t;
+	pthread_t th;
 	int rounds, st;
+	bool ready = true;
 
-	if (argc != 4 || (rounds = atoi(argv[3])) < 1) {
-		fprintf(stderr, "usage: P11_RAWCHECK=cmd %s MODULE.so PIN ROUNDS\n", argv[0]);
+	if (argc != 5 || (rounds = atoi(argv[4])) < 1) {
+		fprintf(stderr, "usage: %s MODULE.so READER PIN ROUNDS\n", argv[0]);
 		return 2;
 	}
 	memset(r, 0, sizeof(r));
-	for (int i = 0; i < 2; i++)
-		if (!spawn(&c[i], argv[1], argv[2], i, rounds))
-			return 2;
-	bool ready = true;
-
+	memset(c, 0, sizeof(c));
 	for (int i = 0; i < 2; i++) {
-		bool ok = wait_byte(c[i].up) == 'R';
+		char line[64] = "";
 
-		check(ok, "signer %d: module loaded, logged in, key %d found", i, i);
-		ready = ready && ok;
+		if (!spawn(&c[i], argv[1], argv[3], i, rounds))
+			return 2;
+		if (fgets(line, sizeof(line), c[i].up) == NULL || strcmp(line, "READY\n") != 0)
+			ready = false;
+		check(ready, "signer %d: module loaded, logged in, key %d found", i, i);
 	}
-	if (!ready) {
+	if (!ready || !third_open(&t, argv[2])) {
+		check(ready, "the parent's own PC/SC connection to %s", argv[2]);
 		for (int i = 0; i < 2; i++) {
 			kill(c[i].pid, SIGKILL);
 			waitpid(c[i].pid, &st, 0);
 		}
 		return tap_summary();
 	}
-	raw_check();
+	raw_check(&t);
+	/* both sign at once, the third application selecting the MF meanwhile */
+	pthread_create(&th, NULL, third_select_mf, &t);
 	for (int i = 0; i < 2; i++)
 		(void)!write(c[i].down, "G", 1);
 	for (int i = 0; i < 2; i++) {
-		bool got = wait_byte(c[i].up) == 'D' && read_result(&c[i], &r[i]);
+		c[i].result[0] = '\0';
+		/* 'G' was sent already: read up to its ACK */
+		bool got = command(&c[i], i, 0) && parse_result(c[i].result, &r[i]);
 
 		check(got && r[i].good == rounds && r[i].bad == 0,
 		      "R34: signer %d (%s): %d/%d signatures verified by OpenSSL against its own "
 		      "certificate (first failure 0x%lx)", i, r[i].label, r[i].good, rounds,
 		      r[i].first_bad);
 	}
+	t.stop = 1;
+	pthread_join(th, NULL);
+	check(t.ok >= 3 && t.ok == t.selects,
+	      "R34: the third application selected EF.DIR in the MF %d times (%d answered 9000) "
+	      "meanwhile",
+	      t.selects, t.ok);
 	{
 		double lo = r[0].t0 > r[1].t0 ? r[0].t0 : r[1].t0;
 		double hi = r[0].t1 < r[1].t1 ? r[0].t1 : r[1].t1;
@@ -356,10 +526,15 @@ int main(int argc, char **argv)
 		      "R34: the two signing windows overlap by %.2f s (%.2f s and %.2f s long)",
 		      hi - lo, r[0].t1 - r[0].t0, r[1].t1 - r[1].t0);
 	}
+	logout_under(c, 1, 0);
+	command(&c[0], 0, 'I');
+	logout_under(c, 0, 1);
 	for (int i = 0; i < 2; i++) {
 		(void)!write(c[i].down, "C", 1);
 		waitpid(c[i].pid, &st, 0);
 		check(WIFEXITED(st) && WEXITSTATUS(st) == 0, "signer %d exits 0 (status %d)", i, st);
 	}
+	SCardDisconnect(t.h, SCARD_LEAVE_CARD);
+	SCardReleaseContext(t.ctx);
 	return tap_summary();
 }

@@ -220,9 +220,11 @@ static void test_pad_login_ok(void **state)
 	(void)state;
 
 	script_bind(&g_sb, FEATURES_PAD, "63C3");
-	sb_ctl(&g_sb, CTL_VERIFY, PVS_USER, "9000"); /* DF 3D00 still current: no SELECT */
-	sb_step(&g_sb, "00200081", "9000");           /* tries after the PIN operation */
-	sb_step(&g_sb, "801A0000", "9000");           /* C_Logout */
+	sb_step(&g_sb, "00A4080C023D00", "9000"); /* each transaction selects DF 3D00 (R34) */
+	sb_ctl(&g_sb, CTL_VERIFY, PVS_USER, "9000");
+	sb_step(&g_sb, "00200081", "9000"); /* tries after the PIN operation */
+	sb_step(&g_sb, "00A4080C023D00", "9000"); /* each transaction selects DF 3D00 (R34) */
+	sb_step(&g_sb, "801A0000", "9000"); /* C_Logout */
 	CK_SLOT_ID slot = open_module(&ti);
 	assert_true(ti.flags & CKF_PROTECTED_AUTHENTICATION_PATH);
 	assert_int_equal(ti.flags & PIN_FLAGS, 0);
@@ -259,6 +261,7 @@ static void test_pad_results(void **state)
 		CK_SESSION_INFO si;
 
 		script_bind(&g_sb, FEATURES_PAD, "63C3");
+		sb_step(&g_sb, "00A4080C023D00", "9000"); /* each transaction selects DF 3D00 (R34) */
 		sb_ctl(&g_sb, CTL_VERIFY, PVS_USER, cases[i].pad_sw);
 		sb_step(&g_sb, "00200081", "%s", cases[i].status_sw);
 		CK_SLOT_ID slot = open_module(&ti);
@@ -295,8 +298,10 @@ static void test_pad_reader_keyboard_pin(void **state)
 	(void)state;
 
 	script_bind(&g_sb, FEATURES_PAD, "63C3");
+	sb_step(&g_sb, "00A4080C023D00", "9000"); /* each transaction selects DF 3D00 (R34) */
 	sb_step(&g_sb, "00200081053132333435", "9000");
 	sb_step(&g_sb, "00200081", "9000");
+	sb_step(&g_sb, "00A4080C023D00", "9000"); /* each transaction selects DF 3D00 (R34) */
 	sb_step(&g_sb, "801A0000", "9000"); /* the last session closed (R22) */
 	CK_SLOT_ID slot = open_module(&ti);
 	CK_SESSION_HANDLE h = open_session(slot, 0);
@@ -314,8 +319,10 @@ static void test_pad_so_login(void **state)
 	(void)state;
 
 	script_bind(&g_sb, FEATURES_PAD, "63C3");
+	sb_step(&g_sb, "00A4080C023D00", "9000"); /* each transaction selects DF 3D00 (R34) */
 	sb_ctl(&g_sb, CTL_VERIFY, PVS_SO, "9000");
 	sb_step(&g_sb, "00200082", "9000");
+	sb_step(&g_sb, "00A4080C023D00", "9000"); /* each transaction selects DF 3D00 (R34) */
 	sb_step(&g_sb, "801A0000", "9000");
 	CK_SLOT_ID slot = open_module(&ti);
 	CK_SESSION_HANDLE h = open_session(slot, CKF_RW_SESSION);
