@@ -49,7 +49,9 @@ struct cert_facts {
 	unsigned bits;
 	unsigned usage;
 	bool non_repudiation;
+	bool ca; /* a CA certificate (basicConstraints, keyCertSign, v1 self-signed) */
 	uint8_t id[SHA_DIGEST_LENGTH];
+	EVP_PKEY *pk; /* the public key when asked for (cert_facts pk_out), else NULL */
 };
 
 /* X.509 KeyUsage → PKCS#15 usage of the private key. */
@@ -71,10 +73,13 @@ static unsigned usage_from_ku(uint32_t ku, enum akis_key_type type)
 	return u;
 }
 
-static bool cert_facts(const uint8_t *der, size_t len, struct cert_facts *f)
+/* Facts of a DER certificate. With want_pk, f->pk holds a reference to
+ * its public key (the caller frees it). */
+static bool cert_facts(const uint8_t *der, size_t len, struct cert_facts *f, bool want_pk)
 {
 	const uint8_t *p = der;
 	bool ok = false;
+	f->pk = NULL;
 	X509 *x = d2i_X509(NULL, &p, (long)len);
 	if (x == NULL)
 		return false;
@@ -89,34 +94,228 @@ static bool cert_facts(const uint8_t *der, size_t len, struct cert_facts *f)
 	f->bits = (unsigned)EVP_PKEY_get_bits(pk);
 	f->usage = usage_from_ku(X509_get_key_usage(x), f->type);
 	f->non_repudiation = (f->usage & AKIS_USAGE_NON_REPUDIATION) != 0;
+	f->ca = X509_check_ca(x) != 0;
 	/* A stable iD from the public key (RFC 5280 §4.2.1.2 method 1), R23. */
 	SHA1(ASN1_STRING_get0_data(bs), (size_t)ASN1_STRING_length(bs), f->id);
-	ok = true;
+	if (want_pk && EVP_PKEY_up_ref(pk) == 1)
+		f->pk = pk;
+	ok = !want_pk || f->pk != NULL;
 out:
 	X509_free(x);
 	return ok;
 }
 
+/*
+ * ----- pairing keys with certificates (R23) -----
+ *
+ * Each certificate goes to at most one key, and only on evidence, in
+ * rounds from the strongest to the weakest:
+ *   3. the key's public key (PuKDF) equals the certificate's;
+ *   2. the same non-empty iD, and a matching key type and size;
+ *   1. any certificate of matching key type and size (the card gave the
+ *      key no iD, or one no certificate has).
+ * A key that has a PuKDF public key pairs only with a certificate of that
+ * key; a CA certificate (CDF authority flag or the certificate says so)
+ * pairs only on its public key. In each round a key and a certificate
+ * pair when each is the other's only candidate; among several, the one
+ * following the 2F1n ↔ key reference convention of AKIS-CARD.md §2 wins,
+ * and among certificates of one and the same public key the first. What
+ * stays ambiguous stays unpaired (a wrong pair would show a key under
+ * another key's certificate). The result depends only on the card's data:
+ * the same card pairs the same way in every process.
+ */
+
+struct pair_key {
+	bool have_spki;
+	EVP_PKEY *pk; /* from the PuKDF SubjectPublicKeyInfo, or NULL */
+};
+
+struct pairing {
+	struct akis_card *card;
+	size_t nk, nc;
+	struct pair_key k[AKIS_MAX_KEYS];
+	struct cert_facts c[AKIS_MAX_CERTS];
+	bool c_ok[AKIS_MAX_CERTS];
+	bool taken[AKIS_MAX_CERTS];
+};
+
+static bool pair_compatible(const struct pairing *pp, size_t i, size_t j, int round)
+{
+	const struct akis_key *k = &pp->card->keys[i];
+	const struct akis_cert *ac = &pp->card->certs[j];
+	const struct cert_facts *f = &pp->c[j];
+	if (!pp->c_ok[j] || pp->taken[j] || k->cert >= 0)
+		return false;
+	if (pp->k[i].have_spki) /* the public key is known: nothing else counts */
+		return pp->k[i].pk != NULL && EVP_PKEY_eq(pp->k[i].pk, f->pk) == 1;
+	if (round == 3 || ac->authority || f->ca || f->type != k->type ||
+	    (k->bits != 0 && k->bits != f->bits))
+		return false;
+	if (round == 2)
+		return k->id_len != 0 && k->id_len == ac->id_len &&
+		       memcmp(k->id, ac->id, k->id_len) == 0;
+	return true;
+}
+
+/* AKIS-CARD.md §2: certificate 2F1n ↔ key 2n+1 (1.x), 0x80|(n+1) (2.x). */
+static bool pair_convention(const struct akis_card *card, size_t i, size_t j)
+{
+	const struct akis_cert *c = &card->certs[j];
+	if (c->path_len < 2 || c->path[c->path_len - 2] != 0x2F ||
+	    (c->path[c->path_len - 1] & 0xF0) != 0x10)
+		return false;
+	unsigned n = c->path[c->path_len - 1] & 0x0Fu;
+	uint8_t ref = card->atr.profile == AKIS_PROFILE_2 ? (uint8_t)(0x80u | (n + 1))
+							  : (uint8_t)(2 * n + 1);
+	return card->keys[i].key_ref == ref;
+}
+
+/* Do all candidate certificates (mask) carry one and the same public key? */
+static bool pair_same_key(const struct pairing *pp, const bool *cand)
+{
+	const EVP_PKEY *first = NULL;
+	for (size_t j = 0; j < pp->nc; j++) {
+		if (!cand[j])
+			continue;
+		if (first == NULL)
+			first = pp->c[j].pk;
+		else if (EVP_PKEY_eq(first, pp->c[j].pk) != 1)
+			return false;
+	}
+	return true;
+}
+
+/* The one certificate for key i in this round, or -1. */
+static int pair_cert_for(const struct pairing *pp, size_t i, int round)
+{
+	bool cand[AKIS_MAX_CERTS] = {false};
+	size_t n = 0, n_conv = 0;
+	int any = -1, conv = -1;
+	for (size_t j = 0; j < pp->nc; j++) {
+		if (!pair_compatible(pp, i, j, round))
+			continue;
+		cand[j] = true;
+		n++;
+		any = any < 0 ? (int)j : any;
+		if (pair_convention(pp->card, i, j)) {
+			n_conv++;
+			conv = (int)j;
+		}
+	}
+	if (n == 1)
+		return any;
+	if (n_conv == 1)
+		return conv;
+	return n > 1 && pair_same_key(pp, cand) ? any : -1;
+}
+
+/* The one key for certificate j in this round, or -1. */
+static int pair_key_for(const struct pairing *pp, size_t j, int round)
+{
+	size_t n = 0, n_conv = 0;
+	int any = -1, conv = -1;
+	for (size_t i = 0; i < pp->nk; i++) {
+		if (!pair_compatible(pp, i, j, round))
+			continue;
+		n++;
+		any = any < 0 ? (int)i : any;
+		if (pair_convention(pp->card, i, j)) {
+			n_conv++;
+			conv = (int)i;
+		}
+	}
+	return n == 1 ? any : n_conv == 1 ? conv : -1;
+}
+
+static void pair_round(struct pairing *pp, int round)
+{
+	bool changed = true;
+	while (changed) {
+		changed = false;
+		for (size_t i = 0; i < pp->nk; i++) {
+			int j = pair_cert_for(pp, i, round);
+			if (j < 0 || pair_key_for(pp, (size_t)j, round) != (int)i)
+				continue;
+			pp->card->keys[i].cert = j;
+			pp->taken[j] = true;
+			changed = true;
+			log_msg(LOG_OBJ, "key %zu: certificate %d (%s)", i, j,
+				round == 3 ? "public key" : round == 2 ? "iD" : "key type and size");
+		}
+	}
+}
+
+/* Keep a pairing made before (the fallback without a directory) when it
+ * is valid and the certificate is not used twice. */
+static void pair_keep_given(struct pairing *pp)
+{
+	for (size_t i = 0; i < pp->nk; i++) {
+		struct akis_key *k = &pp->card->keys[i];
+		if (k->cert < 0)
+			continue;
+		if ((size_t)k->cert >= pp->nc || !pp->c_ok[k->cert] || pp->taken[k->cert]) {
+			log_msg(LOG_OBJ, "key %zu: given certificate %d dropped", i, k->cert);
+			k->cert = -1;
+			continue;
+		}
+		pp->taken[k->cert] = true;
+	}
+}
+
+static void pair_gather(struct pairing *pp)
+{
+	for (size_t j = 0; j < pp->nc; j++) {
+		const struct akis_cert *c = &pp->card->certs[j];
+		memset(&pp->c[j], 0, sizeof pp->c[j]);
+		pp->c_ok[j] = c->der != NULL && cert_facts(c->der, c->der_len, &pp->c[j], true);
+	}
+	for (size_t i = 0; i < pp->nk; i++) {
+		const struct akis_key *k = &pp->card->keys[i];
+		const uint8_t *p = k->spki;
+		pp->k[i].have_spki = k->spki != NULL && k->spki_len != 0;
+		pp->k[i].pk = pp->k[i].have_spki ? d2i_PUBKEY(NULL, &p, (long)k->spki_len) : NULL;
+	}
+}
+
+static void pair_free(struct pairing *pp)
+{
+	for (size_t i = 0; i < pp->nk; i++)
+		EVP_PKEY_free(pp->k[i].pk);
+	for (size_t j = 0; j < pp->nc; j++)
+		EVP_PKEY_free(pp->c[j].pk);
+	free(pp);
+}
+
+static void pair_keys(struct akis_card *card)
+{
+	struct pairing *pp = calloc(1, sizeof *pp);
+	if (pp == NULL) { /* no pairing rather than a guess */
+		for (size_t i = 0; i < card->n_keys; i++)
+			card->keys[i].cert = -1;
+		return;
+	}
+	pp->card = card;
+	pp->nk = card->n_keys < AKIS_MAX_KEYS ? card->n_keys : AKIS_MAX_KEYS;
+	pp->nc = card->n_certs < AKIS_MAX_CERTS ? card->n_certs : AKIS_MAX_CERTS;
+	pair_gather(pp);
+	pair_keep_given(pp);
+	for (int round = 3; round >= 1; round--)
+		pair_round(pp, round);
+	pair_free(pp);
+}
+
 void akis_keys_complete(struct akis_card *card)
 {
+	pair_keys(card);
 	for (size_t i = 0; i < card->n_keys; i++) {
 		struct akis_key *k = &card->keys[i];
 		struct cert_facts f;
-		if (k->cert >= (int)card->n_certs)
-			k->cert = -1;
-		for (size_t j = 0; k->cert < 0 && j < card->n_certs && k->id_len; j++) {
-			const struct akis_cert *c = &card->certs[j];
-			if (c->id_len == k->id_len && memcmp(c->id, k->id, k->id_len) == 0) {
-				k->cert = (int)j;
-				break;
-			}
-		}
 		if (k->cert < 0) {
-			log_msg(LOG_OBJ, "key %zu: no certificate with its iD", i);
+			log_msg(LOG_OBJ, "key %zu: no certificate", i);
 			continue;
 		}
 		const struct akis_cert *c = &card->certs[k->cert];
-		if (!cert_facts(c->der, c->der_len, &f)) {
+		if (!cert_facts(c->der, c->der_len, &f, false)) {
 			log_msg(LOG_OBJ, "key %zu: certificate not parsable", i);
 			continue;
 		}
@@ -135,7 +334,7 @@ static void nodir_add(struct akis_card *card, uint16_t fid)
 	unsigned n = fid - FID_CERT_FIRST;
 	struct akis_cert *c = &card->certs[card->n_certs - 1];
 	memset(&f, 0, sizeof f);
-	if (!cert_facts(c->der, c->der_len, &f)) {
+	if (!cert_facts(c->der, c->der_len, &f, false)) {
 		log_msg(LOG_OBJ, "certificate %04X: not parsable, skipped", fid);
 		free(c->der);
 		memset(c, 0, sizeof *c);

@@ -288,21 +288,20 @@ static void certs_gather(struct build *b)
 	}
 }
 
-/* The key's certificate: the card's pairing, else an unowned certificate
- * with the same iD or the same public key. */
+/* The key's certificate: the card's pairing (akis_keys_complete: by
+ * public key, iD, type and size; R23), used once; else an unowned
+ * certificate of the key's PuKDF public key. Never by iD alone here: card
+ * iDs may collide. */
 static int key_cert(struct build *b, size_t i)
 {
 	const struct akis_key *k = &b->card->keys[i];
-	if (k->cert >= 0 && (size_t)k->cert < b->nc && b->c[k->cert].ok)
+	if (k->cert >= 0 && (size_t)k->cert < b->nc && b->c[k->cert].ok && b->c[k->cert].owner < 0)
 		return k->cert;
-	for (size_t j = 0; j < b->nc; j++) {
+	if (k->cert >= 0)
+		log_msg(LOG_OBJ, "key %zu: certificate %d unusable or taken", i, k->cert);
+	for (size_t j = 0; b->k[i].have_spki && j < b->nc; j++) {
 		const struct cfacts *c = &b->c[j];
-		if (!c->ok || c->owner >= 0)
-			continue;
-		if (k->id_len &&
-		    bytes_eq(k->id, k->id_len, b->card->certs[j].id, b->card->certs[j].id_len))
-			return (int)j;
-		if (b->k[i].have_spki && c->have_pub &&
+		if (c->ok && c->owner < 0 && c->have_pub &&
 		    memcmp(b->k[i].spki.keyid, c->pub.keyid, 20) == 0)
 			return (int)j;
 	}

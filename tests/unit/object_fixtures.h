@@ -2,7 +2,10 @@
 /*
  * A hand-built struct akis_card for test_object.c and test_mech.c: keys
  * and certificates generated with OpenSSL at test time (no card, no
- * akis_* call). Layout of fx_card():
+ * APDU). Keys are paired with certificates by the module's own pairing
+ * (akis_keys_complete, as after a bind), never by hand: a test that
+ * changes iDs, types or PuKDF entries calls fx_pair() again. Layout of
+ * fx_card() (the pairing the card data leads to):
  *
  *   certs[0]  CA root "TEST NES Kok" (RSA-2048, self-signed), authority,
  *             iD CA, label "CA:root"
@@ -29,6 +32,7 @@
 #include <openssl/x509v3.h>
 
 #include "../../akis/akis.h"
+#include "../../akis/internal.h"
 
 struct fx {
 	struct akis_card *card;
@@ -106,7 +110,7 @@ static inline uint8_t *fx_spki(EVP_PKEY *pk, size_t *len)
 }
 
 static inline void fx_key(struct akis_key *k, uint8_t id, const char *label, enum akis_key_type t,
-                          unsigned bits, unsigned usage, int cert, uint8_t ref)
+                          unsigned bits, unsigned usage, uint8_t ref)
 {
 	memset(k, 0, sizeof *k);
 	k->id[0] = id;
@@ -115,7 +119,7 @@ static inline void fx_key(struct akis_key *k, uint8_t id, const char *label, enu
 	k->type = t;
 	k->bits = bits;
 	k->usage = usage;
-	k->cert = cert;
+	k->cert = -1; /* as the PrKDF parser leaves it */
 	k->key_ref = ref;
 	k->auth_pin_ref = 0x81;
 }
@@ -146,6 +150,14 @@ static inline void fx_keys(struct fx *f)
 	f->ec256 = fx_keys_cache[3];
 }
 
+/* Forget any pairing and pair again as a bind does (akis/nodir.c). */
+static inline void fx_pair(struct akis_card *c)
+{
+	for (size_t i = 0; i < c->n_keys; i++)
+		c->keys[i].cert = -1;
+	akis_keys_complete(c);
+}
+
 /* rsa_usage: usage bits of keys[0]. */
 static inline struct fx fx_card(unsigned rsa_usage)
 {
@@ -166,12 +178,13 @@ static inline struct fx fx_card(unsigned rsa_usage)
 	fx_certent(&c->certs[2], 0x02, "Auth", false, der, len);
 	c->n_certs = 3;
 	X509_free(ca);
-	fx_key(&c->keys[0], 0x01, "NES:imza", AKIS_KEY_RSA, 2048, rsa_usage, 1, 0x81);
+	fx_key(&c->keys[0], 0x01, "NES:imza", AKIS_KEY_RSA, 2048, rsa_usage, 0x81);
 	c->keys[0].user_consent = true;
-	fx_key(&c->keys[1], 0x02, "Auth", AKIS_KEY_EC, 384, AKIS_USAGE_SIGN, 2, 0x82);
-	fx_key(&c->keys[2], 0x03, "Auth", AKIS_KEY_EC, 256, AKIS_USAGE_SIGN, -1, 0x83);
+	fx_key(&c->keys[1], 0x02, "Auth", AKIS_KEY_EC, 384, AKIS_USAGE_SIGN, 0x82);
+	fx_key(&c->keys[2], 0x03, "Auth", AKIS_KEY_EC, 256, AKIS_USAGE_SIGN, 0x83);
 	c->keys[2].spki = fx_spki(f.ec256, &c->keys[2].spki_len);
 	c->n_keys = 3;
+	fx_pair(c);
 	f.card = c;
 	return f;
 }
@@ -195,5 +208,38 @@ static inline void fx_keys_free(void)
 		fx_keys_cache[i] = NULL;
 	}
 }
+
+/* cmocka group teardown: the generated keys are shared by a whole group. */
+static inline int fx_group_teardown(void **state)
+{
+	(void)state;
+	fx_keys_free();
+	return 0;
+}
+
+#ifdef AKIS_PKCS11_OBJECT_H
+/* A fixture card and the objects built from it (tests of pkcs11/object.c). */
+struct fx_objs {
+	struct fx f;
+	struct p11_objset set;
+};
+
+static inline int fx_objs_setup(void **state)
+{
+	struct fx_objs *t = calloc(1, sizeof *t);
+	t->f = fx_card(AKIS_USAGE_SIGN | AKIS_USAGE_NON_REPUDIATION);
+	*state = t;
+	return 0;
+}
+
+static inline int fx_objs_teardown(void **state)
+{
+	struct fx_objs *t = *state;
+	p11_objects_free(&t->set);
+	fx_card_free(&t->f);
+	free(t);
+	return 0;
+}
+#endif
 
 #endif

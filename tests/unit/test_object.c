@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * pkcs11/object.c: objects of a hand-built card (R13, R23-R26), template
- * matching, C_GetAttributeValue rules, p11_output.
+ * matching, C_GetAttributeValue rules, p11_output. Keys and certificates
+ * are paired by akis_keys_complete (fx_pair); test_pairing.c checks the
+ * pairing itself in depth.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -26,36 +28,7 @@ __attribute__((weak)) void log_msg(enum log_cat cat, const char *fmt, ...)
 
 #define FIRST 100
 
-struct tctx {
-	struct fx f;
-	struct p11_objset set;
-};
-
-static int setup(void **state)
-{
-	struct tctx *t = calloc(1, sizeof *t);
-	t->f = fx_card(AKIS_USAGE_SIGN | AKIS_USAGE_NON_REPUDIATION);
-	*state = t;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct tctx *t = *state;
-	p11_objects_free(&t->set);
-	fx_card_free(&t->f);
-	free(t);
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	fx_keys_free();
-	return 0;
-}
-
-static void build(struct tctx *t)
+static void build(struct fx_objs *t)
 {
 	assert_int_equal(p11_objects_build(t->f.card, FIRST, &t->set), CKR_OK);
 }
@@ -168,7 +141,7 @@ static size_t bn_param(EVP_PKEY *pk, const char *name, uint8_t *out)
 
 static void test_build_shape(void **state)
 {
-	struct tctx *t = *state;
+	struct fx_objs *t = *state;
 	build(t);
 	/* 3 private, 3 public, 3 certificates (2 own + CA), 1 profile */
 	assert_int_equal(t->set.n, 10);
@@ -191,7 +164,7 @@ static void test_build_shape(void **state)
 
 static void test_private_rsa(void **state)
 {
-	struct tctx *t = *state;
+	struct fx_objs *t = *state;
 	uint8_t buf[1024], id = 0x01;
 	build(t);
 	const struct p11_object *o = find1(&t->set, CKO_PRIVATE_KEY, &id, 1);
@@ -245,7 +218,7 @@ static size_t ec_point_der(EVP_PKEY *pk, uint8_t *out)
 
 static void test_private_public_ec(void **state)
 {
-	struct tctx *t = *state;
+	struct fx_objs *t = *state;
 	uint8_t buf[256], id = 0x02;
 	build(t);
 	const struct p11_object *o = find1(&t->set, CKO_PRIVATE_KEY, &id, 1);
@@ -282,7 +255,7 @@ static void test_private_public_ec(void **state)
 
 static void test_public_rsa(void **state)
 {
-	struct tctx *t = *state;
+	struct fx_objs *t = *state;
 	uint8_t buf[600], id = 0x01;
 	t->f.card->keys[0].usage |= AKIS_USAGE_DECRYPT | AKIS_USAGE_UNWRAP;
 	build(t);
@@ -303,7 +276,7 @@ static void test_public_rsa(void **state)
 
 static void test_certificate(void **state)
 {
-	struct tctx *t = *state;
+	struct fx_objs *t = *state;
 	uint8_t buf[2048], id = 0x01;
 	const struct akis_cert *c = &t->f.card->certs[1];
 	build(t);
@@ -340,7 +313,7 @@ static void test_certificate(void **state)
 
 static void test_profile(void **state)
 {
-	struct tctx *t = *state;
+	struct fx_objs *t = *state;
 	build(t);
 	const struct p11_object *o = find1(&t->set, CKO_PROFILE, NULL, 0);
 	expect_ulong(o, CKA_PROFILE_ID, CKP_PUBLIC_CERTIFICATES_TOKEN);
@@ -351,7 +324,7 @@ static void test_profile(void **state)
 /* R23: one CKA_ID per pair, unique on the token. */
 static void test_id_shared(void **state)
 {
-	struct tctx *t = *state;
+	struct fx_objs *t = *state;
 	build(t);
 	for (uint8_t id = 1; id <= 3; id++) {
 		CK_ATTRIBUTE tmpl[] = {{CKA_ID, &id, 1}};
@@ -359,7 +332,7 @@ static void test_id_shared(void **state)
 	}
 }
 
-static void expect_derived(const struct tctx *t, size_t key, size_t cert)
+static void expect_derived(const struct fx_objs *t, size_t key, size_t cert)
 {
 	uint8_t ski[20];
 	cert_ski(&t->f.card->certs[cert], ski);
@@ -372,9 +345,10 @@ static void expect_derived(const struct tctx *t, size_t key, size_t cert)
 
 static void test_id_missing(void **state)
 {
-	struct tctx *t = *state;
+	struct fx_objs *t = *state;
 	t->f.card->keys[0].id_len = 0;
 	t->f.card->certs[1].id_len = 0;
+	fx_pair(t->f.card); /* the real pairing, by key type and size here */
 	build(t);
 	expect_derived(t, 0, 1);
 	uint8_t id = 0x02; /* the others keep the card's iD */
@@ -383,8 +357,10 @@ static void test_id_missing(void **state)
 
 static void test_id_collision(void **state)
 {
-	struct tctx *t = *state;
-	t->f.card->keys[1].id[0] = 0x01; /* keys 0 and 1 both say iD 01 */
+	struct fx_objs *t = *state;
+	t->f.card->keys[1].id[0] = 0x01; /* keys 0 and 1 both say iD 01, */
+	t->f.card->certs[2].id[0] = 0x01; /* so do their certificates */
+	fx_pair(t->f.card);
 	build(t);
 	expect_derived(t, 0, 1);
 	expect_derived(t, 1, 2);
@@ -396,9 +372,10 @@ static void test_id_collision(void **state)
 /* A CA certificate's iD equal to a key's must not pair it with the key. */
 static void test_id_ca_collision(void **state)
 {
-	struct tctx *t = *state;
+	struct fx_objs *t = *state;
 	uint8_t ski[20], id = 0x02;
 	t->f.card->certs[0].id[0] = 0x02;
+	fx_pair(t->f.card);
 	build(t);
 	CK_ATTRIBUTE tmpl[] = {{CKA_ID, &id, 1}};
 	assert_int_equal(count(&t->set, tmpl, 1), 3);
@@ -411,13 +388,14 @@ static void test_id_ca_collision(void **state)
  * the private key still has its size and a non-empty ID. */
 static void test_no_public_key(void **state)
 {
-	struct tctx *t = *state;
+	struct fx_objs *t = *state;
 	free(t->f.card->keys[2].spki);
 	t->f.card->keys[2].spki = NULL;
 	t->f.card->keys[2].spki_len = 0;
 	t->f.card->keys[2].id_len = 0;
 	t->f.card->keys[2].type = AKIS_KEY_RSA;
 	t->f.card->keys[2].bits = 2048;
+	fx_pair(t->f.card);
 	build(t);
 	assert_int_equal(t->set.n, 9);
 	uint8_t id = 0x83; /* the key reference */
@@ -433,7 +411,7 @@ static void test_no_public_key(void **state)
 /* Explicit EC parameters from the card → the named curve OID. */
 static void test_ec_explicit_params(void **state)
 {
-	struct tctx *t = *state;
+	struct fx_objs *t = *state;
 	EVP_PKEY *ex = EVP_PKEY_dup(t->f.ec256);
 	assert_true(EVP_PKEY_set_utf8_string_param(ex, OSSL_PKEY_PARAM_EC_ENCODING,
 	                                           OSSL_PKEY_EC_ENCODING_EXPLICIT));
@@ -451,7 +429,7 @@ static void test_ec_explicit_params(void **state)
 
 static void test_labels(void **state)
 {
-	struct tctx *t = *state;
+	struct fx_objs *t = *state;
 	snprintf(t->f.card->keys[0].label, AKIS_LABEL_MAX, "Auth");
 	t->f.card->keys[1].label[0] = 0; /* falls back to the certificate's label */
 	build(t);
@@ -470,7 +448,7 @@ static void test_labels(void **state)
 
 static void test_unparsable_cert(void **state)
 {
-	struct tctx *t = *state;
+	struct fx_objs *t = *state;
 	struct akis_cert *c = &t->f.card->certs[3];
 	c->der = malloc(4);
 	memcpy(c->der, "\x30\x02\x05\x00", 4);
@@ -483,7 +461,7 @@ static void test_unparsable_cert(void **state)
 /* R26 */
 static void test_match(void **state)
 {
-	struct tctx *t = *state;
+	struct fx_objs *t = *state;
 	uint8_t issuer[512], serial[32], subject[512], id = 0x01;
 	build(t);
 	assert_int_equal(count(&t->set, NULL, 0), 10);
@@ -517,7 +495,7 @@ static void test_match(void **state)
 /* PKCS#11 3.0 §5.7.5 */
 static void test_get_attrs_rules(void **state)
 {
-	struct tctx *t = *state;
+	struct fx_objs *t = *state;
 	uint8_t id = 0x01, small[4], big[600];
 	CK_ULONG bits = 0;
 	build(t);
@@ -579,7 +557,7 @@ static void test_output(void **state)
  * keyUsage decides. */
 static void test_usage_fallback(void **state)
 {
-	struct tctx *t = *state;
+	struct fx_objs *t = *state;
 	t->f.card->keys[0].usage = 0;
 	build(t);
 	uint8_t id = 0x01;
@@ -591,24 +569,24 @@ static void test_usage_fallback(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test_setup_teardown(test_build_shape, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_private_rsa, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_private_public_ec, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_public_rsa, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_certificate, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_profile, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_id_shared, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_id_missing, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_id_collision, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_id_ca_collision, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_no_public_key, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_ec_explicit_params, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_labels, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_unparsable_cert, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_match, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_get_attrs_rules, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_usage_fallback, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_build_shape, fx_objs_setup, fx_objs_teardown),
+	        cmocka_unit_test_setup_teardown(test_private_rsa, fx_objs_setup, fx_objs_teardown),
+	        cmocka_unit_test_setup_teardown(test_private_public_ec, fx_objs_setup, fx_objs_teardown),
+	        cmocka_unit_test_setup_teardown(test_public_rsa, fx_objs_setup, fx_objs_teardown),
+	        cmocka_unit_test_setup_teardown(test_certificate, fx_objs_setup, fx_objs_teardown),
+	        cmocka_unit_test_setup_teardown(test_profile, fx_objs_setup, fx_objs_teardown),
+	        cmocka_unit_test_setup_teardown(test_id_shared, fx_objs_setup, fx_objs_teardown),
+	        cmocka_unit_test_setup_teardown(test_id_missing, fx_objs_setup, fx_objs_teardown),
+	        cmocka_unit_test_setup_teardown(test_id_collision, fx_objs_setup, fx_objs_teardown),
+	        cmocka_unit_test_setup_teardown(test_id_ca_collision, fx_objs_setup, fx_objs_teardown),
+	        cmocka_unit_test_setup_teardown(test_no_public_key, fx_objs_setup, fx_objs_teardown),
+	        cmocka_unit_test_setup_teardown(test_ec_explicit_params, fx_objs_setup, fx_objs_teardown),
+	        cmocka_unit_test_setup_teardown(test_labels, fx_objs_setup, fx_objs_teardown),
+	        cmocka_unit_test_setup_teardown(test_unparsable_cert, fx_objs_setup, fx_objs_teardown),
+	        cmocka_unit_test_setup_teardown(test_match, fx_objs_setup, fx_objs_teardown),
+	        cmocka_unit_test_setup_teardown(test_get_attrs_rules, fx_objs_setup, fx_objs_teardown),
+	        cmocka_unit_test_setup_teardown(test_usage_fallback, fx_objs_setup, fx_objs_teardown),
 	        cmocka_unit_test(test_output),
 	};
-	return cmocka_run_group_tests(tests, NULL, group_teardown);
+	return cmocka_run_group_tests(tests, NULL, fx_group_teardown);
 }
