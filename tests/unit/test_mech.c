@@ -55,13 +55,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static int group_teardown(void **state)
-{
-	(void)state;
-	fx_keys_free();
-	return 0;
-}
-
 static const struct p11_object *obj(struct tctx *t, CK_OBJECT_CLASS klass, uint8_t id)
 {
 	CK_ATTRIBUTE tmpl[] = {{CKA_CLASS, &klass, sizeof klass}, {CKA_ID, &id, 1}};
@@ -937,5 +930,5 @@ int main(void)
 	        T(test_verify_rsa_pkcs),
 	        T(test_oaep_bad_ps),
 	};
-	return cmocka_run_group_tests(tests, NULL, group_teardown);
+	return cmocka_run_group_tests(tests, NULL, fx_group_teardown);
 }

@@ -1,7 +1,7 @@
 /* akis-vcard: the virtual AKIS card.
  *   akis-vcard init DIR [--profile P] [--no-efdir] [--no-pkcs15]
  *        [--with-expired-cert] [--pin N] [--puk N] [--serial HEX24]
- *        [--holder NAME] [--tckn 11DIGITS] [--atr HEX]
+ *        [--holder NAME] [--tckn 11DIGITS] [--atr HEX] [--ec-curve p256|p384]
  *   akis-vcard run DIR --port N [--host H] [--log FILE] [--latency-us N]
  *        [--byte-latency-us N] [--removed]
  * Controls of a running card: write lines to DIR/ctl (see ctl.h). */
@@ -18,6 +18,7 @@ static int usage(void)
 	        "usage: akis-vcard init DIR [--profile akis-1.0|akis-1.2|akis-2] [--no-efdir]\n"
 	        "           [--no-pkcs15] [--with-expired-cert] [--pin 12345] [--puk 123456]\n"
 	        "           [--serial HEX24] [--holder NAME] [--tckn 11DIGITS] [--atr HEX]\n"
+	        "           [--ec-curve p256|p384]  (akis-2 NES keys; the test CA stays P-384)\n"
 	        "       akis-vcard run DIR --port N [--host 127.0.0.1] [--log FILE]\n"
 	        "           [--latency-us N] [--byte-latency-us N] [--removed]\n"
 	        "controls: echo 'remove|insert|reset|latency US|byte-latency US|\n"
@@ -46,6 +47,13 @@ static bool atr_hex_ok(const char *s)
 	return strspn(s, "0123456789abcdefABCDEF") == n;
 }
 
+/* --ec-curve: the curve of the akis-2 NES keys (AKIS-CARD.md §1: P-256 or P-384). */
+static bool ec_curve(const char *v, bool *p256)
+{
+	*p256 = strcmp(v, "p256") == 0;
+	return *p256 || strcmp(v, "p384") == 0;
+}
+
 static bool init_opt(struct vc_init_opts *o, const char *k, const char *v)
 {
 	if (strcmp(k, "--profile") == 0)
@@ -62,6 +70,8 @@ static bool init_opt(struct vc_init_opts *o, const char *k, const char *v)
 		return digits(o->tckn = v, 11, 11);
 	if (strcmp(k, "--atr") == 0)
 		return atr_hex_ok(o->atr_hex = v);
+	if (strcmp(k, "--ec-curve") == 0)
+		return ec_curve(v, &o->ec_p256);
 	return false;
 }
 

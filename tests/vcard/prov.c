@@ -71,7 +71,7 @@ static void plan(struct vc_prov *p)
 	p->nkeys = 0;
 	k = &p->keys[p->nkeys++];
 	k->label = "NES Imza";
-	k->alg = two ? VC_EC_P384 : VC_RSA2048;
+	k->alg = !two ? VC_RSA2048 : o->ec_p256 ? VC_EC_P256 : VC_EC_P384;
 	k->nes = true;
 	k->consent = two;
 	k->not_before = o->expired_cert ? -3600 : -DAY;
@@ -87,7 +87,7 @@ static void plan(struct vc_prov *p)
 	if (o->expired_cert) {
 		k = &p->keys[p->nkeys++];
 		k->label = "NES Imza (eski)";
-		k->alg = two ? VC_EC_P384 : VC_RSA2048;
+		k->alg = !two ? VC_RSA2048 : o->ec_p256 ? VC_EC_P256 : VC_EC_P384;
 		k->nes = true;
 		k->consent = two;
 		k->not_before = -3 * 365 * DAY;

@@ -18,6 +18,7 @@ struct vc_init_opts {
 	const char *holder;
 	const char *tckn;
 	const char *atr_hex;  /* --atr: overrides the profile's ATR (validated by the caller) */
+	bool ec_p256;         /* --ec-curve p256: akis-2 NES keys on P-256 (default P-384) */
 };
 
 #define VC_PROV_KEYS 4
