@@ -73,8 +73,7 @@ static CK_RV run_checked(CK_SESSION_HANDLE h, const struct call *c)
 {
 	bool bad = false;
 
-	if (c->call == CALL_INIT)
-		bad = c->mech == NULL;
+	/* CALL_INIT with a NULL mechanism: p11_op_init_locked (a cancel) */
 	if (c->call == CALL_UPDATE || c->call == CALL_DO)
 		bad = c->in == NULL && c->in_len != 0;
 	if (c->op == P11_OP_VERIFY && c->call != CALL_INIT && c->call != CALL_UPDATE)

@@ -124,7 +124,10 @@ P11_EXPORT CK_RV C_LoginUser(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType,
 	struct p11_ctx *ctx;
 	CK_RV rv;
 
-	if (pUsername == NULL || ulUsernameLen == 0)
+	/* no user name: C_Login; a name (or a NULL one with a length, R39) is
+	 * a bad argument either way */
+	(void)pUsername;
+	if (ulUsernameLen == 0)
 		return C_Login(hSession, userType, pPin, ulPinLen);
 	rv = p11_enter(&ctx);
 	if (rv != CKR_OK)

@@ -16,6 +16,14 @@ CK_RV p11_op_init_locked(struct p11_slot *slot, struct p11_session *s, enum p11_
 {
 	const struct p11_object *obj = NULL;
 
+	/* PKCS#11 3.0 §5.8-5.12: *Init with pMechanism NULL_PTR terminates the
+	 * active operation; with none active it is a bad argument (R39) */
+	if (mech == NULL) {
+		if (s->op[kind] == NULL)
+			return CKR_ARGUMENTS_BAD;
+		p11_session_end_op(s, kind);
+		return CKR_OK;
+	}
 	if (s->op[kind] != NULL)
 		return CKR_OPERATION_ACTIVE;
 	if (kind != P11_OP_DIGEST) {

@@ -185,6 +185,41 @@ static akis_rv slot_read_card_locked(struct p11_ctx *ctx, struct p11_slot *slot)
 	return arv;
 }
 
+/* A bind failure that says something about the card's contents, as
+ * opposed to the way to it (removal, pcscd, a reset, another process's
+ * exclusive hold, a transport error or a timeout: worth a new try). */
+static bool bind_failure_is_the_card(akis_rv rv)
+{
+	switch (rv) {
+	case AKIS_ERR_NOT_AKIS:
+	case AKIS_ERR_CARD_DATA:
+	case AKIS_ERR_NOT_FOUND:
+	case AKIS_ERR_CONDITIONS:
+	case AKIS_ERR_BAD_DATA:
+	case AKIS_ERR_NOT_SUPPORTED:
+	case AKIS_ERR_NOT_LOGGED_IN:
+		return true;
+	case AKIS_OK:
+	case AKIS_ERR_ARGS:
+	case AKIS_ERR_NO_MEMORY:
+	case AKIS_ERR_BUFFER:
+	case AKIS_ERR_NO_SERVICE:
+	case AKIS_ERR_REMOVED:
+	case AKIS_ERR_RESET:
+	case AKIS_ERR_SHARING:
+	case AKIS_ERR_COMM:
+	case AKIS_ERR_TIMEOUT:
+	case AKIS_ERR_CANCELLED:
+	case AKIS_ERR_PIN_INCORRECT:
+	case AKIS_ERR_PIN_BLOCKED:
+	case AKIS_ERR_PIN_LEN:
+	case AKIS_ERR_PIN_INVALID:
+	case AKIS_ERR_DEAD: /* handled in slot_read_card_locked: a token */
+		break;
+	}
+	return false;
+}
+
 static CK_RV slot_bind_new_locked(struct p11_ctx *ctx, struct p11_slot *slot,
 				  const struct akis_atr_info *atr, unsigned long seq)
 {
@@ -197,11 +232,19 @@ static CK_RV slot_bind_new_locked(struct p11_ctx *ctx, struct p11_slot *slot,
 		return rv;
 	slot->bound_seq = seq; /* so that a removal seen now is this token's */
 	arv = slot_read_card_locked(ctx, slot);
-	if (arv == AKIS_ERR_NOT_AKIS) {
+	if (bind_failure_is_the_card(arv)) {
+		/* R9/R10: an AKİS ATR on a card whose application does not answer
+		 * as one (another applet, a damaged or blank card): probed once
+		 * for this insertion, not again on every call (Firefox polls) */
+		log_msg(LOG_P11, "slot %lu: the card's application cannot be read (%s): "
+			"not recognised until it is reinserted", (unsigned long)slot->id,
+			akis_rv_name(arv));
 		p11_mutex_lock(&ctx->locking, ctx->reg_lock);
 		if (slot->token_seq == seq)
-			slot->kind = P11_TOKEN_OTHER; /* probed once for this insertion (R9) */
+			slot->kind = P11_TOKEN_OTHER;
 		p11_mutex_unlock(&ctx->locking, ctx->reg_lock);
+		p11_slot_unbind_locked(ctx, slot);
+		return CKR_TOKEN_NOT_RECOGNIZED;
 	}
 	rv = arv == AKIS_OK ? CKR_OK : p11_slot_card_rv_locked(ctx, slot, arv);
 	if (rv == CKR_OK) {

@@ -64,4 +64,36 @@ t_eq "after re-insertion: token not recognized" "(token not recognized)" "$state
 if pkcs11-tool --module "$MOD" -O 2>&1 | grep -q CKR_TOKEN_NOT_RECOGNIZED; then t_ok "-O after re-insertion: CKR_TOKEN_NOT_RECOGNIZED"
 else t_fail "-O after re-insertion: CKR_TOKEN_NOT_RECOGNIZED"; fi
 t_eq "still 0 APDUs after remove+insert" 0 "$(log_count "$LOG")"
+bench_down
+
+# An AKİS ATR on a card whose application does not answer as one (another
+# applet, a blank or damaged card): here the card answers the READ BINARY
+# of its ODF (command 6 of a first bind: GET DATA x2, SELECT + READ EF.DIR,
+# SELECT + READ ODF) with 6A80, once. The module probes it once for this
+# insertion and then reports CKR_TOKEN_NOT_RECOGNIZED without another APDU,
+# over 20 rounds of slot/token/session calls in one process (Firefox polls
+# every second); after a re-insertion it is probed again and, the fault
+# being gone, is a token.
+PROBE=$(mktemp /tmp/akis-probe.XXXXXX)
+# shellcheck disable=SC2046
+cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O1 -I"$T_ROOT" $(pkg-config --cflags p11-kit-1) \
+	"$T_ROOT/tests/integration/p11_probe.c" -o "$PROBE" -ldl || t_fail "build p11_probe.c"
+bench_up --profile akis-2 || { t_fail "bench up (akis-2)"; t_summary; exit 1; }
+LOG=$AKIS_CARD_LOG_1
+t_check "arm: command 6 answers 6A80" "$T_VCARDCTL" fault 1 "6 sw 6A80"
+before=$(log_count "$LOG")
+out=$(AKIS_CONF=/dev/null XDG_CACHE_HOME=$(dirname "$PROBE")/no-cache.$$ "$PROBE" "$MOD" 20 50 2>&1)
+after=$(log_count "$LOG")
+t_eq "command 6 was the READ BINARY of the ODF" "C 00B0000030" \
+	"$(grep '^C ' "$LOG" | sed -n "$((before + 6))p")"
+t_eq "every C_GetTokenInfo: CKR_TOKEN_NOT_RECOGNIZED (20 rounds)" 20 "$(grep -c '^tokeninfo 0xe1$' <<<"$out")"
+t_eq "every C_OpenSession: CKR_TOKEN_NOT_RECOGNIZED" 20 "$(grep -c '^opensession 0xe1$' <<<"$out")"
+t_eq "probed once: the 6 APDUs of the failed bind, none after, over 60 calls" 6 $((after - before))
+t_check "vcardctl remove 1" "$T_VCARDCTL" remove 1
+sleep 1
+t_check "vcardctl insert 1" "$T_VCARDCTL" insert 1
+sleep 1
+out=$("$PROBE" "$MOD" 3 0 2>&1)
+t_eq "after re-insertion the card is probed again and is a token" 3 "$(grep -c '^tokeninfo 0x0$' <<<"$out")"
+rm -f "$PROBE"
 t_summary
