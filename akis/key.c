@@ -55,6 +55,20 @@ static size_t result_len(const struct akis_key *k)
 	return k->type == AKIS_KEY_EC ? 2 * n : n;
 }
 
+/* The PSO answer has the key's size: raw RSA of modulus length, raw r‖s
+ * for ECDSA (AKIS-CARD.md §3). An ECDSA answer that is a DER
+ * ECDSA-Sig-Value (RFC 3279 §2.2.3: SEQUENCE of two INTEGERs, at most
+ * 2n + 9 bytes) is let through for pkcs11/mech.c to convert: cheap
+ * insurance against a card or applet that answers in DER. */
+static bool answer_fits(const struct akis_key *k, const uint8_t *out, size_t len)
+{
+	size_t want = result_len(k);
+
+	if (want == 0 || len == want)
+		return true;
+	return k->type == AKIS_KEY_EC && len >= 8 && len <= want + 9 && out[0] == 0x30;
+}
+
 static akis_rv check_sw(struct akis_card *card, akis_rv rv, uint16_t sw, const char *what)
 {
 	if (rv != AKIS_OK)
@@ -133,7 +147,7 @@ akis_rv akis_sign_tx(struct akis_card *card, size_t key, enum akis_sign_alg alg,
 	rv = mse_tx(card, k, CRT_DST, alg_ref[alg]);
 	if (rv == AKIS_OK)
 		rv = pso_tx(card, PSO_CDS_P1, PSO_CDS_P2, in, in_len, out, out_cap, out_len);
-	if (rv == AKIS_OK && result_len(k) && *out_len != result_len(k)) {
+	if (rv == AKIS_OK && !answer_fits(k, out, *out_len)) {
 		log_msg(LOG_CARD, "signature of %zu bytes, expected %zu", *out_len, result_len(k));
 		rv = AKIS_ERR_CARD_DATA;
 	}

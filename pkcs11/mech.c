@@ -540,9 +540,10 @@ CK_RV p11_op_sign_prepare(struct p11_op *op, enum akis_sign_alg *alg, uint8_t *b
 	return CKR_OK;
 }
 
-/* Card ECDSA answer → raw r‖s of 2n bytes. The card gives raw r‖s; a
- * shorter even answer has its halves left-padded; a DER
- * ECDSA-Sig-Value (RFC 3279 §2.2.3) is accepted too. */
+/* Card ECDSA answer → raw r‖s of 2n bytes (R29). The card gives raw r‖s
+ * (AKIS-CARD.md §3); a DER ECDSA-Sig-Value (RFC 3279 §2.2.3) is accepted
+ * too. Anything else is refused: halving a short answer would guess where
+ * r ends. */
 static bool ecdsa_raw(const uint8_t *in, size_t len, uint8_t *out, size_t n)
 {
 	const unsigned char *p = in;
@@ -557,8 +558,6 @@ static bool ecdsa_raw(const uint8_t *in, size_t len, uint8_t *out, size_t n)
 		     BN_bn2binpad(s, out + n, (int)n) == (int)n;
 		goto out;
 	}
-	if (len > 0 && len < 2 * n && len % 2 == 0)
-		ok = left_pad(out, n, in, len / 2) && left_pad(out + n, n, in + len / 2, len / 2);
 out:
 	ECDSA_SIG_free(sig);
 	return ok;

@@ -201,6 +201,37 @@ static void test_sign_2_not_logged_in(void **state)
 	sb_free(&s);
 }
 
+/* An ECDSA answer in DER (RFC 3279 ECDSA-Sig-Value) passes to the caller
+ * for conversion; one of any other length is CARD_DATA. */
+static void test_sign_2_der_answer(void **state)
+{
+	(void)state;
+	for (int der = 1; der >= 0; der--) {
+		struct sb s = {0};
+		uint8_t out[128];
+		size_t out_len = 0;
+		char cmd[256];
+		char *h = hex_of(g_in, 48);
+		snprintf(cmd, sizeof cmd, "002A9E9A30%s00", h);
+		free(h);
+		sb_step(&s, SEL, "9000");
+		sb_step(&s, "002241B606800104840181", "9000");
+		/* SEQUENCE { INTEGER 0x80 (with its 00), INTEGER 0x0102 } / 10 bytes of raw */
+		sb_step(&s, cmd, der ? "300802020080020201029000" : "010203040506070809109000");
+		struct akis_card *card = key_card(&s, ATR_2, AKIS_KEY_EC, 384, 0x81);
+		assert_int_equal(akis_sign_tx(card, 0, AKIS_SIGN_ECDSA, g_in, 48, out, sizeof out,
+					      &out_len),
+				 der ? AKIS_OK : AKIS_ERR_CARD_DATA);
+		if (der) {
+			assert_int_equal(out_len, 10);
+			assert_int_equal(out[0], 0x30);
+		}
+		sb_assert_done(card);
+		akis_card_free(card);
+		sb_free(&s);
+	}
+}
+
 /* Nothing is sent for what cannot work. */
 static void test_refusals_send_nothing(void **state)
 {
@@ -288,6 +319,7 @@ int main(void)
 		cmocka_unit_test(test_sign_2),
 		cmocka_unit_test(test_decrypt_2),
 		cmocka_unit_test(test_sign_2_not_logged_in),
+		cmocka_unit_test(test_sign_2_der_answer),
 		cmocka_unit_test(test_refusals_send_nothing),
 		cmocka_unit_test(test_key_can),
 		cmocka_unit_test(test_random),

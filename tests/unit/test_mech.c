@@ -479,12 +479,12 @@ static void test_ecdsa_padding(void **state)
 	assert_int_equal(prepare(t, AKIS_SIGN_ECDSA, block),
 	                 20); /* shorter than the order: as is */
 	CK_ULONG ol = sizeof out;
-	assert_int_equal(p11_op_sign_finish(t->op, card, 94, out, &ol), CKR_OK); /* 47 + 47 */
+	/* a short answer is refused: where r ends cannot be known */
+	assert_int_equal(p11_op_sign_finish(t->op, card, 94, out, &ol), CKR_DEVICE_ERROR);
+	ol = sizeof out;
+	assert_int_equal(p11_op_sign_finish(t->op, card, 96, out, &ol), CKR_OK);
 	assert_int_equal(ol, 96);
-	memset(want, 0, sizeof want);
-	memcpy(want + 1, card, 47);
-	memcpy(want + 49, card + 47, 47);
-	assert_memory_equal(out, want, 96);
+	assert_memory_equal(out, card, 96);
 	/* DER ECDSA-Sig-Value: 30 08 02 02 00 80 02 02 01 02 → r = 0x80, s = 0x0102 */
 	const uint8_t der[] = {0x30, 0x08, 0x02, 0x02, 0x00, 0x80, 0x02, 0x02, 0x01, 0x02};
 	ol = sizeof out;
