@@ -154,5 +154,5 @@ check-asan: deps
 	tests/run-sanitized asan build-asan
 
 check-valgrind: deps
-	$(MAKE) all $(UNIT_BIN)
-	tests/run-sanitized valgrind $(BUILD)
+	$(MAKE) BUILD=build-vg all $(patsubst $(BUILD)/%,build-vg/%,$(UNIT_BIN))
+	tests/run-sanitized valgrind build-vg

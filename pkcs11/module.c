@@ -22,6 +22,9 @@
  * instance (both seq_cst). */
 static _Atomic(struct p11_ctx *) g_ctx;
 static atomic_long g_inflight;
+/* R5: instances of ancestor processes, forgotten in this child but kept
+ * reachable (a chain through ->forgotten), never freed. */
+static struct p11_ctx *g_forgotten;
 
 /* R16: how long C_Finalize waits for calls in flight; past it the instance
  * is leaked rather than freed under a running call. */
@@ -68,11 +71,15 @@ static void ctx_free(struct p11_ctx *c)
 }
 
 /* A forked child: the parent's instance is not ours. Forget it without any
- * PC/SC call or lock (R5); its card handles and mutexes are leaked. */
+ * PC/SC call or lock (R5); its card handles and mutexes are leaked, but the
+ * memory stays reachable from g_forgotten (a leak checker in the child then
+ * sees a deliberate, bounded leak rather than lost memory). */
 static void ctx_forget_parent(struct p11_ctx *old)
 {
 	if (!atomic_compare_exchange_strong(&g_ctx, &old, NULL))
 		return;
+	old->forgotten = g_forgotten;
+	g_forgotten = old;
 	apdu_pcsc_forget(old->pc);
 	atomic_store(&g_inflight, 0); /* the parent's threads do not exist here */
 }

@@ -31,6 +31,7 @@ struct p11_session;
 
 struct p11_ctx {
 	pid_t pid; /* of the process that called C_Initialize (R5) */
+	struct p11_ctx *forgotten; /* R5: the ancestor's instance a forked child forgot */
 	struct p11_locking locking;
 	void *reg_lock;
 	void *scan_lock;
