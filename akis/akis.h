@@ -247,6 +247,20 @@ akis_rv akis_logout_tx(struct akis_card *card) AKIS_WUR;
 /* PIN pad (PC/SC part 10). Available when card->pinpad_verify_ioctl != 0. */
 akis_rv akis_pinpad_verify_tx(struct akis_card *card, enum akis_pin_which which,
 			      int *tries_left) AKIS_WUR;
+/* FEATURE_MODIFY_PIN_DIRECT: can the reader change this PIN (old PIN, new
+ * PIN twice on the pad) / reset the user PIN (new PIN twice) for this card's
+ * PIN layout? No exchange; false with the reason logged (no such feature, a
+ * 1.x card with variable-length PINs for a change). */
+bool akis_pinpad_can_change(const struct akis_card *card, enum akis_pin_which which);
+bool akis_pinpad_can_unblock(const struct akis_card *card);
+/* CHANGE REFERENCE DATA on the pad, SWs as akis_pin_change_tx (64xx from the
+ * reader: AKIS_ERR_TIMEOUT/_CANCELLED/_PIN_INVALID (new PINs differ)/_PIN_LEN);
+ * AKIS_ERR_NOT_SUPPORTED or AKIS_ERR_DEAD without any exchange. */
+akis_rv akis_pinpad_change_tx(struct akis_card *card, enum akis_pin_which which,
+			      int *tries_left) AKIS_WUR;
+/* RESET RETRY COUNTER of the user PIN, the new PIN on the pad; the PUK must
+ * have been verified, as for akis_pin_unblock_tx. */
+akis_rv akis_pinpad_unblock_tx(struct akis_card *card) AKIS_WUR;
 
 /* ----- keys (AKIS-CARD.md §3, both dialects) ----- */
 

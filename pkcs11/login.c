@@ -57,6 +57,26 @@ static CK_RV pin_take(const struct p11_slot *slot, enum akis_pin_which which,
 	return p11_rv_from_akis(akis_pin_check(slot->card, which, buf, len));
 }
 
+/*
+ * NULL PINs in C_SetPIN / C_InitPIN (PKCS#11 2.40 §5.6): the protected
+ * authentication path, which here is the reader's PIN pad. Only with
+ * CKF_PROTECTED_AUTHENTICATION_PATH (R19) and a pad that can do this change
+ * for this card (akis_pinpad_can_*, which logs why not); otherwise
+ * CKR_ARGUMENTS_BAD without any exchange. A PIN known locked →
+ * CKR_PIN_LOCKED (R18); C_InitPIN is what unlocks it.
+ */
+static CK_RV pad_take(const struct p11_slot *slot, enum akis_pin_which which, bool unblock)
+{
+	if (!unblock && pin_known_locked(slot, which))
+		return CKR_PIN_LOCKED;
+	if (slot->card == NULL || slot->card->pinpad_verify_ioctl == 0)
+		return CKR_ARGUMENTS_BAD;
+	if (unblock ? !akis_pinpad_can_unblock(slot->card)
+		    : !akis_pinpad_can_change(slot->card, which))
+		return CKR_ARGUMENTS_BAD;
+	return CKR_OK;
+}
+
 /* After a PIN operation: the tries as the card tells them (R18), unless a
  * query would cost the per-signature permission just granted (R20). */
 static void pin_after_tx(struct p11_slot *slot, enum akis_pin_which which, akis_rv arv,
@@ -144,9 +164,12 @@ static CK_RV change_tx(struct p11_ctx *ctx, struct p11_slot *slot, enum akis_pin
 
 	if (rv != CKR_OK)
 		return rv;
-	arv = akis_pin_change_tx(slot->card, which, old_pin, old_len, new_pin, new_len, &tries);
-	log_msg(LOG_PIN, "slot %lu: CHANGE %s: %s", (unsigned long)slot->id,
-		which == AKIS_PIN_SO ? "PUK" : "PIN", akis_rv_name(arv));
+	arv = old_pin != NULL ? akis_pin_change_tx(slot->card, which, old_pin, old_len, new_pin,
+						   new_len, &tries)
+			      : akis_pinpad_change_tx(slot->card, which, &tries);
+	log_msg(LOG_PIN, "slot %lu: CHANGE %s%s: %s (tries %d)", (unsigned long)slot->id,
+		which == AKIS_PIN_SO ? "PUK" : "PIN", old_pin != NULL ? "" : " on the PIN pad",
+		akis_rv_name(arv), tries);
 	pin_after_tx(slot, which, arv, false);
 	p11_slot_end_locked(slot);
 	return p11_slot_card_rv_locked(ctx, slot, arv);
@@ -166,7 +189,13 @@ CK_RV p11_set_pin_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct p11_
 		rv = CKR_SESSION_READ_ONLY; /* PKCS#11 2.40 §5.6 C_SetPIN */
 		goto out;
 	}
-	if (old_pin == NULL || new_pin == NULL) /* no PIN-pad change in akis/ */
+	if (old_pin == NULL && new_pin == NULL) {
+		rv = pad_take(slot, which, false);
+		if (rv == CKR_OK)
+			rv = change_tx(ctx, slot, which, NULL, 0, NULL, 0);
+		goto out;
+	}
+	if (old_pin == NULL || new_pin == NULL) /* one PIN on the pad, one given: no such path */
 		goto out;
 	rv = pin_take(slot, which, old_pin, old_len, old_buf);
 	if (rv == CKR_OK)
@@ -190,9 +219,10 @@ static CK_RV unblock_tx(struct p11_ctx *ctx, struct p11_slot *slot, const char *
 		p11_slot_end_locked(slot); /* a reset took the PUK's verification (R33) */
 		return CKR_USER_NOT_LOGGED_IN;
 	}
-	arv = akis_pin_unblock_tx(slot->card, pin, len);
-	log_msg(LOG_PIN, "slot %lu: RESET RETRY COUNTER: %s", (unsigned long)slot->id,
-		akis_rv_name(arv));
+	arv = pin != NULL ? akis_pin_unblock_tx(slot->card, pin, len)
+			  : akis_pinpad_unblock_tx(slot->card);
+	log_msg(LOG_PIN, "slot %lu: RESET RETRY COUNTER%s: %s", (unsigned long)slot->id,
+		pin != NULL ? "" : " on the PIN pad", akis_rv_name(arv));
 	pin_after_tx(slot, AKIS_PIN_USER, arv, false);
 	p11_slot_end_locked(slot);
 	return p11_slot_card_rv_locked(ctx, slot, arv);
@@ -213,8 +243,14 @@ CK_RV p11_init_pin_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct p11
 		rv = CKR_SESSION_READ_ONLY;
 		goto out;
 	}
-	rv = pin == NULL ? CKR_ARGUMENTS_BAD : CKR_PIN_LEN_RANGE; /* R18, as pin_take */
-	if (pin == NULL || len > P11_PIN_MAX)
+	if (pin == NULL) {
+		rv = pad_take(slot, AKIS_PIN_USER, true);
+		if (rv == CKR_OK)
+			rv = unblock_tx(ctx, slot, NULL, 0);
+		goto out;
+	}
+	rv = CKR_PIN_LEN_RANGE; /* R18, as pin_take */
+	if (len > P11_PIN_MAX)
 		goto out;
 	memcpy(buf, pin, len);
 	/* the user PIN may be locked: that is what C_InitPIN is for */

@@ -46,7 +46,7 @@ static bool write_cache(const struct akis_card *card, const uint8_t *p, size_t n
 	char name[4096];
 	FILE *f;
 
-	if (!cache_name(card, dir, name, sizeof(name)) || (f = fopen(name, "wb")) == NULL)
+	if (!cache_name(card, dir, true, name, sizeof(name)) || (f = fopen(name, "wb")) == NULL)
 		return false;
 	fwrite(p, 1, n, f);
 	return fclose(f) == 0;
