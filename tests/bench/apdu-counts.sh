@@ -73,6 +73,7 @@ profile_rows() {
 	bench_down
 }
 
+profile_rows akis-1.0
 profile_rows akis-1.2
 profile_rows akis-2
 

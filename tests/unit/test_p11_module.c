@@ -247,11 +247,13 @@ static void *wait_thread(void *arg)
 	struct waiter *w = arg;
 	CK_SLOT_ID sid;
 
-	/* Drain events that exist now (e.g. a bench running elsewhere), then
-	 * block. */
+	/* Drain events that exist now, then block; a real event while
+	 * blocked (a bench running elsewhere inserts or removes a card) is
+	 * not what this test waits for: block again until C_Finalize. */
 	while ((w->rv = C_WaitForSlotEvent(CKF_DONT_BLOCK, &sid, NULL)) == CKR_OK)
 		;
-	w->rv = C_WaitForSlotEvent(0, &sid, NULL);
+	while ((w->rv = C_WaitForSlotEvent(0, &sid, NULL)) == CKR_OK)
+		;
 	clock_gettime(CLOCK_MONOTONIC, &w->done);
 	return NULL;
 }
