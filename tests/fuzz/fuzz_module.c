@@ -41,30 +41,7 @@ static struct apdu_card *record_card_open(void);
 
 /* ----- apdu/pcsc.h over one fake reader ----- */
 
-struct apdu_pcsc {
-	int unused;
-};
-
-apdu_rv apdu_pcsc_open(struct apdu_pcsc **out)
-{
-	*out = calloc(1, sizeof(**out));
-	return *out != NULL ? APDU_OK : APDU_ERR_NO_MEMORY;
-}
-
-void apdu_pcsc_close(struct apdu_pcsc *pc)
-{
-	free(pc);
-}
-
-void apdu_pcsc_forget(struct apdu_pcsc *pc)
-{
-	free(pc);
-}
-
-bool apdu_pcsc_valid(struct apdu_pcsc *pc)
-{
-	return pc != NULL;
-}
+#include "../unit/fake_pcsc.h"
 
 void apdu_pcsc_cancel(struct apdu_pcsc *pc)
 {

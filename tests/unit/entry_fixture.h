@@ -318,30 +318,7 @@ static const struct apdu_ops emu_ops = {
 
 /* ----- the fake PC/SC layer: one reader, the emulated card always in ----- */
 
-struct apdu_pcsc {
-	int unused;
-};
-
-apdu_rv apdu_pcsc_open(struct apdu_pcsc **out)
-{
-	*out = calloc(1, sizeof(**out));
-	return *out != NULL ? APDU_OK : APDU_ERR_NO_MEMORY;
-}
-
-void apdu_pcsc_close(struct apdu_pcsc *pc)
-{
-	free(pc);
-}
-
-void apdu_pcsc_forget(struct apdu_pcsc *pc)
-{
-	free(pc);
-}
-
-bool apdu_pcsc_valid(struct apdu_pcsc *pc)
-{
-	return pc != NULL;
-}
+#include "fake_pcsc.h"
 
 apdu_rv apdu_pcsc_readers(struct apdu_pcsc *pc, struct apdu_reader *out, size_t cap, size_t *n)
 {

@@ -103,34 +103,11 @@ static const struct prof *g_prof = &prof_12;
 
 /* ----- the fake PC/SC layer: one reader, one scripted card ----- */
 
-struct apdu_pcsc {
-	int unused;
-};
+#include "fake_pcsc.h"
 
 static struct sb g_sb;            /* the script the next connection gets */
 static struct apdu_card *g_card;  /* the last connected card (owned by pkcs11/) */
 static int g_connects;
-
-apdu_rv apdu_pcsc_open(struct apdu_pcsc **out)
-{
-	*out = calloc(1, sizeof(**out));
-	return *out != NULL ? APDU_OK : APDU_ERR_NO_MEMORY;
-}
-
-void apdu_pcsc_close(struct apdu_pcsc *pc)
-{
-	free(pc);
-}
-
-void apdu_pcsc_forget(struct apdu_pcsc *pc)
-{
-	free(pc);
-}
-
-bool apdu_pcsc_valid(struct apdu_pcsc *pc)
-{
-	return pc != NULL;
-}
 
 static size_t hex_bytes(const char *hex, uint8_t *out, size_t cap)
 {
