@@ -112,8 +112,10 @@ out:
  * rounds from the strongest to the weakest:
  *   3. the key's public key (PuKDF) equals the certificate's;
  *   2. the same non-empty iD, and a matching key type and size;
- *   1. any certificate of matching key type and size (the card gave the
- *      key no iD, or one no certificate has).
+ *   1. any certificate of matching key type and size when the card gave
+ *      the key no iD or muddled the iDs; for a key whose iD no
+ *      certificate has, only the one the 2F1n convention names (its own
+ *      may be gone from the card).
  * A key that has a PuKDF public key pairs only with a certificate of that
  * key; a CA certificate (CDF authority flag or the certificate says so)
  * pairs only on its public key. In each round a key and a certificate
@@ -139,6 +141,17 @@ struct pairing {
 	bool taken[AKIS_MAX_CERTS];
 };
 
+static bool pair_convention(const struct akis_card *card, size_t i, size_t j);
+
+static bool id_on_a_cert(const struct akis_card *card, const struct akis_key *k)
+{
+	for (size_t j = 0; j < card->n_certs; j++)
+		if (card->certs[j].id_len == k->id_len &&
+		    memcmp(card->certs[j].id, k->id, k->id_len) == 0)
+			return true;
+	return false;
+}
+
 static bool pair_compatible(const struct pairing *pp, size_t i, size_t j, int round)
 {
 	const struct akis_key *k = &pp->card->keys[i];
@@ -154,7 +167,11 @@ static bool pair_compatible(const struct pairing *pp, size_t i, size_t j, int ro
 	if (round == 2)
 		return k->id_len != 0 && k->id_len == ac->id_len &&
 		       memcmp(k->id, ac->id, k->id_len) == 0;
-	return true;
+	/* round 1: a key whose iD no certificate carries (its own certificate
+	 * may be gone from the card) takes another only by the 2F1n
+	 * convention; a key without an iD, or whose iD is on a certificate
+	 * that does not fit it (the card's iDs are muddled), by type and size */
+	return k->id_len == 0 || id_on_a_cert(pp->card, k) || pair_convention(pp->card, i, j);
 }
 
 /* AKIS-CARD.md §2: certificate 2F1n ↔ key 2n+1 (1.x), 0x80|(n+1) (2.x). */

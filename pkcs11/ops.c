@@ -97,6 +97,10 @@ static void card_refused_tx(struct p11_slot *slot, bool consent)
 		return;
 	log_msg(LOG_P11, "slot %lu: the card's PIN state was cleared elsewhere: logged out",
 		(unsigned long)slot->id);
+	/* and cleared for sure (R22): were the PIN still verified for some
+	 * other reason, closing the last session would no longer send LOGOUT */
+	if (akis_logout_tx(slot->card) != AKIS_OK)
+		log_msg(LOG_P11, "slot %lu: LOGOUT failed", (unsigned long)slot->id);
 	p11_slot_logged_out_locked(slot);
 }
 
@@ -150,15 +154,21 @@ CK_RV p11_sign_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct p11_ses
 	if (slot->user_in && key_needs_consent(slot, op) && !slot->consent_ok)
 		return CKR_USER_NOT_LOGGED_IN;
 	rv = slot->user_in ? CKR_OK : CKR_USER_NOT_LOGGED_IN;
-	/* a retry after the card refused (below) has the block already */
+	/* a C_SignFinal retry after the card refused (below) has its block */
 	if (rv == CKR_OK && !final && !p11_op_sign_prepared(op))
 		rv = p11_op_update(op, data, len);
 	if (rv == CKR_OK)
 		rv = sign_card_locked(ctx, slot, op, sig, sig_len);
 	/* R20: a PIN-per-signature key whose permission the card no longer
-	 * has keeps its operation for C_Login(CKU_CONTEXT_SPECIFIC) + retry */
-	if (rv == CKR_USER_NOT_LOGGED_IN && key_needs_consent(slot, op) &&
-	    p11_op_sign_prepared(op))
+	 * has (the PIN itself still verified) keeps its operation for
+	 * C_Login(CKU_CONTEXT_SPECIFIC) + retry. A single-part C_Sign is
+	 * retried with its data, so the operation forgets this one's: what
+	 * gets signed is what the retry passes. A C_SignFinal retry passes
+	 * none: the block stays. Logged out altogether (another application's
+	 * LOGOUT, a reset), the operation ends as PKCS#11 says: the
+	 * application logs in and starts again. */
+	if (rv == CKR_USER_NOT_LOGGED_IN && slot->user_in && key_needs_consent(slot, op) &&
+	    p11_op_sign_prepared(op) && (final || p11_op_sign_restart(op) == CKR_OK))
 		return rv;
 	p11_session_end_op(s, P11_OP_SIGN);
 	return rv;

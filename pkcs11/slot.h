@@ -51,6 +51,8 @@ struct p11_slot {
 	struct apdu_pcsc *pc; /* context for the connected card */
 	struct akis_card *card;
 	unsigned long bound_seq; /* token_seq of the binding; 0 none */
+	unsigned long failed_seq; /* token_seq of the failed binds counted below */
+	int failed_binds;         /* card-side bind failures of that insertion */
 	struct p11_objset objs;
 	bool user_in, so_in; /* token-wide login state (R17) */
 	bool consent_ok;     /* context-specific VERIFY done since the last signature (R20) */

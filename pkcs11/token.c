@@ -185,20 +185,32 @@ static akis_rv slot_read_card_locked(struct p11_ctx *ctx, struct p11_slot *slot)
 	return arv;
 }
 
-/* A bind failure that says something about the card's contents, as
- * opposed to the way to it (removal, pcscd, a reset, another process's
- * exclusive hold, a transport error or a timeout: worth a new try). */
-static bool bind_failure_is_the_card(akis_rv rv)
+/* Card-side bind failures of one insertion before it counts as not
+ * recognised: a passing hiccup (an odd status word once) is tried again on
+ * the next call, a card that keeps failing is left alone (R9/R10: Firefox
+ * polls every second). */
+#define BIND_TRIES 3
+
+/*
+ * A bind failure that says something about the card's contents, as opposed
+ * to the way to it (removal, pcscd, a reset, another process's exclusive
+ * hold, a transport error or a timeout: always worth a new try). Returns 2
+ * when it settles the matter at once (not an AKİS application: another
+ * applet, a required file missing, a command the card does not have), 1
+ * for a failure that may pass, 0 for the others.
+ */
+static int bind_failure_kind(akis_rv rv)
 {
 	switch (rv) {
 	case AKIS_ERR_NOT_AKIS:
-	case AKIS_ERR_CARD_DATA:
 	case AKIS_ERR_NOT_FOUND:
+	case AKIS_ERR_NOT_SUPPORTED:
+		return 2;
+	case AKIS_ERR_CARD_DATA:
 	case AKIS_ERR_CONDITIONS:
 	case AKIS_ERR_BAD_DATA:
-	case AKIS_ERR_NOT_SUPPORTED:
 	case AKIS_ERR_NOT_LOGGED_IN:
-		return true;
+		return 1;
 	case AKIS_OK:
 	case AKIS_ERR_ARGS:
 	case AKIS_ERR_NO_MEMORY:
@@ -217,7 +229,34 @@ static bool bind_failure_is_the_card(akis_rv rv)
 	case AKIS_ERR_DEAD: /* handled in slot_read_card_locked: a token */
 		break;
 	}
-	return false;
+	return 0;
+}
+
+/* Count a card-side bind failure of insertion `seq`; true when the card is
+ * now "not recognised" until it is reinserted. */
+static bool bind_failed_for_good(struct p11_ctx *ctx, struct p11_slot *slot, unsigned long seq,
+				 akis_rv arv)
+{
+	int kind = bind_failure_kind(arv);
+	bool done;
+
+	if (kind == 0)
+		return false;
+	if (slot->failed_seq != seq) {
+		slot->failed_seq = seq;
+		slot->failed_binds = 0;
+	}
+	done = kind == 2 || ++slot->failed_binds >= BIND_TRIES;
+	log_msg(LOG_P11, "slot %lu: the card's application cannot be read (%s, failure %d)%s",
+		(unsigned long)slot->id, akis_rv_name(arv), slot->failed_binds,
+		done ? ": not recognised until it is reinserted" : "");
+	if (!done)
+		return false;
+	p11_mutex_lock(&ctx->locking, ctx->reg_lock);
+	if (slot->token_seq == seq)
+		slot->kind = P11_TOKEN_OTHER;
+	p11_mutex_unlock(&ctx->locking, ctx->reg_lock);
+	return true;
 }
 
 static CK_RV slot_bind_new_locked(struct p11_ctx *ctx, struct p11_slot *slot,
@@ -232,17 +271,9 @@ static CK_RV slot_bind_new_locked(struct p11_ctx *ctx, struct p11_slot *slot,
 		return rv;
 	slot->bound_seq = seq; /* so that a removal seen now is this token's */
 	arv = slot_read_card_locked(ctx, slot);
-	if (bind_failure_is_the_card(arv)) {
-		/* R9/R10: an AKİS ATR on a card whose application does not answer
-		 * as one (another applet, a damaged or blank card): probed once
-		 * for this insertion, not again on every call (Firefox polls) */
-		log_msg(LOG_P11, "slot %lu: the card's application cannot be read (%s): "
-			"not recognised until it is reinserted", (unsigned long)slot->id,
-			akis_rv_name(arv));
-		p11_mutex_lock(&ctx->locking, ctx->reg_lock);
-		if (slot->token_seq == seq)
-			slot->kind = P11_TOKEN_OTHER;
-		p11_mutex_unlock(&ctx->locking, ctx->reg_lock);
+	/* R9/R10: an AKİS ATR on a card whose application does not answer as
+	 * one (another applet, a damaged or blank card) */
+	if (arv != AKIS_OK && bind_failed_for_good(ctx, slot, seq, arv)) {
 		p11_slot_unbind_locked(ctx, slot);
 		return CKR_TOKEN_NOT_RECOGNIZED;
 	}

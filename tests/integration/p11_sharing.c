@@ -23,9 +23,13 @@
  *  - Then one process logs out (LOGOUT clears the card's state for all,
  *    R22) while the other has a signature under way: the other's C_Sign
  *    gets CKR_USER_NOT_LOGGED_IN, its token is logged out (not "already
- *    logged in"), and after C_Login (and the context login for a
- *    PIN-per-signature key, whose operation stays active, R20) it signs.
- *    Both ways round.
+ *    logged in") and the operation ended; after C_Login it signs. Both
+ *    ways round.
+ *  - On a card with a PIN-per-signature key, both processes use it: one
+ *    logs in for a signature, the other signs first and so uses the
+ *    card's permission; the first's C_Sign is refused, it stays logged in
+ *    with its operation active (R20), and after its context login the
+ *    retry signs the data the retry passes.
  *   p11_sharing MODULE.so READER PIN ROUNDS
  * Prints "ok - ..." / "FAIL - ..." lines and "N passed, N failed".
  */
@@ -281,17 +285,75 @@ static void step_refused(struct signer *g, const char *pin, FILE *up)
 	    state_of(g) == CKS_RO_PUBLIC_SESSION ? 'y' : 'n', state_of(g));
 	rv = g->p->C_Login(g->s, CKU_USER, u, strlen(pin));
 	say(up, "CHECK %c C_Login(CKU_USER) = 0x%lx", rv == CKR_OK ? 'y' : 'n', rv);
-	if (g->aa) { /* R20: the operation is still active, the retry signs */
-		rv = g->p->C_Login(g->s, CKU_CONTEXT_SPECIFIC, u, strlen(pin));
-		if (rv == CKR_OK)
-			rv = g->p->C_Sign(g->s, (CK_BYTE_PTR)msg, sizeof(msg), sig, &sl);
-	} else {
-		rv = sign_one(g, pin, msg, sizeof(msg), sig, &sl);
+	/* logged out altogether, the operation ended (PKCS#11): start again */
+	rv = sign_one(g, pin, msg, sizeof(msg), sig, &sl);
+	say(up, "CHECK %c C_SignInit%s + C_Sign again, the signature verifies = 0x%lx",
+	    rv == CKR_OK && verify(g, msg, sizeof(msg), sig, sl) ? 'y' : 'n',
+	    g->aa ? " + C_Login(CKU_CONTEXT_SPECIFIC)" : "", rv);
+}
+
+/* 'A': take over the key of signer 0 (the PIN-per-signature key). */
+static void step_adopt(struct signer *g, FILE *up)
+{
+	struct signer o = *g;
+
+	EVP_PKEY_free(g->pub);
+	g->pub = NULL;
+	o.key = find_nth(g, CKO_PRIVATE_KEY, NULL, 0, 0);
+	{
+		CK_BYTE id[64];
+		CK_ATTRIBUTE a[4] = {
+			{ CKA_ID, id, sizeof(id) },
+			{ CKA_ALWAYS_AUTHENTICATE, &g->aa, sizeof(g->aa) },
+			{ CKA_KEY_TYPE, &g->type, sizeof(g->type) },
+			{ CKA_LABEL, g->label, sizeof(g->label) - 1 },
+		};
+		bool ok = o.key != CK_INVALID_HANDLE &&
+			  g->p->C_GetAttributeValue(g->s, o.key, a, 4) == CKR_OK;
+
+		g->key = o.key;
+		if (ok)
+			g->label[a[3].ulValueLen] = '\0';
+		ok = ok && load_cert_key(g, id, a[0].ulValueLen);
+		say(up, "CHECK %c took key 0 (%s)", ok ? 'y' : 'n', g->label);
 	}
-	say(up, "CHECK %c %s, the signature verifies = 0x%lx", rv == CKR_OK &&
-	    verify(g, msg, sizeof(msg), sig, sl) ? 'y' : 'n', g->aa ?
-	    "the operation stayed active: context login + C_Sign again" :
-	    "C_SignInit + C_Sign again", rv);
+}
+
+/* 'O': one whole signature (with its context login). */
+static void step_one(struct signer *g, const char *pin, FILE *up)
+{
+	static const CK_BYTE msg[] = "one whole signature";
+	CK_BYTE sig[512];
+	CK_ULONG sl = sizeof(sig);
+	CK_RV rv = sign_one(g, pin, msg, sizeof(msg), sig, &sl);
+
+	say(up, "CHECK %c a whole signature with the same key = 0x%lx",
+	    rv == CKR_OK && verify(g, msg, sizeof(msg), sig, sl) ? 'y' : 'n', rv);
+}
+
+/* 'R': after 'P', the other process used the permission the card had
+ * for this key: C_Sign is refused, the PIN stays verified, the operation
+ * stays active (R20); the retry after the context login signs the data
+ * the retry passes, not the refused call's. */
+static void step_consent_lost(struct signer *g, const char *pin, FILE *up)
+{
+	static const CK_BYTE m1[] = "refused", m2[] = "signed on retry";
+	CK_BYTE sig[512];
+	CK_ULONG sl = sizeof(sig);
+	CK_RV rv = g->p->C_Sign(g->s, (CK_BYTE_PTR)m1, sizeof(m1), sig, &sl);
+
+	say(up, "CHECK %c C_Sign after the other used the card's permission = 0x%lx (want "
+	    "CKR_USER_NOT_LOGGED_IN)", rv == CKR_USER_NOT_LOGGED_IN ? 'y' : 'n', rv);
+	say(up, "CHECK %c still logged in (state %lu)",
+	    state_of(g) == CKS_RO_USER_FUNCTIONS ? 'y' : 'n', state_of(g));
+	rv = g->p->C_Login(g->s, CKU_CONTEXT_SPECIFIC, (CK_UTF8CHAR_PTR)pin, strlen(pin));
+	if (rv == CKR_OK)
+		rv = g->p->C_Sign(g->s, (CK_BYTE_PTR)m2, sizeof(m2), sig, &sl);
+	say(up, "CHECK %c the operation stayed active: context login + C_Sign(other data) = "
+	    "0x%lx", rv == CKR_OK ? 'y' : 'n', rv);
+	say(up, "CHECK %c the signature is of the retry's data, not of the refused call's",
+	    rv == CKR_OK && verify(g, m2, sizeof(m2), sig, sl) &&
+	    !verify(g, m1, sizeof(m1), sig, sl) ? 'y' : 'n');
 }
 
 /* Child: setup, READY, then commands from the parent until 'C'. */
@@ -314,6 +376,9 @@ static int signer_main(const char *module, const char *pin, int nth, int rounds,
 		case 'G': signer_rounds(&g, pin, nth, rounds, up); break;
 		case 'P': step_prepare(&g, pin, up); break;
 		case 'S': step_refused(&g, pin, up); break;
+		case 'A': step_adopt(&g, up); break;
+		case 'O': step_one(&g, pin, up); break;
+		case 'R': step_consent_lost(&g, pin, up); break;
 		case 'L':
 			rv = g.p->C_Logout(g.s);
 			say(up, "CHECK %c C_Logout = 0x%lx", rv == CKR_OK ? 'y' : 'n', rv);
@@ -529,6 +594,15 @@ int main(int argc, char **argv)
 	logout_under(c, 1, 0);
 	command(&c[0], 0, 'I');
 	logout_under(c, 0, 1);
+	if (strstr(r[0].label, "(PIN per signature)") != NULL) {
+		/* both on the PIN-per-signature key: signer 1's signature uses
+		 * the permission signer 0's context login gave the card */
+		command(&c[1], 1, 'I');
+		command(&c[1], 1, 'A');
+		command(&c[0], 0, 'P');
+		command(&c[1], 1, 'O');
+		command(&c[0], 0, 'R');
+	}
 	for (int i = 0; i < 2; i++) {
 		(void)!write(c[i].down, "C", 1);
 		waitpid(c[i].pid, &st, 0);

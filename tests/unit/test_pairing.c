@@ -357,6 +357,26 @@ static void test_ambiguous(void **state)
 	assert_int_equal(c->keys[1].cert, 2);
 }
 
+/* Review 4 (finding 6): a key whose own certificate is gone from the card
+ * (its iD 02 is on no certificate) must not take a spare certificate of
+ * the same type and size that carries another iD (0x09, say an old key's
+ * left-over certificate): it would show that certificate's public key.
+ * Only the 2F1n convention may name it. */
+static void test_own_cert_gone(void **state)
+{
+	struct fx_objs *t = *state;
+	struct akis_card *c = t->f.card;
+	c->certs[2].id[0] = 0x09;
+	fx_pair(c);
+	assert_int_equal(c->keys[1].cert, -1);
+	assert_int_equal(c->keys[0].cert, 1);
+	static const uint8_t path[] = {0x3D, 0x00, 0x2F, 0x11}; /* 2F11 → 0x82 on 2.x */
+	memcpy(c->certs[2].path, path, sizeof path);
+	c->certs[2].path_len = sizeof path;
+	fx_pair(c);
+	assert_int_equal(c->keys[1].cert, 2);
+}
+
 /* A PuKDF public key decides: key 2 (P-256 in the PuKDF) shares iD 02
  * with key 1 (P-384) but never takes key 1's certificate. */
 static void test_pukdf_decides(void **state)
@@ -546,6 +566,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_missing_all, fx_objs_setup, fx_objs_teardown),
 	        cmocka_unit_test_setup_teardown(test_swapped, fx_objs_setup, fx_objs_teardown),
 	        cmocka_unit_test_setup_teardown(test_ambiguous, fx_objs_setup, fx_objs_teardown),
+	        cmocka_unit_test_setup_teardown(test_own_cert_gone, fx_objs_setup, fx_objs_teardown),
 	        cmocka_unit_test_setup_teardown(test_pukdf_decides, fx_objs_setup, fx_objs_teardown),
 	        cmocka_unit_test_setup_teardown(test_given_twice, fx_objs_setup, fx_objs_teardown),
 	        cmocka_unit_test(test_stable),
