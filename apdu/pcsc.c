@@ -502,7 +502,9 @@ static apdu_rv card_control(void *ctx, uint32_t code, const uint8_t *in, size_t 
 	LONG rc = SCardControl(c->h, code, in, (DWORD)in_len, out, (DWORD)out_cap, &got);
 
 	*out_len = rc == SCARD_S_SUCCESS ? got : 0;
-	return card_rv_io(c, "SCardControl", rc);
+	/* no removal probe here: a reader driver that refuses a control code
+	 * with a plain error would cost every bind the probe's wait */
+	return card_rv(c, "SCardControl", rc);
 }
 
 static apdu_rv card_atr(void *ctx, uint8_t *atr, size_t *atr_len)
