@@ -134,8 +134,8 @@ help:
 	@echo "make check      install Debian packages if needed, run every test"
 	@echo "make demo       a virtual card in a virtual reader, a signature through the module"
 	@echo "make asan       the same build with ASan/UBSan into build-asan/"
-	@echo "make check-asan the suite with ASan/UBSan (module preloaded into the clients)"
-	@echo "make check-valgrind  unit tests and pkcs11-tool under valgrind"
+	@echo "make check-asan the suite with ASan/UBSan in build-asan/ (module preloaded into the clients)"
+	@echo "make check-valgrind  unit tests, pkcs11-tool and the behaviour suite under valgrind (build-vg/)"
 	@echo "make bench      APDUs, bytes and time per operation; make fuzz: libFuzzer targets"
 	@echo "make install    PREFIX=$(PREFIX) DESTDIR=..."
 
