@@ -472,7 +472,7 @@ static void test_ecdsa_padding(void **state)
 {
 	struct tctx *t = *state;
 	uint8_t block[512], card[96], out[128], want[96];
-	for (size_t i = 0; i < 94; i++)
+	for (size_t i = 0; i < sizeof card; i++)
 		card[i] = (uint8_t)(i + 1);
 	assert_int_equal(start(t, P11_OP_SIGN, CKO_PRIVATE_KEY, 2, CKM_ECDSA, NULL, 0), CKR_OK);
 	assert_int_equal(p11_op_update(t->op, (const uint8_t *)"0123456789abcdef0123", 20), CKR_OK);
