@@ -410,14 +410,13 @@ static apdu_rv card_rv(struct pcsc_card *c, const char *what, LONG rc)
 }
 
 /*
- * A command failed with a plain transport error (APDU_ERR_COMM). Was the
- * card pulled out in the middle of it? pcscd answers such a cut
- * SCardTransmit with SCARD_E_NOT_TRANSACTED (seen with vpcd) before its
- * presence poll (every 400 ms for polled readers) has seen the card go, or
- * (vpcd) with success and an empty response, so
- * ask the handle first, then watch the reader for at most
- * GONE_WAIT_MS. Only this failure path waits; R32 wants the cut call
- * reported as CKR_DEVICE_REMOVED.
+ * A command failed with a plain transport error (APDU_ERR_COMM) or came
+ * back without a status word. Was the card pulled out in the middle of it?
+ * pcscd answers such a cut SCardTransmit with SCARD_E_NOT_TRANSACTED, or
+ * (vpcd) with success and no bytes, before its presence poll (every 400 ms
+ * for polled readers) has seen the card go; so ask the handle first, then
+ * watch the reader for at most GONE_WAIT_MS. Only this failure path waits;
+ * R32 wants the cut call reported as CKR_DEVICE_REMOVED.
  */
 #define GONE_WAIT_MS 1500
 
@@ -450,36 +449,25 @@ static bool card_gone(struct pcsc_card *c)
 	       (rs.dwEventState >> 16) != (rs.dwCurrentState >> 16);
 }
 
-/* card_rv, and a transport error on a card that left is its removal */
-static apdu_rv card_rv_io(struct pcsc_card *c, const char *what, LONG rc)
-{
-	apdu_rv rv = card_rv(c, what, rc);
-
-	if (rv == APDU_ERR_COMM && card_gone(c)) {
-		log_msg(LOG_APDU, "%s: the card left during %s → APDU_ERR_NO_CARD", c->reader,
-			what);
-		rv = APDU_ERR_NO_CARD;
-	}
-	return rv;
-}
-
 static apdu_rv card_transmit(void *ctx, const uint8_t *cmd, size_t cmd_len, uint8_t *resp,
 			     size_t *resp_len)
 {
 	struct pcsc_card *c = ctx;
 	DWORD len = APDU_RAW_RESP_MAX;
 	LONG rc = SCardTransmit(c->h, SCARD_PCI_T1, cmd, (DWORD)cmd_len, NULL, resp, &len);
+	apdu_rv rv = card_rv(c, "SCardTransmit", rc);
+	/* a plain transport error, or (vpcd) success without a status word,
+	 * which no card gives: did the card leave during the command? */
+	bool suspect = rv == APDU_ERR_COMM || (rv == APDU_OK && len < 2);
 
-	*resp_len = rc == SCARD_S_SUCCESS ? len : 0;
-	/* vpcd answers a command cut by the card leaving with success and no
-	 * bytes at all; no card answers without a status word */
-	if (rc == SCARD_S_SUCCESS && len < 2 && card_gone(c)) {
-		log_msg(LOG_APDU, "%s: the card left during SCardTransmit (%lu bytes) → "
-			"APDU_ERR_NO_CARD", c->reader, (unsigned long)len);
+	*resp_len = rv == APDU_OK ? len : 0;
+	if (suspect && card_gone(c)) {
+		log_msg(LOG_APDU, "%s: the card left during SCardTransmit → APDU_ERR_NO_CARD",
+			c->reader);
 		*resp_len = 0;
-		return APDU_ERR_NO_CARD;
+		rv = APDU_ERR_NO_CARD;
 	}
-	return card_rv_io(c, "SCardTransmit", rc);
+	return rv;
 }
 
 static apdu_rv card_begin(void *ctx)

@@ -125,10 +125,11 @@ static bool load_cert_key(struct signer *g, const CK_BYTE *id, CK_ULONG id_len)
 	return g->pub != NULL;
 }
 
-static bool signer_setup(struct signer *g, const char *module, const char *pin, int nth)
+/* Private key number nth of the token becomes the signer's key: its
+ * handle, type, label, CKA_ALWAYS_AUTHENTICATE and its certificate's
+ * public key (same CKA_ID). */
+static bool take_key(struct signer *g, int nth)
 {
-	CK_SLOT_ID slots[4];
-	CK_ULONG n = 4;
 	CK_BYTE id[64];
 	CK_ATTRIBUTE a[4] = {
 		{ CKA_ID, id, sizeof(id) },
@@ -137,17 +138,27 @@ static bool signer_setup(struct signer *g, const char *module, const char *pin, 
 		{ CKA_LABEL, g->label, sizeof(g->label) - 1 },
 	};
 
+	EVP_PKEY_free(g->pub);
+	g->pub = NULL;
+	g->key = find_nth(g, CKO_PRIVATE_KEY, NULL, 0, nth);
+	if (g->key == CK_INVALID_HANDLE || g->p->C_GetAttributeValue(g->s, g->key, a, 4) != CKR_OK)
+		return false;
+	g->label[a[3].ulValueLen] = '\0';
+	return load_cert_key(g, id, a[0].ulValueLen);
+}
+
+static bool signer_setup(struct signer *g, const char *module, const char *pin, int nth)
+{
+	CK_SLOT_ID slots[4];
+	CK_ULONG n = 4;
+
 	g->p = load(module);
 	if (g->p == NULL || g->p->C_GetSlotList(CK_TRUE, slots, &n) != CKR_OK || n < 1)
 		return false;
 	if (g->p->C_OpenSession(slots[0], CKF_SERIAL_SESSION, NULL, NULL, &g->s) != CKR_OK ||
 	    g->p->C_Login(g->s, CKU_USER, (CK_UTF8CHAR_PTR)pin, strlen(pin)) != CKR_OK)
 		return false;
-	g->key = find_nth(g, CKO_PRIVATE_KEY, NULL, 0, nth);
-	if (g->key == CK_INVALID_HANDLE || g->p->C_GetAttributeValue(g->s, g->key, a, 4) != CKR_OK)
-		return false;
-	g->label[a[3].ulValueLen] = '\0';
-	return load_cert_key(g, id, a[0].ulValueLen);
+	return take_key(g, nth);
 }
 
 /* PKCS#11 raw r||s → DER for OpenSSL. */
@@ -295,28 +306,9 @@ static void step_refused(struct signer *g, const char *pin, FILE *up)
 /* 'A': take over the key of signer 0 (the PIN-per-signature key). */
 static void step_adopt(struct signer *g, FILE *up)
 {
-	struct signer o = *g;
+	bool ok = take_key(g, 0);
 
-	EVP_PKEY_free(g->pub);
-	g->pub = NULL;
-	o.key = find_nth(g, CKO_PRIVATE_KEY, NULL, 0, 0);
-	{
-		CK_BYTE id[64];
-		CK_ATTRIBUTE a[4] = {
-			{ CKA_ID, id, sizeof(id) },
-			{ CKA_ALWAYS_AUTHENTICATE, &g->aa, sizeof(g->aa) },
-			{ CKA_KEY_TYPE, &g->type, sizeof(g->type) },
-			{ CKA_LABEL, g->label, sizeof(g->label) - 1 },
-		};
-		bool ok = o.key != CK_INVALID_HANDLE &&
-			  g->p->C_GetAttributeValue(g->s, o.key, a, 4) == CKR_OK;
-
-		g->key = o.key;
-		if (ok)
-			g->label[a[3].ulValueLen] = '\0';
-		ok = ok && load_cert_key(g, id, a[0].ulValueLen);
-		say(up, "CHECK %c took key 0 (%s)", ok ? 'y' : 'n', g->label);
-	}
+	say(up, "CHECK %c took key 0 (%s)", ok ? 'y' : 'n', g->label);
 }
 
 /* 'O': one whole signature (with its context login). */
