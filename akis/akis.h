@@ -179,6 +179,12 @@ struct akis_card {
 	bool no_path_select;  /* card refused SELECT by path: select FID by FID */
 	uint8_t app_path[AKIS_PATH_MAX]; /* the PKCS#15 DF from the MF, without 3F00 (3D 00) */
 	size_t app_path_len;
+	/* Security state this process may have put on the card (pin.c): a
+	 * VERIFY or CHANGE of ours whose answer does not rule out that the PIN
+	 * (index AKIS_PIN_USER) or PUK (AKIS_PIN_SO) is now verified. Cleared
+	 * by a LOGOUT the card accepted and by any reset (R22). */
+	bool maybe_verified[2];
+	bool reset_at_end; /* a LOGOUT failed: akis_end resets the card (R22) */
 	unsigned long cache_hits; /* certificate files taken from the on-disk cache */
 	unsigned long binds;  /* files read at the last bind (tests, benchmarks) */
 };
@@ -197,6 +203,8 @@ void akis_card_free(struct akis_card *card);
  * AKIS_OK. AKIS_ERR_REMOVED when the card is gone.
  */
 akis_rv akis_begin(struct akis_card *card, bool *was_reset) AKIS_WUR;
+/* Ends the transaction, with a card reset when a LOGOUT in it failed
+ * (akis_logout_tx): every application then finds no PIN verified. */
 void akis_end(struct akis_card *card);
 
 /*
@@ -241,8 +249,16 @@ akis_rv akis_pin_change_tx(struct akis_card *card, enum akis_pin_which which,
  * been verified in this card session (akis_pin_verify_tx(AKIS_PIN_SO)). */
 akis_rv akis_pin_unblock_tx(struct akis_card *card, const char *new_pin,
 			    size_t new_len) AKIS_WUR;
-/* LOGOUT: clears the security state of DF 3D00 (and the MF). */
+/*
+ * LOGOUT: clears the security state of DF 3D00 (and the MF). When the card
+ * refuses it or answers nonsense, the state is cleared another way: the
+ * transaction ends with a card reset (akis_end), said in the trace, and
+ * AKIS_OK is returned. Only a card that is gone (or pcscd) is an error.
+ */
 akis_rv akis_logout_tx(struct akis_card *card) AKIS_WUR;
+/* May a VERIFY or CHANGE of ours have left this PIN verified on the card
+ * (since the last LOGOUT or reset)? No APDU. */
+bool akis_pin_maybe_verified(const struct akis_card *card, enum akis_pin_which which);
 
 /* PIN pad (PC/SC part 10). Available when card->pinpad_verify_ioctl != 0. */
 akis_rv akis_pinpad_verify_tx(struct akis_card *card, enum akis_pin_which which,

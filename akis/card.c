@@ -104,6 +104,7 @@ akis_rv akis_begin(struct akis_card *card, bool *was_reset)
 		arv = apdu_begin(card->io);
 	if (arv != APDU_OK)
 		return akis_rv_from_apdu(arv);
+	card->maybe_verified[AKIS_PIN_USER] = card->maybe_verified[AKIS_PIN_SO] = false;
 	if (was_reset != NULL)
 		*was_reset = true;
 	return AKIS_OK;
@@ -111,8 +112,19 @@ akis_rv akis_begin(struct akis_card *card, bool *was_reset)
 
 void akis_end(struct akis_card *card)
 {
-	if (card != NULL)
-		(void)apdu_end(card->io);
+	if (card == NULL)
+		return;
+	if (!card->reset_at_end) {
+		(void)apdu_end(card->io, false);
+		return;
+	}
+	/* R22: the LOGOUT did not clear the card's security state; a reset does */
+	apdu_rv arv = apdu_end(card->io, true);
+	log_msg(LOG_PIN, "transaction ended with a card reset (the LOGOUT failed): %s",
+		apdu_rv_name(arv));
+	card->reset_at_end = false;
+	card->maybe_verified[AKIS_PIN_USER] = card->maybe_verified[AKIS_PIN_SO] = false;
+	akis_sel_forget(card);
 }
 
 akis_rv akis_xmit_tx(struct akis_card *card, const struct apdu *cmd, uint8_t *resp, size_t cap,

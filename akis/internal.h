@@ -54,6 +54,12 @@ akis_rv akis_read_current_tx(struct akis_card *card, size_t size, uint8_t *buf, 
 akis_rv akis_read_file_tx(struct akis_card *card, const uint8_t *path, size_t path_len,
 			  size_t cap, uint8_t **out, size_t *out_len) AKIS_WUR;
 
+/* ----- pin.c ----- */
+
+/* Record what a VERIFY or CHANGE of `which` with data may have left
+ * verified on the card, from its result (pin.c, pinpad.c). */
+void akis_pin_note_sent(struct akis_card *card, enum akis_pin_which which, akis_rv rv);
+
 /* ----- sw.c ----- */
 
 /* What the command carried, for the status words whose meaning depends on

@@ -126,6 +126,49 @@ akis_rv akis_pin_status_tx(struct akis_card *card, enum akis_pin_which which,
 	return AKIS_OK;
 }
 
+/*
+ * After a VERIFY or CHANGE with data: unless the card's answer says the
+ * PIN is not verified (wrong, blocked, or a length refused before any
+ * check), it may be now (R22: akis_logout_tx clears it).
+ */
+void akis_pin_note_sent(struct akis_card *card, enum akis_pin_which which, akis_rv rv)
+{
+	switch (rv) {
+	case AKIS_ERR_PIN_INCORRECT:
+	case AKIS_ERR_PIN_BLOCKED:
+	case AKIS_ERR_PIN_LEN:
+	case AKIS_ERR_PIN_INVALID:
+	case AKIS_ERR_DEAD:
+	case AKIS_ERR_ARGS:
+	case AKIS_ERR_NOT_SUPPORTED:
+	case AKIS_ERR_CANCELLED:
+		return;
+	case AKIS_OK:
+	case AKIS_ERR_NO_MEMORY:
+	case AKIS_ERR_BUFFER:
+	case AKIS_ERR_NO_SERVICE:
+	case AKIS_ERR_REMOVED:
+	case AKIS_ERR_RESET:
+	case AKIS_ERR_SHARING:
+	case AKIS_ERR_COMM:
+	case AKIS_ERR_TIMEOUT:
+	case AKIS_ERR_NOT_AKIS:
+	case AKIS_ERR_CARD_DATA:
+	case AKIS_ERR_NOT_FOUND:
+	case AKIS_ERR_CONDITIONS:
+	case AKIS_ERR_BAD_DATA:
+	case AKIS_ERR_NOT_LOGGED_IN:
+		break;
+	}
+	card->maybe_verified[which] = true;
+}
+
+bool akis_pin_maybe_verified(const struct akis_card *card, enum akis_pin_which which)
+{
+	return card != NULL && (which == AKIS_PIN_USER || which == AKIS_PIN_SO) &&
+	       card->maybe_verified[which];
+}
+
 akis_rv akis_pin_verify_tx(struct akis_card *card, enum akis_pin_which which, const char *pin,
 			   size_t len, int *tries_left)
 {
@@ -136,6 +179,7 @@ akis_rv akis_pin_verify_tx(struct akis_card *card, enum akis_pin_which which, co
 	if (rv == AKIS_OK) {
 		struct apdu cmd = {0x00, INS_VERIFY, 0x00, card->pins[which].ref, data, n, 0};
 		rv = pin_cmd_tx(card, &cmd, AKIS_SW_PIN, &tries, NULL);
+		akis_pin_note_sent(card, which, rv);
 	}
 	if (tries_left != NULL)
 		*tries_left = tries;
@@ -180,8 +224,10 @@ akis_rv akis_pin_change_tx(struct akis_card *card, enum akis_pin_which which,
 		rv = pin_prepare(card, which, new_pin, new_len, nw, &nn);
 	if (rv == AKIS_OK)
 		rv = change_data(card, card->pins[which].ref, o, on, nw, nn, buf, sizeof buf, &cmd);
-	if (rv == AKIS_OK)
+	if (rv == AKIS_OK) {
 		rv = pin_cmd_tx(card, &cmd, AKIS_SW_NEW_PIN, &tries, NULL);
+		akis_pin_note_sent(card, which, rv); /* a change verifies the old PIN */
+	}
 	if (tries_left != NULL)
 		*tries_left = tries;
 	OPENSSL_cleanse(o, sizeof o);
@@ -210,5 +256,16 @@ akis_rv akis_logout_tx(struct akis_card *card)
 	if (card == NULL)
 		return AKIS_ERR_ARGS;
 	struct apdu cmd = {0x80, INS_LOGOUT, 0x00, 0x00, NULL, 0, 0};
-	return pin_cmd_tx(card, &cmd, AKIS_SW_GENERAL, NULL, NULL);
+	akis_rv rv = pin_cmd_tx(card, &cmd, AKIS_SW_GENERAL, NULL, NULL);
+	if (rv == AKIS_OK) {
+		card->maybe_verified[AKIS_PIN_USER] = card->maybe_verified[AKIS_PIN_SO] = false;
+		return AKIS_OK;
+	}
+	if (rv == AKIS_ERR_REMOVED || rv == AKIS_ERR_NO_SERVICE || rv == AKIS_ERR_RESET)
+		return rv; /* the card's volatile state is gone with it */
+	/* R22: never leave a PIN verified behind */
+	log_msg(LOG_PIN, "LOGOUT failed (%s): the card will be reset at the end of this "
+		"transaction", akis_rv_name(rv));
+	card->reset_at_end = true;
+	return AKIS_OK;
 }

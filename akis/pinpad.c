@@ -256,6 +256,8 @@ akis_rv akis_pinpad_verify_tx(struct akis_card *card, enum akis_pin_which which,
 		return AKIS_ERR_ARGS;
 	akis_rv rv = pad_exchange_tx(card, card->pinpad_verify_ioctl, st, st_len, AKIS_SW_PIN,
 				     &tries, &sw);
+	/* 64xx: the reader's own answer (timeout, cancel): nothing reached the card */
+	akis_pin_note_sent(card, which, (sw >> 8) == 0x64 ? AKIS_ERR_CANCELLED : rv);
 	log_msg(LOG_PIN, "PIN pad verify ref %02X: SW %04X -> %s", card->pins[which].ref, sw,
 		akis_rv_name(rv));
 	if (tries_left != NULL)
@@ -315,9 +317,13 @@ static akis_rv modify_tx(struct akis_card *card, enum akis_pin_which which, bool
 		rv = AKIS_ERR_DEAD; /* no PIN can be changed any more: ask nothing */
 	else if (modify_plan(card, which, reset, &t))
 		st_len = modify_struct(&card->pins[which], &t, st, sizeof st);
-	if (st_len > 0)
+	if (st_len > 0) {
 		rv = pad_exchange_tx(card, card->pinpad_modify_ioctl, st, st_len, AKIS_SW_NEW_PIN,
 				     &tries, &sw);
+		if (!reset) /* a change verifies the old PIN on the card */
+			akis_pin_note_sent(card, which,
+					   (sw >> 8) == 0x64 ? AKIS_ERR_CANCELLED : rv);
+	}
 	if (st_len > 0)
 		log_msg(LOG_PIN, "PIN pad %s ref %02X: SW %04X -> %s",
 			reset ? "RESET RETRY COUNTER" : "CHANGE", card->pins[which].ref, sw,

@@ -17,6 +17,7 @@
 #define SW1_MORE 0x61u      /* ISO 7816-4 §5.1.3: SW2 bytes still available */
 #define SW1_WRONG_LE 0x6Cu  /* wrong Le; SW2 = exact length */
 #define SW_OK 0x9000u
+#define SW_CHAIN_LAST_EXPECTED 0x6883u /* ISO 7816-4 §5.1.3: last command of the chain expected */
 
 const char *apdu_rv_name(apdu_rv rv)
 {
@@ -216,6 +217,14 @@ apdu_rv apdu_transmit(struct apdu_card *card, const struct apdu *cmd, uint8_t *r
 	    cmd->le > APDU_SHORT_LE_MAX)
 		return APDU_ERR_ARGS;
 	rv = send_chain(card, cmd, &a, sw, &stopped);
+	if (rv == APDU_OK && *sw == SW_CHAIN_LAST_EXPECTED && a.len == 0) {
+		/* the card was still in someone's broken chain: this answer ended
+		 * it and the command was not executed (ISO 7816-4 §5.1.1.1) */
+		log_msg(LOG_APDU, "%s: 6883: the card was left inside a command chain; "
+			"sending the command again", card->reader);
+		stopped = false;
+		rv = send_chain(card, cmd, &a, sw, &stopped);
+	}
 	if (rv == APDU_OK && !stopped && (*sw >> 8) == SW1_MORE)
 		rv = get_responses(card, &a, sw);
 	if (rv != APDU_OK) {
@@ -233,11 +242,11 @@ apdu_rv apdu_begin(struct apdu_card *card)
 	return card->ops->begin(card->ctx);
 }
 
-apdu_rv apdu_end(struct apdu_card *card)
+apdu_rv apdu_end(struct apdu_card *card, bool reset)
 {
 	if (card == NULL || card->ops == NULL)
 		return APDU_ERR_ARGS;
-	return card->ops->end(card->ctx);
+	return card->ops->end(card->ctx, reset);
 }
 
 apdu_rv apdu_reconnect(struct apdu_card *card)

@@ -76,7 +76,9 @@ struct apdu_ops {
 	apdu_rv (*transmit)(void *ctx, const uint8_t *cmd, size_t cmd_len,
 			    uint8_t *resp, size_t *resp_len);
 	apdu_rv (*begin)(void *ctx);     /* SCardBeginTransaction */
-	apdu_rv (*end)(void *ctx);       /* SCardEndTransaction(SCARD_LEAVE_CARD) */
+	/* SCardEndTransaction: SCARD_LEAVE_CARD, or SCARD_RESET_CARD when reset
+	 * (the card's security state must go and a LOGOUT could not do it) */
+	apdu_rv (*end)(void *ctx, bool reset);
 	apdu_rv (*reconnect)(void *ctx); /* after APDU_ERR_RESET: SCardReconnect shared, T=1, leave */
 	/* SCardControl, for PC/SC part 10 features (PIN pad). May be NULL. */
 	apdu_rv (*control)(void *ctx, uint32_t code, const uint8_t *in, size_t in_len,
@@ -105,7 +107,12 @@ struct apdu_card {
  *    APDU_ERR_PROTOCOL;
  *  - 6Cxx on a command without data (case 2): re-sent once with Le = xx;
  *    6Cxx on a command with data is returned as is (AKIS-CARD.md §1: never
- *    repeat a signature).
+ *    repeat a signature);
+ *  - 6883 (last command of the chain expected) on the first raw exchange:
+ *    the card was left in the middle of a chain (by a broken chain of ours
+ *    or another application's) and did not execute the command, which the
+ *    answer also ended; the whole command is sent once more (ISO 7816-4
+ *    §5.1.1.1, docs/card.md §1).
  * On APDU_OK, *sw holds the final status word and resp (*resp_len bytes) the data.
  * resp may be NULL when resp_cap is 0; response data that does not fit
  * resp_cap is APDU_ERR_PROTOCOL. Every raw exchange is traced (apdu/log.h).
@@ -115,7 +122,10 @@ apdu_rv apdu_transmit(struct apdu_card *card, const struct apdu *cmd,
 		      uint16_t *sw) APDU_WUR;
 
 apdu_rv apdu_begin(struct apdu_card *card) APDU_WUR;
-apdu_rv apdu_end(struct apdu_card *card); /* result is informational */
+/* End the transaction; reset: end it with a card reset (every application
+ * then sees SCARD_W_RESET_CARD; the card's PINs are no longer verified).
+ * The result is informational. */
+apdu_rv apdu_end(struct apdu_card *card, bool reset);
 apdu_rv apdu_reconnect(struct apdu_card *card) APDU_WUR;
 apdu_rv apdu_control(struct apdu_card *card, uint32_t code, const uint8_t *in, size_t in_len,
 		     uint8_t *out, size_t out_cap, size_t *out_len) APDU_WUR;

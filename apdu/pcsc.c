@@ -476,10 +476,11 @@ static apdu_rv card_begin(void *ctx)
 	return card_rv(c, "SCardBeginTransaction", SCardBeginTransaction(c->h));
 }
 
-static apdu_rv card_end(void *ctx)
+static apdu_rv card_end(void *ctx, bool reset)
 {
 	struct pcsc_card *c = ctx;
-	return card_rv(c, "SCardEndTransaction", SCardEndTransaction(c->h, SCARD_LEAVE_CARD));
+	return card_rv(c, "SCardEndTransaction",
+		       SCardEndTransaction(c->h, reset ? SCARD_RESET_CARD : SCARD_LEAVE_CARD));
 }
 
 static apdu_rv card_control(void *ctx, uint32_t code, const uint8_t *in, size_t in_len,

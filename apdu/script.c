@@ -28,6 +28,7 @@ struct script_ctx {
 	bool mismatch;
 	char error[SCRIPT_ERR_MAX];
 	int tx_depth;
+	unsigned resets; /* transactions ended with a card reset */
 	bool has_control; /* some step is a control exchange */
 	uint8_t atr[APDU_ATR_MAX];
 	size_t atr_len;
@@ -177,10 +178,12 @@ static apdu_rv script_begin(void *ctx)
 	return APDU_OK;
 }
 
-static apdu_rv script_end(void *ctx)
+static apdu_rv script_end(void *ctx, bool reset)
 {
 	struct script_ctx *s = ctx;
 	s->tx_depth--;
+	if (reset)
+		s->resets++;
 	return APDU_OK;
 }
 
@@ -326,4 +329,10 @@ int apdu_script_tx_depth(const struct apdu_card *card)
 {
 	const struct script_ctx *s = ctx_of(card);
 	return s != NULL ? s->tx_depth : 0;
+}
+
+unsigned apdu_script_resets(const struct apdu_card *card)
+{
+	const struct script_ctx *s = ctx_of(card);
+	return s != NULL ? s->resets : 0;
 }

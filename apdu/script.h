@@ -36,5 +36,7 @@ bool apdu_script_done(const struct apdu_card *card);
 const char *apdu_script_error(const struct apdu_card *card);
 /* Transactions currently open (begin minus end), for lock tests. */
 int apdu_script_tx_depth(const struct apdu_card *card);
+/* Transactions ended with a card reset (apdu_end(card, true)). */
+unsigned apdu_script_resets(const struct apdu_card *card);
 
 #endif

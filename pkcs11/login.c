@@ -77,29 +77,77 @@ static CK_RV pad_take(const struct p11_slot *slot, enum akis_pin_which which, bo
 	return CKR_OK;
 }
 
-/* After a PIN operation: the tries as the card tells them (R18), unless a
- * query would cost the per-signature permission just granted (R20). */
-static void pin_after_tx(struct p11_slot *slot, enum akis_pin_which which, akis_rv arv,
-			 bool keep_consent)
+/*
+ * After a PIN command: the tries as the card's answer tells them (R18). A
+ * success resets the counter, 63Cx counts it, a blocked answer blocks it;
+ * a length refusal spends nothing. Only an answer that says nothing about
+ * the counter costs a status query (which would also take the
+ * per-signature permission just granted, R20). The card or pcscd gone is
+ * returned (R32).
+ */
+static akis_rv pin_after_tx(struct p11_slot *slot, enum akis_pin_which which, akis_rv arv,
+			    int tries)
 {
-	if (arv == AKIS_OK && keep_consent) {
-		slot->pin[which].tries = slot->pin[which].max;
-		slot->pin[which].blocked = false;
-		return;
+	struct p11_pin_state *ps = &slot->pin[which];
+
+	if (arv == AKIS_OK || (arv == AKIS_ERR_PIN_INCORRECT && tries >= 0)) {
+		ps->tries = arv == AKIS_OK ? ps->max : tries;
+		ps->blocked = ps->tries == 0;
+		return AKIS_OK;
 	}
-	p11_slot_pin_status_tx(slot, which);
+	if (arv == AKIS_ERR_PIN_BLOCKED || arv == AKIS_ERR_DEAD) {
+		ps->tries = 0;
+		ps->blocked = true;
+		return AKIS_OK;
+	}
+	if (arv == AKIS_ERR_PIN_LEN || arv == AKIS_ERR_PIN_INVALID || arv == AKIS_ERR_CANCELLED ||
+	    arv == AKIS_ERR_TIMEOUT) /* 6700/6A80 spend nothing; 64xx: the pad's own answer */
+		return AKIS_OK;
+	if (arv == AKIS_ERR_REMOVED || arv == AKIS_ERR_NO_SERVICE)
+		return arv;
+	return p11_slot_pin_status_tx(slot, which);
 }
 
-static CK_RV verify_locked(struct p11_ctx *ctx, struct p11_slot *slot, enum akis_pin_which which,
-			   const char *pin, size_t len, bool context)
+/*
+ * The end of every transaction that sent a PIN (R22): a PIN or PUK that the
+ * card may now hold verified and that no login of this application
+ * accounts for (a C_SetPIN in a public session, a C_Login whose answer was
+ * not understood) is cleared at once by a LOGOUT, in the same transaction.
+ */
+static void settle_tx(struct p11_slot *slot)
 {
+	bool stray = (akis_pin_maybe_verified(slot->card, AKIS_PIN_USER) && !slot->user_in) ||
+		     (akis_pin_maybe_verified(slot->card, AKIS_PIN_SO) && !slot->so_in);
+
+	if (!stray)
+		return;
+	log_msg(LOG_PIN, "slot %lu: no login holds what the card may have verified: LOGOUT",
+		(unsigned long)slot->id);
+	if (akis_logout_tx(slot->card) != AKIS_OK)
+		p11_slot_logged_out_locked(slot); /* the card is gone, and its state with it */
+}
+
+/* The result of a PIN transaction: the command's, unless the card left
+ * during the status query that followed it (R32). */
+static CK_RV pin_end_locked(struct p11_ctx *ctx, struct p11_slot *slot, akis_rv arv,
+			    akis_rv after)
+{
+	settle_tx(slot);
+	p11_slot_end_locked(slot);
+	return p11_slot_card_rv_locked(ctx, slot, after != AKIS_OK ? after : arv);
+}
+
+static CK_RV verify_locked(struct p11_ctx *ctx, struct p11_slot *slot, CK_USER_TYPE type,
+			   const char *pin, size_t len)
+{
+	enum akis_pin_which which = type == CKU_SO ? AKIS_PIN_SO : AKIS_PIN_USER;
 	int tries = -1;
-	akis_rv arv;
+	akis_rv arv, after;
 	CK_RV rv = p11_slot_begin_locked(ctx, slot);
 
 	if (rv != CKR_OK)
 		return rv;
-	if (context && !slot->user_in) {
+	if (type == CKU_CONTEXT_SPECIFIC && !slot->user_in) {
 		p11_slot_end_locked(slot); /* reset seen: the login is gone (R33) */
 		return CKR_USER_NOT_LOGGED_IN;
 	}
@@ -107,9 +155,16 @@ static CK_RV verify_locked(struct p11_ctx *ctx, struct p11_slot *slot, enum akis
 			  : akis_pinpad_verify_tx(slot->card, which, &tries);
 	log_msg(LOG_PIN, "slot %lu: VERIFY %s: %s (tries %d)", (unsigned long)slot->id,
 		which == AKIS_PIN_SO ? "PUK" : "PIN", akis_rv_name(arv), tries);
-	pin_after_tx(slot, which, arv, context);
-	p11_slot_end_locked(slot);
-	return p11_slot_card_rv_locked(ctx, slot, arv);
+	after = pin_after_tx(slot, which, arv, tries);
+	if (arv == AKIS_OK && after == AKIS_OK) {
+		if (type == CKU_USER)
+			slot->user_in = true; /* token-wide (R17) */
+		else if (type == CKU_SO)
+			slot->so_in = true;
+		else
+			slot->consent_ok = true; /* until the next signature (AKIS-CARD.md §3) */
+	}
+	return pin_end_locked(ctx, slot, arv, after);
 }
 
 CK_RV p11_login_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct p11_session *s,
@@ -124,15 +179,7 @@ CK_RV p11_login_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct p11_se
 	rv = pin_take(slot, which, pin, len, buf);
 	if (rv != CKR_OK)
 		goto out;
-	rv = verify_locked(ctx, slot, which, pin ? buf : NULL, len, type == CKU_CONTEXT_SPECIFIC);
-	if (rv != CKR_OK)
-		goto out;
-	if (type == CKU_USER)
-		slot->user_in = true; /* token-wide (R17) */
-	else if (type == CKU_SO)
-		slot->so_in = true;
-	else
-		slot->consent_ok = true; /* until the next signature (AKIS-CARD.md §3) */
+	rv = verify_locked(ctx, slot, type, pin ? buf : NULL, len);
 out:
 	OPENSSL_cleanse(buf, sizeof(buf));
 	return rv;
@@ -159,7 +206,7 @@ static CK_RV change_tx(struct p11_ctx *ctx, struct p11_slot *slot, enum akis_pin
 		       const char *old_pin, size_t old_len, const char *new_pin, size_t new_len)
 {
 	int tries = -1;
-	akis_rv arv;
+	akis_rv arv, after;
 	CK_RV rv = p11_slot_begin_locked(ctx, slot);
 
 	if (rv != CKR_OK)
@@ -170,9 +217,8 @@ static CK_RV change_tx(struct p11_ctx *ctx, struct p11_slot *slot, enum akis_pin
 	log_msg(LOG_PIN, "slot %lu: CHANGE %s%s: %s (tries %d)", (unsigned long)slot->id,
 		which == AKIS_PIN_SO ? "PUK" : "PIN", old_pin != NULL ? "" : " on the PIN pad",
 		akis_rv_name(arv), tries);
-	pin_after_tx(slot, which, arv, false);
-	p11_slot_end_locked(slot);
-	return p11_slot_card_rv_locked(ctx, slot, arv);
+	after = pin_after_tx(slot, which, arv, tries);
+	return pin_end_locked(ctx, slot, arv, after);
 }
 
 CK_RV p11_set_pin_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct p11_session *s,
@@ -210,7 +256,7 @@ out:
 
 static CK_RV unblock_tx(struct p11_ctx *ctx, struct p11_slot *slot, const char *pin, size_t len)
 {
-	akis_rv arv;
+	akis_rv arv, after;
 	CK_RV rv = p11_slot_begin_locked(ctx, slot);
 
 	if (rv != CKR_OK)
@@ -223,9 +269,9 @@ static CK_RV unblock_tx(struct p11_ctx *ctx, struct p11_slot *slot, const char *
 			  : akis_pinpad_unblock_tx(slot->card);
 	log_msg(LOG_PIN, "slot %lu: RESET RETRY COUNTER%s: %s", (unsigned long)slot->id,
 		pin != NULL ? "" : " on the PIN pad", akis_rv_name(arv));
-	pin_after_tx(slot, AKIS_PIN_USER, arv, false);
-	p11_slot_end_locked(slot);
-	return p11_slot_card_rv_locked(ctx, slot, arv);
+	/* a reset that worked renews the counter; one that failed left it as it was */
+	after = arv == AKIS_OK ? pin_after_tx(slot, AKIS_PIN_USER, arv, -1) : AKIS_OK;
+	return pin_end_locked(ctx, slot, arv, after);
 }
 
 CK_RV p11_init_pin_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct p11_session *s,

@@ -29,6 +29,8 @@ static struct p11_ctx *g_forgotten;
 /* R16: how long C_Finalize waits for calls in flight; past it the instance
  * is leaked rather than freed under a running call. */
 #define P11_FINALIZE_WAIT_MS 5000L
+/* The same at exit or unload without C_Finalize: shorter, exit must not hang. */
+#define P11_EXIT_WAIT_MS 1000L
 
 void p11_sleep_ms(long ms)
 {
@@ -84,6 +86,33 @@ static void ctx_forget_parent(struct p11_ctx *old)
 	atomic_store(&g_inflight, 0); /* the parent's threads do not exist here */
 }
 
+static bool wait_inflight(long ms)
+{
+	long waited;
+
+	for (waited = 0; waited < ms; waited++) {
+		if (atomic_load(&g_inflight) <= 0)
+			return true;
+		p11_sleep_ms(1);
+	}
+	return false;
+}
+
+/* The end of an instance already taken out of g_ctx: new calls are refused,
+ * waiters woken (R15); once no call is inside (ms at most, R16) the tokens
+ * are logged out (R22) and everything freed, else the instance is leaked
+ * rather than freed under a running call. */
+static void ctx_retire(struct p11_ctx *c, long ms)
+{
+	atomic_store(&c->finalizing, true);
+	p11_slot_cancel_waiters(c);
+	if (!wait_inflight(ms)) {
+		log_msg(LOG_P11, "finalize: calls still in flight, instance leaked");
+		return;
+	}
+	ctx_free(c);
+}
+
 static CK_RV ctx_new(const CK_C_INITIALIZE_ARGS *args, struct p11_ctx **out)
 {
 	struct p11_ctx *c = calloc(1, sizeof(*c));
@@ -136,18 +165,6 @@ P11_EXPORT CK_RV C_Initialize(CK_VOID_PTR pInitArgs)
 	return CKR_OK;
 }
 
-static bool wait_inflight(void)
-{
-	long waited;
-
-	for (waited = 0; waited < P11_FINALIZE_WAIT_MS; waited++) {
-		if (atomic_load(&g_inflight) <= 0)
-			return true;
-		p11_sleep_ms(1);
-	}
-	return false;
-}
-
 P11_EXPORT CK_RV C_Finalize(CK_VOID_PTR pReserved)
 {
 	struct p11_ctx *c = atomic_load(&g_ctx);
@@ -160,14 +177,25 @@ P11_EXPORT CK_RV C_Finalize(CK_VOID_PTR pReserved)
 	}
 	if (c == NULL || !atomic_compare_exchange_strong(&g_ctx, &c, NULL))
 		return CKR_CRYPTOKI_NOT_INITIALIZED;
-	atomic_store(&c->finalizing, true);
-	p11_slot_cancel_waiters(c); /* R15 */
-	if (!wait_inflight()) {
-		log_msg(LOG_P11, "C_Finalize: calls still in flight, instance leaked");
-		return CKR_OK;
-	}
-	ctx_free(c); /* LOGOUT on logged-in tokens (R22) */
+	ctx_retire(c, P11_FINALIZE_WAIT_MS);
 	return CKR_OK;
+}
+
+/*
+ * R22: a program that exits, or unloads the module, without C_Finalize
+ * (pkcs11-tool after C_SetPIN, most Java programs) must not leave a PIN or
+ * PUK verified on the card for the next process. exit() and dlclose() run
+ * this; a forked child's exit leaves the parent's instance alone (R5).
+ * Threads still inside the module get a short wait, never a hang.
+ */
+__attribute__((destructor)) static void module_unload(void)
+{
+	struct p11_ctx *c = atomic_load(&g_ctx);
+
+	if (c == NULL || c->pid != getpid() || !atomic_compare_exchange_strong(&g_ctx, &c, NULL))
+		return;
+	log_msg(LOG_P11, "exit or unload without C_Finalize: finalizing (R22)");
+	ctx_retire(c, P11_EXIT_WAIT_MS);
 }
 
 void p11_pad_copy(CK_UTF8CHAR *dst, size_t cap, const char *src)

@@ -149,7 +149,7 @@ static void logout_card_locked(struct p11_ctx *ctx, struct p11_slot *slot)
 	akis_rv arv;
 	CK_RV rv;
 
-	if (!(slot->user_in || slot->so_in) || slot->card == NULL)
+	if (!p11_slot_card_dirty_locked(slot))
 		return;
 	if (p11_slot_begin_locked(ctx, slot) == CKR_OK) {
 		arv = akis_logout_tx(slot->card); /* R22: last session closed */

@@ -98,8 +98,13 @@ void p11_slot_end_locked(struct p11_slot *slot);
 /* Translate a card result and apply it to the slot: removal → token gone
  * (R32), reset → logged out (R33). */
 CK_RV p11_slot_card_rv_locked(struct p11_ctx *ctx, struct p11_slot *slot, akis_rv rv) P11_WUR;
-/* Read a PIN's tries without spending one (R18) into slot->pin[which]; _tx. */
-void p11_slot_pin_status_tx(struct p11_slot *slot, enum akis_pin_which which);
+/* Read a PIN's tries without spending one (R18) into slot->pin[which]; _tx.
+ * An answer not understood keeps what was known (AKIS_OK); the card or
+ * pcscd gone is returned for the caller to report (R32). */
+akis_rv p11_slot_pin_status_tx(struct p11_slot *slot, enum akis_pin_which which) P11_WUR;
+/* Does the card perhaps hold a PIN or PUK verified by us (a login, or a
+ * PIN command whose answer left it open)? Then it needs a LOGOUT (R22). */
+bool p11_slot_card_dirty_locked(const struct p11_slot *slot);
 /* Mark logged out (reset seen, logout). */
 void p11_slot_logged_out_locked(struct p11_slot *slot);
 

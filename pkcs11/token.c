@@ -70,16 +70,25 @@ void p11_slot_end_locked(struct p11_slot *slot)
 	akis_end(slot->card);
 }
 
-void p11_slot_pin_status_tx(struct p11_slot *slot, enum akis_pin_which which)
+bool p11_slot_card_dirty_locked(const struct p11_slot *slot)
+{
+	return slot->card != NULL &&
+	       (slot->user_in || slot->so_in || akis_pin_maybe_verified(slot->card, AKIS_PIN_USER) ||
+		akis_pin_maybe_verified(slot->card, AKIS_PIN_SO));
+}
+
+akis_rv p11_slot_pin_status_tx(struct p11_slot *slot, enum akis_pin_which which)
 {
 	struct p11_pin_state *ps = &slot->pin[which];
 	struct akis_pin_status st = { false, false, -1 };
 	akis_rv arv = akis_pin_status_tx(slot->card, which, &st);
 
+	if (arv == AKIS_ERR_REMOVED || arv == AKIS_ERR_NO_SERVICE)
+		return arv; /* R32: the call that was cut says so */
 	if (arv == AKIS_ERR_PIN_BLOCKED || arv == AKIS_ERR_DEAD)
 		st.blocked = true;
 	else if (arv != AKIS_OK)
-		return; /* unknown: keep what we knew */
+		return AKIS_OK; /* unknown: keep what we knew */
 	ps->blocked = st.blocked;
 	if (st.blocked)
 		ps->tries = 0;
@@ -89,6 +98,7 @@ void p11_slot_pin_status_tx(struct p11_slot *slot, enum akis_pin_which which)
 		ps->tries = ps->max; /* a verified PIN has its counter reset */
 	if (ps->tries > ps->max)
 		ps->max = ps->tries;
+	return AKIS_OK;
 }
 
 bool p11_slot_bound_locked(struct p11_ctx *ctx, struct p11_slot *slot)
@@ -174,12 +184,13 @@ static akis_rv slot_read_card_locked(struct p11_ctx *ctx, struct p11_slot *slot)
 		slot->pin[w].tries = -1;
 	}
 	arv = akis_bind_tx(slot->card, cache);
-	if (arv == AKIS_OK) {
-		p11_slot_pin_status_tx(slot, AKIS_PIN_USER);
-		p11_slot_pin_status_tx(slot, AKIS_PIN_SO);
-	} else if (arv == AKIS_ERR_DEAD) {
+	if (arv == AKIS_ERR_DEAD) {
 		slot_mark_dead_locked(slot);
 		arv = AKIS_OK;
+	} else if (arv == AKIS_OK) {
+		arv = p11_slot_pin_status_tx(slot, AKIS_PIN_USER);
+		if (arv == AKIS_OK)
+			arv = p11_slot_pin_status_tx(slot, AKIS_PIN_SO);
 	}
 	akis_end(slot->card);
 	return arv;
@@ -418,8 +429,7 @@ void p11_slot_free(struct p11_ctx *ctx, struct p11_slot *slot)
 {
 	akis_rv arv;
 
-	if (slot->card != NULL && (slot->user_in || slot->so_in) &&
-	    p11_slot_begin_locked(ctx, slot) == CKR_OK) {
+	if (p11_slot_card_dirty_locked(slot) && p11_slot_begin_locked(ctx, slot) == CKR_OK) {
 		arv = akis_logout_tx(slot->card); /* R22: C_Finalize clears the card's state */
 		if (arv != AKIS_OK)
 			log_msg(LOG_P11, "slot %lu: LOGOUT: %s", (unsigned long)slot->id,

@@ -270,7 +270,7 @@ static apdu_rv rec_transmit(void *ctx, const uint8_t *cmd, size_t cmd_len, uint8
 static const struct apdu_ops rec_ops = {
 	.transmit = rec_transmit,
 	.begin = fz_ok,
-	.end = fz_ok,
+	.end = fz_end,
 	.reconnect = fz_ok,
 	.control = fz_control,
 	.atr = fz_atr,

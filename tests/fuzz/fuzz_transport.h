@@ -52,6 +52,13 @@ FZ_FN apdu_rv fz_ok(void *ctx)
 	return APDU_OK;
 }
 
+FZ_FN apdu_rv fz_end(void *ctx, bool reset)
+{
+	(void)ctx;
+	(void)reset;
+	return APDU_OK;
+}
+
 FZ_FN apdu_rv fz_control(void *ctx, uint32_t code, const uint8_t *in, size_t in_len,
 			  uint8_t *out, size_t out_cap, size_t *out_len)
 {
@@ -75,7 +82,7 @@ FZ_FN void fz_close(void *ctx)
 static const struct apdu_ops fz_ops __attribute__((unused)) = {
 	.transmit = fz_transmit,
 	.begin = fz_ok,
-	.end = fz_ok,
+	.end = fz_end,
 	.reconnect = fz_ok,
 	.control = fz_control,
 	.atr = fz_atr,

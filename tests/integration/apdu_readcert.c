@@ -190,7 +190,7 @@ static int cmd_read_reader(struct apdu_pcsc *pc, const char *reader, const char 
 	       apdu_card_count(card));
 	ret = 0;
 end:
-	(void)apdu_end(card);
+	(void)apdu_end(card, false);
 out:
 	apdu_card_close(card);
 	return ret;

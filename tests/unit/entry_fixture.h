@@ -40,6 +40,7 @@ struct emu {
 	atomic_ulong by_ins[256];  /* … per INS */
 	atomic_int connects;
 	atomic_int tx_depth;       /* open transactions (begin − end) */
+	atomic_int resets;         /* transactions ended with a card reset */
 	atomic_int tx_max;
 	atomic_int bad;            /* protocol errors seen by the card (a test asserts 0) */
 	/* volatile card state, under mu */
@@ -276,9 +277,11 @@ static apdu_rv emu_begin(void *ctx)
 	return APDU_OK;
 }
 
-static apdu_rv emu_end(void *ctx)
+static apdu_rv emu_end(void *ctx, bool reset)
 {
 	(void)ctx;
+	if (reset)
+		atomic_fetch_add(&g_emu.resets, 1);
 	atomic_fetch_sub(&g_emu.tx_depth, 1);
 	return APDU_OK;
 }

@@ -154,6 +154,14 @@ static void test_pin_table(void **state)
 		} else if ((c->op == OP_VERIFY || c->op == OP_CHANGE) && tries != c->tries) {
 			fail_msg("%s: tries %d, expected %d", c->name, tries, c->tries);
 		}
+		/* R22: a VERIFY or CHANGE sent whose answer does not say "not
+		 * verified" leaves the PIN possibly verified, to be logged out */
+		bool maybe = (c->op == OP_VERIFY || c->op == OP_CHANGE) && c->cmd != NULL &&
+			     c->rv != AKIS_ERR_PIN_INCORRECT && c->rv != AKIS_ERR_PIN_BLOCKED &&
+			     c->rv != AKIS_ERR_PIN_LEN && c->rv != AKIS_ERR_PIN_INVALID;
+		if (akis_pin_maybe_verified(card, c->which) != maybe)
+			fail_msg("%s: maybe verified %d, expected %d", c->name,
+				 akis_pin_maybe_verified(card, c->which), maybe);
 		akis_card_free(card);
 		sb_free(&s);
 	}
@@ -258,10 +266,65 @@ static void test_pinpad(void **state)
 	}
 }
 
+/*
+ * R22 (issue 9): a LOGOUT the card refuses or answers with nonsense does
+ * not leave the PIN verified: akis_logout_tx says AKIS_OK and the
+ * transaction ends with a card reset (SCARD_RESET_CARD); a LOGOUT that
+ * works ends it normally. Either clears what may be verified. A card that
+ * is gone is reported, no reset asked.
+ */
+static void test_logout_fallback(void **state)
+{
+	static const struct {
+		const char *resp;
+		akis_rv rv;
+		unsigned resets;
+	} answers[] = {
+		{"9000", AKIS_OK, 0},       {"6F00", AKIS_OK, 1}, {"6985", AKIS_OK, 1},
+		{"6D00", AKIS_OK, 1},       {"12", AKIS_OK, 1}, /* a 1-byte answer */
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof answers / sizeof answers[0]; i++) {
+		struct sb s = {0};
+		sb_step(&s, SEL, "9000");
+		sb_step(&s, "0020008105" "3132333435", "9000");
+		sb_step(&s, "801A0000", "%s", answers[i].resp);
+		struct akis_card *card = sb_card(&s, ATR_2);
+		bool was_reset = true;
+		int tries = -1;
+		assert_int_equal(akis_begin(card, &was_reset), AKIS_OK);
+		assert_int_equal(akis_pin_verify_tx(card, AKIS_PIN_USER, "12345", 5, &tries), AKIS_OK);
+		assert_true(akis_pin_maybe_verified(card, AKIS_PIN_USER));
+		assert_int_equal(akis_logout_tx(card), answers[i].rv);
+		akis_end(card);
+		if (apdu_script_resets(card->io) != answers[i].resets)
+			fail_msg("LOGOUT answered %s: %u resets, expected %u", answers[i].resp,
+				 apdu_script_resets(card->io), answers[i].resets);
+		assert_false(akis_pin_maybe_verified(card, AKIS_PIN_USER));
+		sb_assert_done(card);
+		/* the next transaction ends normally again */
+		assert_int_equal(akis_begin(card, &was_reset), AKIS_OK);
+		akis_end(card);
+		assert_int_equal(apdu_script_resets(card->io), answers[i].resets);
+		akis_card_free(card);
+		sb_free(&s);
+	}
+	struct sb s = {0};
+	sb_step(&s, SEL, "9000");
+	sb_err(&s, APDU_ERR_NO_CARD); /* the LOGOUT: the card is gone */
+	struct akis_card *card = sb_card(&s, ATR_12);
+	assert_int_equal(akis_logout_tx(card), AKIS_ERR_REMOVED);
+	akis_end(card);
+	assert_int_equal(apdu_script_resets(card->io), 0);
+	akis_card_free(card);
+	sb_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pin_table),
+		cmocka_unit_test(test_logout_fallback),
 		cmocka_unit_test(test_aodf_drives_encoding),
 		cmocka_unit_test(test_pinpad),
 	};

@@ -170,6 +170,56 @@ static void test_chain_intermediate_error(void **state)
 	apdu_card_close(card);
 }
 
+/*
+ * 6883 (last command of the chain expected): the card was still inside a
+ * chain somebody broke; that answer ended it and the command was not
+ * executed, so it is sent once more (issue 9). Only once; a chained
+ * command is sent again from its first part.
+ */
+static void test_6883_resend(void **state)
+{
+	(void)state;
+	static const struct apdu_script_step once[] = {
+		{"00A4080C023D00", "6883", APDU_OK},
+		{"00A4080C023D00", "9000", APDU_OK},
+	};
+	static const struct apdu_script_step twice[] = {
+		{"00A4080C023D00", "6883", APDU_OK},
+		{"00A4080C023D00", "6883", APDU_OK},
+	};
+	static const uint8_t df[] = {0x3D, 0x00};
+	struct apdu sel = {0x00, 0xA4, 0x08, 0x0C, df, 2, 0};
+	uint8_t resp[16];
+	size_t rlen = 99;
+	uint16_t sw = 0;
+	struct apdu_card *card = apdu_script_open(once, 2, NULL);
+
+	assert_int_equal(apdu_transmit(card, &sel, resp, sizeof(resp), &rlen, &sw), APDU_OK);
+	assert_int_equal(sw, 0x9000);
+	assert_true(apdu_script_done(card));
+	apdu_card_close(card);
+	card = apdu_script_open(twice, 2, NULL);
+	assert_int_equal(apdu_transmit(card, &sel, resp, sizeof(resp), &rlen, &sw), APDU_OK);
+	assert_int_equal(sw, 0x6883);
+	assert_true(apdu_script_done(card));
+	apdu_card_close(card);
+
+	/* a chained PSO whose first part meets the broken chain */
+	struct apdu_script_step st[4];
+	static char bufs[4][HEXBUF];
+	size_t n = chain_steps(256, st, bufs, "A1A29000");
+	struct apdu_script_step all[5] = {st[0], st[0], st[1]};
+	all[0].resp = "6883";
+	struct apdu c = {0x00, 0x2A, 0x9E, 0x9A, pattern, 256, 256};
+	assert_int_equal(n, 2);
+	card = apdu_script_open(all, 3, NULL);
+	assert_int_equal(apdu_transmit(card, &c, resp, sizeof(resp), &rlen, &sw), APDU_OK);
+	assert_int_equal(sw, 0x9000);
+	assert_int_equal(rlen, 2);
+	assert_true(apdu_script_done(card));
+	apdu_card_close(card);
+}
+
 /* An intermediate 61xx is not followed by GET RESPONSE either. */
 static void test_chain_intermediate_61xx(void **state)
 {
@@ -420,7 +470,7 @@ static void test_count_and_script_state(void **state)
 	assert_int_equal(apdu_transmit(card, &lo, NULL, 0, &rlen, &sw), APDU_OK);
 	assert_int_equal(apdu_card_count(card), 4);
 	assert_true(apdu_script_done(card));
-	assert_int_equal(apdu_end(card), APDU_OK);
+	assert_int_equal(apdu_end(card, false), APDU_OK);
 	assert_int_equal(apdu_script_tx_depth(card), 0);
 	assert_int_equal(apdu_card_atr(card, atr, &alen), APDU_OK);
 	assert_int_equal(alen, 4);
@@ -481,6 +531,7 @@ int main(void)
 		cmocka_unit_test(test_chain_511),
 		cmocka_unit_test(test_chain_intermediate_error),
 		cmocka_unit_test(test_chain_intermediate_61xx),
+		cmocka_unit_test(test_6883_resend),
 		cmocka_unit_test(test_exchange_table),
 		cmocka_unit_test(test_61_00),
 		cmocka_unit_test(test_61xx_chain_cap),

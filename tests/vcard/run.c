@@ -190,6 +190,7 @@ static void handle_control_msg(struct vc_run *r, uint8_t what)
 	case VPCD_ON:
 	case VPCD_RESET:
 		vc_sec_reset(&r->card); /* power cycle or warm reset: volatile state goes */
+		logf_line(r, "# power: %s\n", what == VPCD_OFF ? "off" : what == VPCD_ON ? "on" : "reset");
 		break;
 	case VPCD_ATR:
 		if (!vc_vpcd_send(r->sock, r->card.atr, r->card.atr_len))
