@@ -72,7 +72,8 @@ $(MODULE): $(call obj,$(MOD_APDU) $(AKIS_SRC) $(P11_SRC)) pkcs11/akis-pkcs11.map
 $(VCARD): $(call obj,$(VCARD_SRC))
 	$(CC) $(SAN) -o $@ $^ $(CRYPTO_LIBS) -lpthread
 
-$(TOOL): $(call obj,$(TOOL_SRC) $(MOD_APDU) $(AKIS_SRC))
+# the tool reports the module's configuration (pin_per_signature, R46)
+$(TOOL): $(call obj,$(TOOL_SRC) $(MOD_APDU) $(AKIS_SRC) pkcs11/config.c)
 	$(CC) $(SAN) -o $@ $^ $(LDLIBS_ALL)
 
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(CORE_A)

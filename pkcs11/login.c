@@ -137,6 +137,62 @@ static CK_RV pin_end_locked(struct p11_ctx *ctx, struct p11_slot *slot, akis_rv 
 	return p11_slot_card_rv_locked(ctx, slot, after != AKIS_OK ? after : arv);
 }
 
+static bool card_has_consent_key(const struct akis_card *card)
+{
+	for (size_t i = 0; i < card->n_keys; i++)
+		if (card->keys[i].user_consent)
+			return true;
+	return false;
+}
+
+/*
+ * R46, pin_per_signature = login: the PIN of a successful user login is
+ * kept for the keys that want one per signature (none kept on a card
+ * without such a key, nor from a PIN pad, where no PIN is known).
+ */
+static void keep_pin(struct p11_ctx *ctx, struct p11_slot *slot, const char *pin, size_t len)
+{
+	if (!ctx->conf.pin_login || pin == NULL || !card_has_consent_key(slot->card))
+		return;
+	if (p11_keep_set(&slot->kept, pin, len))
+		log_msg(LOG_PIN, "slot %lu: PIN kept for the keys that want one per signature "
+			"(pin_per_signature = login)", (unsigned long)slot->id);
+}
+
+CK_RV p11_login_reverify_tx(struct p11_ctx *ctx, struct p11_slot *slot)
+{
+	char pin[P11_PIN_MAX + 1];
+	size_t len = 0;
+	int tries = -1;
+	akis_rv arv;
+	CK_RV rv = CKR_USER_NOT_LOGGED_IN;
+	enum p11_keep_result kr = p11_keep_use(&slot->kept, ctx->conf.pin_max_sigs,
+					       ctx->conf.pin_idle_s, pin, sizeof(pin), &len);
+
+	if (kr == P11_KEEP_EXPIRED) {
+		log_msg(LOG_PIN, "slot %lu: the kept PIN reached its bound: logged out",
+			(unsigned long)slot->id);
+		if (akis_logout_tx(slot->card) != AKIS_OK)
+			log_msg(LOG_PIN, "slot %lu: LOGOUT: the card is gone", (unsigned long)slot->id);
+		p11_slot_logged_out_locked(slot);
+	}
+	if (kr != P11_KEEP_OK)
+		goto out;
+	arv = akis_pin_verify_tx(slot->card, AKIS_PIN_USER, pin, len, &tries);
+	log_msg(LOG_PIN, "slot %lu: VERIFY with the kept PIN for a per-signature key: %s",
+		(unsigned long)slot->id, akis_rv_name(arv));
+	if (arv != AKIS_OK) {
+		/* never again: the module must not spend the holder's tries */
+		(void)pin_after_tx(slot, AKIS_PIN_USER, arv, tries);
+		p11_slot_logged_out_locked(slot);
+		settle_tx(slot);
+	}
+	rv = p11_slot_card_rv_locked(ctx, slot, arv);
+out:
+	OPENSSL_cleanse(pin, sizeof(pin));
+	return rv;
+}
+
 static CK_RV verify_locked(struct p11_ctx *ctx, struct p11_slot *slot, CK_USER_TYPE type,
 			   const char *pin, size_t len)
 {
@@ -157,9 +213,10 @@ static CK_RV verify_locked(struct p11_ctx *ctx, struct p11_slot *slot, CK_USER_T
 		which == AKIS_PIN_SO ? "PUK" : "PIN", akis_rv_name(arv), tries);
 	after = pin_after_tx(slot, which, arv, tries);
 	if (arv == AKIS_OK && after == AKIS_OK) {
-		if (type == CKU_USER)
+		if (type == CKU_USER) {
 			slot->user_in = true; /* token-wide (R17) */
-		else if (type == CKU_SO)
+			keep_pin(ctx, slot, pin, len);
+		} else if (type == CKU_SO)
 			slot->so_in = true;
 		else
 			slot->consent_ok = true; /* until the next signature (AKIS-CARD.md §3) */

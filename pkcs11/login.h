@@ -3,7 +3,8 @@
  * Login state and PIN operations (R17-R22), all with the slot locked and
  * the token bound. PINs are copied into a fixed stack buffer, checked on
  * the host before any APDU (akis_pin_check), wiped at the single exit; the
- * module never sends VERIFY on its own.
+ * module never sends VERIFY on its own, but for the one configured
+ * exception of R46 (p11_login_reverify_tx).
  */
 #ifndef AKIS_PKCS11_LOGIN_H
 #define AKIS_PKCS11_LOGIN_H
@@ -21,6 +22,16 @@ CK_RV p11_logout_locked(struct p11_ctx *ctx, struct p11_slot *slot) P11_WUR;
 CK_RV p11_set_pin_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct p11_session *s,
 			 const CK_UTF8CHAR *old_pin, CK_ULONG old_len, const CK_UTF8CHAR *new_pin,
 			 CK_ULONG new_len) P11_WUR;
+/*
+ * R46 (pin_per_signature = login), inside the transaction of an operation
+ * with a key that wants a PIN per signature: VERIFY with the PIN kept at
+ * C_Login(CKU_USER). CKR_OK when the card accepted it. No PIN kept →
+ * CKR_USER_NOT_LOGGED_IN (R20); a bound reached (signatures, idle time) →
+ * the token is logged out, CKR_USER_NOT_LOGGED_IN. Any answer but success
+ * wipes the PIN, logs the token out and is returned (CKR_PIN_INCORRECT,
+ * CKR_PIN_LOCKED, …): the module never tries it again.
+ */
+CK_RV p11_login_reverify_tx(struct p11_ctx *ctx, struct p11_slot *slot) P11_WUR;
 CK_RV p11_init_pin_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct p11_session *s,
 			  const CK_UTF8CHAR *pin, CK_ULONG len) P11_WUR;
 

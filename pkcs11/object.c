@@ -663,6 +663,17 @@ static void build_free(struct build *b)
 	free(b);
 }
 
+void p11_objects_no_always_auth(struct p11_objset *set)
+{
+	for (size_t i = 0; i < set->n; i++)
+		for (size_t j = 0; j < set->objs[i].n_attrs; j++) {
+			struct p11_attr *a = &set->objs[i].attrs[j];
+
+			if (a->type == CKA_ALWAYS_AUTHENTICATE && a->len == sizeof(CK_BBOOL))
+				*(CK_BBOOL *)a->value = CK_FALSE;
+		}
+}
+
 CK_RV p11_objects_build(const struct akis_card *card, CK_OBJECT_HANDLE first_handle,
                         struct p11_objset *out)
 {

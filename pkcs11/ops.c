@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../apdu/log.h"
+#include "login.h"
 
 /* Largest card block or answer: RSA-4096 (512 bytes), with room. */
 #define P11_CARD_BLOCK_MAX 1024u
@@ -104,6 +105,17 @@ static void card_refused_tx(struct p11_slot *slot, bool consent)
 	p11_slot_logged_out_locked(slot);
 }
 
+/* R46: a key that wants a PIN per signature, no context login made, and
+ * the user's PIN kept (pin_per_signature = login): VERIFY it now, in the
+ * operation's transaction. */
+static CK_RV reverify_if_kept_tx(struct p11_ctx *ctx, struct p11_slot *slot,
+				 const struct p11_op *op)
+{
+	if (!key_needs_consent(slot, op) || slot->consent_ok || !p11_keep_held(&slot->kept))
+		return CKR_OK;
+	return p11_login_reverify_tx(ctx, slot);
+}
+
 /* The card half of a signature: prepare, one transaction, finish. */
 static CK_RV sign_card_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct p11_op *op,
 			      CK_BYTE_PTR sig, CK_ULONG_PTR sig_len)
@@ -122,6 +134,11 @@ static CK_RV sign_card_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct
 	if (!slot->user_in) {
 		p11_slot_end_locked(slot); /* reset seen now (R33) */
 		return CKR_USER_NOT_LOGGED_IN;
+	}
+	rv = reverify_if_kept_tx(ctx, slot, op);
+	if (rv != CKR_OK) {
+		p11_slot_end_locked(slot);
+		return rv;
 	}
 	arv = akis_sign_tx(slot->card, (size_t)p11_op_key(op), alg, block, block_len, out,
 			   sizeof(out), &out_len);
@@ -151,7 +168,8 @@ CK_RV p11_sign_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct p11_ses
 		return rv;
 	/* R20: no permission for a PIN-per-signature key: the operation stays
 	 * active for C_Login(CKU_CONTEXT_SPECIFIC) and a retry. */
-	if (slot->user_in && key_needs_consent(slot, op) && !slot->consent_ok)
+	if (slot->user_in && key_needs_consent(slot, op) && !slot->consent_ok &&
+	    !p11_keep_held(&slot->kept))
 		return CKR_USER_NOT_LOGGED_IN;
 	rv = slot->user_in ? CKR_OK : CKR_USER_NOT_LOGGED_IN;
 	/* a C_SignFinal retry after the card refused (below) has its block */
@@ -239,6 +257,11 @@ static CK_RV decrypt_card_locked(struct p11_ctx *ctx, struct p11_slot *slot, str
 	if (!slot->user_in) {
 		p11_slot_end_locked(slot);
 		return CKR_USER_NOT_LOGGED_IN;
+	}
+	rv = reverify_if_kept_tx(ctx, slot, op);
+	if (rv != CKR_OK) {
+		p11_slot_end_locked(slot);
+		return rv;
 	}
 	arv = akis_decrypt_tx(slot->card, (size_t)p11_op_key(op), in, in_len, raw, sizeof(raw),
 			      &raw_len);

@@ -82,6 +82,7 @@ static void slot_observe(struct p11_ctx *ctx, struct p11_slot *s, const struct a
 	s->seen_counter = counter;
 	s->kind = P11_TOKEN_NONE;
 	s->token_seq = 0;
+	p11_keep_wipe(&s->kept); /* R46: the token is gone */
 	if (!present)
 		return;
 	s->token_seq = ctx->next_token_seq++;

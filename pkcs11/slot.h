@@ -14,6 +14,7 @@
 #include "../akis/akis.h"
 #include "module.h"
 #include "object.h"
+#include "pinkeep.h"
 #include "p11.h"
 
 enum p11_token_kind {
@@ -56,6 +57,9 @@ struct p11_slot {
 	struct p11_objset objs;
 	bool user_in, so_in; /* token-wide login state (R17) */
 	bool consent_ok;     /* context-specific VERIFY done since the last signature (R20) */
+	/* R46: the user's PIN kept for keys that want one per signature
+	 * (pinkeep.h: any thread may wipe it, under the keep lock) */
+	struct p11_keep *kept;
 	struct p11_pin_state pin[2]; /* enum akis_pin_which */
 };
 

@@ -28,6 +28,7 @@ static void slot_mark_gone(struct p11_ctx *ctx, struct p11_slot *slot, unsigned 
 		slot->kind = P11_TOKEN_NONE; /* until the next insertion is seen */
 		slot->token_seq = 0;
 		slot->event = true;
+		p11_keep_wipe(&slot->kept); /* R46: removal */
 		log_msg(LOG_P11, "slot %lu: token %lu removed", (unsigned long)slot->id, seq);
 	}
 	p11_mutex_unlock(&ctx->locking, ctx->reg_lock);
@@ -38,6 +39,10 @@ void p11_slot_logged_out_locked(struct p11_slot *slot)
 	slot->user_in = false;
 	slot->so_in = false;
 	slot->consent_ok = false;
+	if (p11_keep_held(&slot->kept))
+		log_msg(LOG_PIN, "slot %lu: the kept PIN is wiped (logged out)",
+			(unsigned long)slot->id);
+	p11_keep_wipe(&slot->kept); /* R46: logout, reset, another process's logout */
 }
 
 CK_RV p11_slot_card_rv_locked(struct p11_ctx *ctx, struct p11_slot *slot, akis_rv rv)
@@ -295,6 +300,10 @@ static CK_RV slot_bind_new_locked(struct p11_ctx *ctx, struct p11_slot *slot,
 		p11_mutex_unlock(&ctx->locking, ctx->reg_lock);
 		rv = p11_objects_build(slot->card, first, &slot->objs);
 	}
+	/* R46: the module gives the per-signature PIN itself, except on a
+	 * PIN pad, where no PIN is known */
+	if (rv == CKR_OK && ctx->conf.pin_login && slot->card->pinpad_verify_ioctl == 0)
+		p11_objects_no_always_auth(&slot->objs);
 	if (rv != CKR_OK) {
 		p11_slot_unbind_locked(ctx, slot);
 		return rv;
@@ -436,6 +445,7 @@ void p11_slot_free(struct p11_ctx *ctx, struct p11_slot *slot)
 				akis_rv_name(arv));
 		p11_slot_end_locked(slot);
 	}
+	p11_keep_wipe(&slot->kept); /* R46: C_Finalize */
 	p11_objects_free(&slot->objs);
 	akis_card_free(slot->card);
 	apdu_pcsc_close(slot->pc);

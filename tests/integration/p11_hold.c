@@ -33,7 +33,10 @@
  *       unload     dlclose without C_Finalize
  *       kill       print "ready", then sleep until killed (SIGKILL: nothing runs)
  * The PIN keeps its value (set to itself), so that the card's state is the
- * same for the next case. Exit status 0 when every step returned CKR_OK.
+ * same for the next case. PIN "-": read from standard input (a line), and
+ * wiped from this program's memory once the path is done, so that a core
+ * dump shows only what the module kept (R46 tests). Exit status 0 when
+ * every step returned CKR_OK.
  */
 #include <dlfcn.h>
 #include <stdbool.h>
@@ -48,6 +51,27 @@
 
 static CK_FUNCTION_LIST *p;
 static int bad;
+static char stdin_pin[80];
+/* The bench's PIN and PUK, built at run time: the core dump test looks for
+ * the PIN's digits, which must not stand in this program's own text. */
+static char def_pin[6], def_puk[7];
+
+static void default_pins(void)
+{
+	for (int i = 0; i < 6; i++)
+		def_puk[i] = (char)('1' + i);
+	memcpy(def_pin, def_puk, 5);
+}
+
+/* What this program's calls left on the dead part of its stack, and in
+ * registers spilled there, is the application's, not what the module
+ * keeps: cleared before a core dump is taken of it. */
+static __attribute__((noinline)) void scrub_stack(void)
+{
+	volatile char area[256 * 1024];
+
+	explicit_bzero((void *)area, sizeof(area));
+}
 
 static CK_RV step(const char *name, CK_RV rv)
 {
@@ -252,6 +276,16 @@ int main(int argc, char **argv)
 	if (step("open", p->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL,
 					  &h)) != CKR_OK)
 		return 2;
-	do_path(h, argv[3], argc == 7 ? argv[5] : "12345", argc == 7 ? argv[6] : "123456");
+	if (argc == 7 && strcmp(argv[5], "-") == 0) {
+		ssize_t n = read(0, stdin_pin, sizeof(stdin_pin) - 1); /* no newline: printf %s */
+
+		stdin_pin[n > 0 ? n : 0] = '\0';
+		argv[5] = stdin_pin;
+	}
+	if (argc != 7)
+		default_pins();
+	do_path(h, argv[3], argc == 7 ? argv[5] : def_pin, argc == 7 ? argv[6] : def_puk);
+	explicit_bzero(stdin_pin, sizeof(stdin_pin));
+	scrub_stack();
 	return do_end(lib, h, argv[4]);
 }

@@ -62,6 +62,17 @@ check_paths() { # IDX PROFILE
 				"$reader" "$prof"
 		done
 	done
+	# the per-signature PIN compatibility mode (R46) keeps the PIN: after
+	# the program, the card is as clean as in the default mode
+	for path in login sign context; do
+		[[ " $(paths_of "$prof") " == *" $path "* ]] || continue
+		for end in close exit; do
+			out=$(AKIS_PIN_PER_SIGNATURE=login hold "$reader" "$path" "$end") ||
+				{ t_fail "$prof: pin_per_signature = login, $path then $end" "$out"; continue; }
+			t_clean "$prof: pin_per_signature = login, $path, then $end: nothing verified (raw)" \
+				"$reader" "$prof"
+		done
+	done
 	t_eq "$prof: no try spent by any of it (PIN, PUK)" "3 3" "$(tries "$dir" 81) $(tries "$dir" 82)"
 }
 

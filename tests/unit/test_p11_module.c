@@ -524,9 +524,50 @@ static void test_config(void **state)
 	assert_false(p11_config_reader_ok(&conf, "ACS ACR38U"));
 }
 
+/* R46: pin_per_signature, the program's own line winning over the general
+ * one in either order, unknown values ignored, the bounds. */
+static void test_config_pin_policy(void **state)
+{
+	static const struct {
+		const char *text, *program;
+		bool login;
+		const char *source;
+	} cases[] = {
+		{"", "java", false, "default"},
+		{"pin_per_signature = login\n", "java", true, "file"},
+		{"pin_per_signature = maybe\n", "java", false, "default"},
+		{"pin_per_signature.java = login\n", "java", true, "program"},
+		{"pin_per_signature.java = login\n", "firefox-esr", false, "default"},
+		{"pin_per_signature.java = login\npin_per_signature = card\n", "java", true, "program"},
+		{"pin_per_signature = login\npin_per_signature.firefox-esr = card\n", "firefox-esr",
+		 false, "program"},
+		{"pin_per_signature = login\npin_per_signature.firefox-esr = card\n", "java", true,
+		 "file"},
+		{"pin_per_signature.jav = login\n", "java", false, "default"},
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct p11_config conf;
+
+		p11_config_defaults(&conf);
+		snprintf(conf.program, sizeof(conf.program), "%s", cases[i].program);
+		p11_config_parse(&conf, cases[i].text, strlen(cases[i].text));
+		if (conf.pin_login != cases[i].login || strcmp(conf.pin_login_source, cases[i].source))
+			fail_msg("case %zu: %d %s", i, conf.pin_login, conf.pin_login_source);
+	}
+	struct p11_config conf;
+	const char bounds[] = "pin_per_signature_max_signatures = 1000\n"
+			      "pin_per_signature_idle = 600\npin_per_signature_idle = x1\n";
+	p11_config_defaults(&conf);
+	p11_config_parse(&conf, bounds, sizeof(bounds) - 1);
+	assert_int_equal(conf.pin_max_sigs, 1000);
+	assert_int_equal(conf.pin_idle_s, 0); /* the last line, not a number: no bound */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_config_pin_policy),
 		cmocka_unit_test(test_init_args),
 		cmocka_unit_test(test_app_locking_used),
 		cmocka_unit_test(test_reinit_and_state),

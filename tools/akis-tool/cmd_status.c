@@ -8,10 +8,41 @@
 #include <string.h>
 #include <time.h>
 
+#include "../../pkcs11/config.h"
 #include "card.h"
 #include "tool.h"
 
 #define JSON_SCHEMA_VERSION 1
+
+/*
+ * R46: the module's per-signature PIN policy as its configuration sets it,
+ * in general and per program (the environment variable, when set here,
+ * wins for the programs started from this environment).
+ */
+static void policy_text(void)
+{
+	struct p11_config conf;
+	const char *env = getenv("AKIS_PIN_PER_SIGNATURE");
+
+	p11_config_load(&conf);
+	printf(_("Qualified signature PIN (module): %s"),
+	       conf.pps_general_login ? _("kept from the login (pin_per_signature = login)")
+				      : _("asked for each signature (pin_per_signature = card)"));
+	if (conf.pps_programs[0] != '\0')
+		printf(_("; per program: %s"), conf.pps_programs);
+	if (env != NULL && env[0] != '\0')
+		printf(_("; AKIS_PIN_PER_SIGNATURE=%s in this environment"), env);
+	putchar('\n');
+}
+
+static void policy_json(struct json *j)
+{
+	struct p11_config conf;
+
+	p11_config_load(&conf);
+	json_kstr(j, "pin_per_signature", conf.pps_general_login ? "login" : "card");
+	json_kstr(j, "pin_per_signature_programs", conf.pps_programs);
+}
 
 /* The document head shared by status and readers. */
 static void json_head(struct json *j, const char *error)
@@ -19,6 +50,7 @@ static void json_head(struct json *j, const char *error)
 	json_obj_begin(j);
 	json_kint(j, "schema", JSON_SCHEMA_VERSION);
 	json_kstr(j, "tool_version", AKIS_TOOL_VERSION);
+	policy_json(j);
 	json_key(j, "error");
 	json_str(j, error);
 	json_key(j, "readers");
@@ -123,6 +155,8 @@ int cmd_status(const struct tool_opts *o)
 	ex = status_readers(o, pc, rd, n, &j);
 	if (o->json)
 		json_tail(&j);
+	else
+		policy_text();
 out:
 	if (pc != NULL)
 		apdu_pcsc_close(pc);

@@ -1,0 +1,361 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The per-signature PIN compatibility mode through the real module on the
+ * bench (R46, issue 13; run by p11_keep.sh with AKIS_PIN_PER_SIGNATURE=login
+ * and one card, `vcardctl up` done). The card's APDU log is the witness:
+ *  - CKA_ALWAYS_AUTHENTICATE reads FALSE; one C_Login(CKU_USER), then every
+ *    signature with the NES key (the card wants a PIN per signature) works,
+ *    each verified, with exactly one VERIFY per signature; the RSA key signs
+ *    with none; the pages of the kept PIN are locked (VmLck grows while it
+ *    is held, and shrinks back);
+ *  - after C_Logout, closing the last session, C_Finalize, a removal, a
+ *    reset by another process, another process's LOGOUT (seen as 6982), a
+ *    wrong or garbled answer to the re-sent VERIFY, and the bounds of the
+ *    configuration, the next signature fails without any VERIFY;
+ *  - a context-specific login is still accepted, its PIN is the one used;
+ *  - the PUK is never sent.
+ * On a card without a PIN-per-signature key (akis-1.x) nothing is kept.
+ *   p11_keep MODULE VCARDCTL
+ */
+#include <dlfcn.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../pkcs11/p11.h"
+#include "tap.h"
+
+#define PIN "12345"
+
+static CK_FUNCTION_LIST *p;
+static CK_SLOT_ID g_slot;
+static const char *g_ctl;
+
+static long log_count(const char *re)
+{
+	char line[4096];
+	long c = 0;
+	regex_t rx;
+	FILE *f = fopen(getenv("AKIS_CARD_LOG_1"), "r");
+
+	if (f == NULL || regcomp(&rx, re, REG_EXTENDED | REG_NOSUB) != 0) {
+		if (f != NULL)
+			fclose(f);
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f) != NULL)
+		c += regexec(&rx, line, 0, NULL, 0) == 0;
+	fclose(f);
+	regfree(&rx);
+	return c;
+}
+
+/* VERIFY of the user PIN with data (the status form has no Lc). */
+static long verifies(void)
+{
+	return log_count("^C 00200081[0-9A-F]{2}");
+}
+
+static long puk_sent(void)
+{
+	return log_count("^C 0020008[2][0-9A-F]{2}|^C 002C");
+}
+
+static int ctl(const char *fmt, const char *arg)
+{
+	char cmd[512];
+	int st;
+
+	snprintf(cmd, sizeof(cmd), "%s ", g_ctl);
+	snprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd), fmt, arg);
+	strncat(cmd, " >/dev/null 2>&1", sizeof(cmd) - strlen(cmd) - 1);
+	fflush(stdout);
+	st = system(cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static long vmlck_kb(void)
+{
+	char line[256];
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "VmLck: %ld kB", &kb) == 1)
+			break;
+	if (f != NULL)
+		fclose(f);
+	return kb;
+}
+
+static CK_SLOT_ID find_slot(void)
+{
+	CK_SLOT_ID slots[8];
+	CK_ULONG n = 8;
+
+	/* a NULL list makes the module look at the readers again */
+	if (p->C_GetSlotList(CK_TRUE, NULL, &n) != CKR_OK || n == 0 || n > 8 ||
+	    p->C_GetSlotList(CK_TRUE, slots, &n) != CKR_OK || n == 0)
+		return (CK_SLOT_ID)-1;
+	return slots[0];
+}
+
+static CK_SESSION_HANDLE open_login(bool login)
+{
+	CK_SESSION_HANDLE h = CK_INVALID_HANDLE;
+
+	if (p->C_OpenSession(g_slot, CKF_SERIAL_SESSION, NULL, NULL, &h) != CKR_OK)
+		return CK_INVALID_HANDLE;
+	if (login && p->C_Login(h, CKU_USER, (CK_UTF8CHAR_PTR)PIN, 5) != CKR_OK)
+		return CK_INVALID_HANDLE;
+	return h;
+}
+
+/* The private key whose CKA_KEY_TYPE is kt, its public twin, and whether
+ * the card wants a PIN per signature for it (akis-2: the EC NES key). */
+struct key {
+	CK_OBJECT_HANDLE priv, pub;
+	CK_KEY_TYPE type;
+};
+
+static bool find_key(CK_SESSION_HANDLE h, CK_KEY_TYPE kt, struct key *k)
+{
+	CK_OBJECT_CLASS pc = CKO_PRIVATE_KEY, uc = CKO_PUBLIC_KEY;
+	CK_BYTE id[64];
+	CK_ATTRIBUTE t[] = { { CKA_CLASS, &pc, sizeof(pc) }, { CKA_KEY_TYPE, &kt, sizeof(kt) } };
+	CK_ATTRIBUTE ia = { CKA_ID, id, sizeof(id) };
+	CK_ATTRIBUTE u[] = { { CKA_CLASS, &uc, sizeof(uc) }, { CKA_ID, id, 0 } };
+	CK_ULONG n = 0;
+
+	k->type = kt;
+	if (p->C_FindObjectsInit(h, t, 2) != CKR_OK || p->C_FindObjects(h, &k->priv, 1, &n) != CKR_OK ||
+	    p->C_FindObjectsFinal(h) != CKR_OK || n != 1)
+		return false;
+	if (p->C_GetAttributeValue(h, k->priv, &ia, 1) != CKR_OK)
+		return false;
+	u[1].ulValueLen = ia.ulValueLen;
+	return p->C_FindObjectsInit(h, u, 2) == CKR_OK &&
+	       p->C_FindObjects(h, &k->pub, 1, &n) == CKR_OK && p->C_FindObjectsFinal(h) == CKR_OK &&
+	       n == 1;
+}
+
+/* One signature with C_Sign, checked with C_Verify (software, R31). */
+static CK_RV sign_once(CK_SESSION_HANDLE h, const struct key *k, bool context)
+{
+	CK_MECHANISM m = { k->type == CKK_EC ? CKM_ECDSA_SHA256 : CKM_SHA256_RSA_PKCS, NULL, 0 };
+	CK_BYTE data[] = "an invoice hash stands here", sig[512];
+	CK_ULONG sl = sizeof(sig);
+	CK_RV rv = p->C_SignInit(h, &m, k->priv);
+
+	if (rv != CKR_OK)
+		return rv;
+	if (context && (rv = p->C_Login(h, CKU_CONTEXT_SPECIFIC, (CK_UTF8CHAR_PTR)PIN, 5)) != CKR_OK)
+		return rv;
+	rv = p->C_Sign(h, data, sizeof(data) - 1, sig, &sl);
+	if (rv != CKR_OK)
+		return rv;
+	if (p->C_VerifyInit(h, &m, k->pub) != CKR_OK)
+		return CKR_GENERAL_ERROR;
+	return p->C_Verify(h, data, sizeof(data) - 1, sig, sl) == CKR_OK ? CKR_OK
+									 : CKR_SIGNATURE_INVALID;
+}
+
+static CK_BBOOL always_auth(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o)
+{
+	CK_BBOOL b = 0xFF;
+	CK_ATTRIBUTE a = { CKA_ALWAYS_AUTHENTICATE, &b, sizeof(b) };
+
+	return p->C_GetAttributeValue(h, o, &a, 1) == CKR_OK ? b : 0xFF;
+}
+
+/* After `what`, the NES key's next signature fails with `want` and sends no
+ * VERIFY. h: a session (re-opened by the caller when needed). */
+static void refused_without_verify(CK_SESSION_HANDLE h, const struct key *nes, CK_RV want,
+				   const char *what)
+{
+	long v0 = verifies();
+	CK_RV rv = sign_once(h, nes, false);
+
+	check(rv == want, "%s: the next NES signature → 0x%lx (got 0x%lx)", what, want, rv);
+	check(verifies() == v0, "%s: no VERIFY sent (%ld)", what, verifies() - v0);
+}
+
+static void test_signing(const struct key *nes, const struct key *rsa, long lck0)
+{
+	CK_SESSION_HANDLE h = open_login(true);
+	long v0 = verifies(), rsa0;
+	int ok = 0;
+	CK_RV rv;
+
+	check(vmlck_kb() > lck0, "the kept PIN's page is locked (VmLck %ld → %ld kB)", lck0,
+	      vmlck_kb());
+	for (int i = 0; i < 5; i++)
+		ok += sign_once(h, nes, false) == CKR_OK;
+	check(ok == 5, "one C_Login, then 5 NES signatures without a context login, each verified (%d)",
+	      ok);
+	check(verifies() - v0 == 5, "exactly one VERIFY per NES signature (%ld for 5)",
+	      verifies() - v0);
+	rsa0 = verifies();
+	check(sign_once(h, rsa, false) == CKR_OK && verifies() == rsa0,
+	      "the RSA key (no PIN per signature) signs with no VERIFY");
+	v0 = verifies();
+	rv = sign_once(h, nes, true);
+	check(rv == CKR_OK && verifies() - v0 == 1,
+	      "a context-specific login is still accepted, and its VERIFY is the only one (%ld)",
+	      verifies() - v0);
+	check(p->C_Logout(h) == CKR_OK, "C_Logout");
+	check(vmlck_kb() == lck0, "after C_Logout the kept PIN's page is gone (VmLck %ld kB)",
+	      vmlck_kb());
+	refused_without_verify(h, nes, CKR_USER_NOT_LOGGED_IN, "C_Logout");
+	p->C_CloseSession(h);
+}
+
+static void test_close_finalize(const struct key *nes)
+{
+	CK_SESSION_HANDLE h = open_login(true);
+
+	check(p->C_CloseSession(h) == CKR_OK, "close the last session");
+	h = open_login(false);
+	refused_without_verify(h, nes, CKR_USER_NOT_LOGGED_IN, "last session closed");
+	p->C_CloseSession(h);
+	h = open_login(true);
+	(void)h;
+	check(p->C_Finalize(NULL) == CKR_OK && p->C_Initialize(NULL) == CKR_OK,
+	      "C_Finalize with a PIN kept, C_Initialize");
+	g_slot = find_slot();
+	h = open_login(false);
+	refused_without_verify(h, nes, CKR_USER_NOT_LOGGED_IN, "C_Finalize");
+	p->C_CloseSession(h);
+}
+
+/* Removal: the session goes; reset: the login goes (R32, R33). */
+static void test_removal_reset(struct key *nes, struct key *rsa, long lck0)
+{
+	CK_SESSION_HANDLE h = open_login(true);
+	CK_ULONG n = 0;
+	long v0 = verifies();
+	CK_RV rv;
+
+	ctl("remove 1", NULL);
+	usleep(1500 * 1000);
+	p->C_GetSlotList(CK_FALSE, NULL, &n); /* the module looks at the readers */
+	check(vmlck_kb() == lck0, "removal: the kept PIN is wiped once it is seen (VmLck %ld kB)",
+	      vmlck_kb());
+	rv = sign_once(h, nes, false);
+	check(rv == CKR_SESSION_HANDLE_INVALID || rv == CKR_DEVICE_REMOVED,
+	      "removal: the old session's signature → 0x%lx", rv);
+	ctl("insert 1", NULL);
+	usleep(1500 * 1000);
+	check(verifies() == v0, "removal: no VERIFY after it");
+	g_slot = find_slot();
+	h = open_login(true);
+	check(h != CK_INVALID_HANDLE && find_key(h, CKK_EC, nes) && find_key(h, CKK_RSA, rsa),
+	      "the card back: log in again (a new binding: new handles)");
+	ctl("pcsc-reset 1", NULL);
+	refused_without_verify(h, nes, CKR_USER_NOT_LOGGED_IN, "a reset by another process");
+	p->C_CloseSession(h);
+}
+
+/* Another process's LOGOUT is seen as 6982 on the RSA key. */
+static void test_foreign_logout(const struct key *nes, const struct key *rsa)
+{
+	CK_SESSION_HANDLE h = open_login(true);
+	char cmd[512];
+	CK_RV rv;
+
+	snprintf(cmd, sizeof(cmd), "%s send '%s' 00A4080C023D00 801A0000 >/dev/null",
+		 getenv("PCSC_APDU"), getenv("AKIS_READER_1"));
+	check(system(cmd) == 0, "another process sends LOGOUT");
+	rv = sign_once(h, rsa, false);
+	check(rv == CKR_USER_NOT_LOGGED_IN, "another process's LOGOUT: the RSA key → 0x%lx", rv);
+	refused_without_verify(h, nes, CKR_USER_NOT_LOGGED_IN, "another process's LOGOUT seen");
+	p->C_CloseSession(h);
+}
+
+/* The re-sent VERIFY answered other than 9000: never re-sent. The NES
+ * signature's commands are SELECT, VERIFY, MSE, PSO: the VERIFY is #2. */
+static void test_bad_answer(const struct key *nes, const char *spec, CK_RV want)
+{
+	CK_SESSION_HANDLE h = open_login(true);
+	char what[64];
+	long v0;
+	CK_RV rv;
+
+	ctl("fault 1 '2 %s'", spec);
+	v0 = verifies();
+	rv = sign_once(h, nes, false);
+	ctl("fault 1 clear", NULL);
+	snprintf(what, sizeof(what), "the re-sent VERIFY answered '%s'", spec);
+	check(rv == want, "%s → 0x%lx (got 0x%lx)", what, want, rv);
+	check(verifies() - v0 == 1, "%s: it was sent once (%ld)", what, verifies() - v0);
+	refused_without_verify(h, nes, CKR_USER_NOT_LOGGED_IN, what);
+	p->C_CloseSession(h);
+}
+
+static void test_bounds(const struct key *nes)
+{
+	CK_SESSION_HANDLE h = open_login(true);
+	int ok = 0;
+
+	for (int i = 0; i < 3; i++)
+		ok += sign_once(h, nes, false) == CKR_OK;
+	check(ok == 3, "pin_per_signature_max_signatures = 3: three signatures");
+	refused_without_verify(h, nes, CKR_USER_NOT_LOGGED_IN, "the fourth, past the bound");
+	p->C_CloseSession(h);
+}
+
+int main(int argc, char **argv)
+{
+	CK_RV (*gfl)(CK_FUNCTION_LIST_PTR_PTR);
+	void *lib;
+	struct key nes, rsa;
+	CK_SESSION_HANDLE h;
+	long lck0;
+	bool consent;
+
+	if (argc != 4) {
+		fprintf(stderr, "usage: %s MODULE VCARDCTL basic|bounds\n", argv[0]);
+		return 2;
+	}
+	g_ctl = argv[2];
+	lib = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
+	gfl = lib ? (CK_RV(*)(CK_FUNCTION_LIST_PTR_PTR))dlsym(lib, "C_GetFunctionList") : NULL;
+	if (gfl == NULL || gfl(&p) != CKR_OK || p->C_Initialize(NULL) != CKR_OK ||
+	    (g_slot = find_slot()) == (CK_SLOT_ID)-1)
+		return 2;
+	tap_tag = getenv("AKIS_PROFILE_1") ? getenv("AKIS_PROFILE_1") : "";
+	lck0 = vmlck_kb();
+	h = open_login(true); /* private keys are visible once logged in */
+	consent = find_key(h, CKK_EC, &nes);
+	check(find_key(h, CKK_RSA, &rsa), ": an RSA key");
+	if (!consent) { /* akis-1.x: no key wants a PIN per signature */
+		check(vmlck_kb() == lck0, ": no PIN-per-signature key, nothing kept (VmLck %ld kB)",
+		      vmlck_kb());
+		check(sign_once(h, &rsa, false) == CKR_OK, ": the RSA key signs");
+		p->C_Finalize(NULL);
+		check(puk_sent() == 0, ": the PUK was never sent");
+		return tap_summary();
+	}
+	tap_tag = "akis-2: ";
+	check(always_auth(h, nes.priv) == CK_FALSE,
+	      "the NES key reads CKA_ALWAYS_AUTHENTICATE = FALSE in this mode");
+	p->C_Logout(h);
+	p->C_CloseSession(h);
+	if (strcmp(argv[3], "bounds") == 0) {
+		test_bounds(&nes);
+	} else {
+		test_signing(&nes, &rsa, lck0);
+		test_close_finalize(&nes);
+		test_removal_reset(&nes, &rsa, lck0);
+		test_foreign_logout(&nes, &rsa);
+		test_bad_answer(&nes, "sw 63C2", CKR_PIN_INCORRECT);
+		test_bad_answer(&nes, "sw 6F00", CKR_DEVICE_ERROR);
+		test_bad_answer(&nes, "garbage 1", CKR_DEVICE_ERROR);
+		test_bad_answer(&nes, "sw 6983", CKR_PIN_LOCKED); /* last: the token thinks it blocked */
+	}
+	p->C_Finalize(NULL);
+	check(puk_sent() == 0, "the PUK was never sent");
+	return tap_summary();
+}
