@@ -136,6 +136,27 @@ static CK_RV sign_card_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct
 	return rv;
 }
 
+/*
+ * R20: a key that needs a PIN per signature signs only for the session
+ * whose signing operation made the context login (consent_take_locked in
+ * login.c), and only once per VERIFY (consent_ok, cleared by the
+ * signature). Another session of this process gets no PSO on that
+ * VERIFY; between processes only the card decides.
+ */
+static bool consent_missing(const struct p11_slot *slot, const struct p11_session *s,
+			    const struct p11_op *op)
+{
+	if (!key_needs_consent(slot, op))
+		return false;
+	return !slot->consent_ok || s->consent_seq == 0 || s->consent_seq != slot->consent_seq;
+}
+
+/*
+ * C_Sign / C_SignFinal (PKCS#11 3.0 §5.13, R20): only a size query and
+ * CKR_BUFFER_TOO_SMALL (size_rule, before any work) keep the operation;
+ * every other answer ends it, a refusal for want of a context login
+ * included, so that the session can go on with C_SignInit.
+ */
 CK_RV p11_sign_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct p11_session *s,
 		      const CK_BYTE *data, CK_ULONG len, bool final, CK_BYTE_PTR sig,
 		      CK_ULONG_PTR sig_len)
@@ -149,27 +170,12 @@ CK_RV p11_sign_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct p11_ses
 	rv = size_rule(op, sig, sig_len, &done);
 	if (done)
 		return rv;
-	/* R20: no permission for a PIN-per-signature key: the operation stays
-	 * active for C_Login(CKU_CONTEXT_SPECIFIC) and a retry. */
-	if (slot->user_in && key_needs_consent(slot, op) && !slot->consent_ok)
-		return CKR_USER_NOT_LOGGED_IN;
-	rv = slot->user_in ? CKR_OK : CKR_USER_NOT_LOGGED_IN;
-	/* a C_SignFinal retry after the card refused (below) has its block */
-	if (rv == CKR_OK && !final && !p11_op_sign_prepared(op))
+	if (!slot->user_in || consent_missing(slot, s, op))
+		rv = CKR_USER_NOT_LOGGED_IN;
+	if (rv == CKR_OK && !final)
 		rv = p11_op_update(op, data, len);
 	if (rv == CKR_OK)
 		rv = sign_card_locked(ctx, slot, op, sig, sig_len);
-	/* R20: a PIN-per-signature key whose permission the card no longer
-	 * has (the PIN itself still verified) keeps its operation for
-	 * C_Login(CKU_CONTEXT_SPECIFIC) + retry. A single-part C_Sign is
-	 * retried with its data, so the operation forgets this one's: what
-	 * gets signed is what the retry passes. A C_SignFinal retry passes
-	 * none: the block stays. Logged out altogether (another application's
-	 * LOGOUT, a reset), the operation ends as PKCS#11 says: the
-	 * application logs in and starts again. */
-	if (rv == CKR_USER_NOT_LOGGED_IN && slot->user_in && key_needs_consent(slot, op) &&
-	    p11_op_sign_prepared(op) && (final || p11_op_sign_restart(op) == CKR_OK))
-		return rv;
 	p11_session_end_op(s, P11_OP_SIGN);
 	return rv;
 }

@@ -56,6 +56,8 @@ struct p11_slot {
 	struct p11_objset objs;
 	bool user_in, so_in; /* token-wide login state (R17) */
 	bool consent_ok;     /* context-specific VERIFY done since the last signature (R20) */
+	unsigned long consent_seq; /* number of the last context login; which session's
+				      signing operation holds it: p11_session.consent_seq */
 	struct p11_pin_state pin[2]; /* enum akis_pin_which */
 };
 
