@@ -280,15 +280,19 @@ P11_EXPORT CK_RV C_SeedRandom(CK_SESSION_HANDLE h, CK_BYTE_PTR seed, CK_ULONG le
 	struct p11_slot *slot;
 	CK_RV rv = p11_enter(&ctx);
 
-	(void)seed;
-	(void)len;
 	if (rv != CKR_OK)
 		return rv;
+	if (seed == NULL && len != 0) {
+		rv = CKR_ARGUMENTS_BAD;
+		goto out;
+	}
 	rv = p11_session_acquire(ctx, h, &s, &slot);
 	if (rv == CKR_OK) {
 		p11_slot_release(ctx, slot);
+		/* CKF_RNG: the card's GET CHALLENGE takes no seed (PKCS#11 3.0 §5.15) */
 		rv = CKR_RANDOM_SEED_NOT_SUPPORTED;
 	}
+out:
 	p11_leave();
 	return rv;
 }
