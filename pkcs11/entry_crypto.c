@@ -68,6 +68,29 @@ out:
 	return rv;
 }
 
+/*
+ * Bad arguments to a call that ends its operation on any error (PKCS#11
+ * 3.0 §5.2, §5.13, R20: only a size query and CKR_BUFFER_TOO_SMALL keep
+ * it): the operation ends, if the session is valid, and the answer is
+ * CKR_ARGUMENTS_BAD.
+ */
+static CK_RV run_bad(CK_SESSION_HANDLE h, const struct call *c)
+{
+	struct p11_ctx *ctx;
+	struct p11_session *s;
+	struct p11_slot *slot;
+	CK_RV rv = p11_enter(&ctx);
+
+	if (rv != CKR_OK)
+		return rv;
+	if (p11_session_acquire(ctx, h, &s, &slot) == CKR_OK) {
+		p11_session_end_op(s, c->op);
+		p11_slot_release(ctx, slot);
+	}
+	p11_leave();
+	return CKR_ARGUMENTS_BAD;
+}
+
 /* Argument checks that need no state (R39), then run. */
 static CK_RV run_checked(CK_SESSION_HANDLE h, const struct call *c)
 {
@@ -81,16 +104,7 @@ static CK_RV run_checked(CK_SESSION_HANDLE h, const struct call *c)
 	else if (c->call == CALL_DO || c->call == CALL_FINAL ||
 		 (c->call == CALL_UPDATE && (c->op == P11_OP_ENCRYPT || c->op == P11_OP_DECRYPT)))
 		bad = bad || c->out_len == NULL;
-	if (bad) {
-		struct p11_ctx *ctx;
-		CK_RV rv = p11_enter(&ctx);
-
-		if (rv != CKR_OK)
-			return rv;
-		p11_leave();
-		return CKR_ARGUMENTS_BAD;
-	}
-	return run(h, c);
+	return bad ? run_bad(h, c) : run(h, c);
 }
 
 static CK_RV op_init(CK_SESSION_HANDLE h, enum p11_op_kind op, CK_MECHANISM_PTR m,
@@ -266,15 +280,19 @@ P11_EXPORT CK_RV C_SeedRandom(CK_SESSION_HANDLE h, CK_BYTE_PTR seed, CK_ULONG le
 	struct p11_slot *slot;
 	CK_RV rv = p11_enter(&ctx);
 
-	(void)seed;
-	(void)len;
 	if (rv != CKR_OK)
 		return rv;
+	if (seed == NULL && len != 0) {
+		rv = CKR_ARGUMENTS_BAD;
+		goto out;
+	}
 	rv = p11_session_acquire(ctx, h, &s, &slot);
 	if (rv == CKR_OK) {
 		p11_slot_release(ctx, slot);
+		/* CKF_RNG: the card's GET CHALLENGE takes no seed (PKCS#11 3.0 §5.15) */
 		rv = CKR_RANDOM_SEED_NOT_SUPPORTED;
 	}
+out:
 	p11_leave();
 	return rv;
 }

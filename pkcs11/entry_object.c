@@ -155,11 +155,50 @@ P11_EXPORT CK_RV C_SetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDL
 	return object_refused(hSession, hObject, true);
 }
 
+/*
+ * C_GetObjectSize (PKCS#11 3.0 §5.7.4: "the approximate amount of token
+ * memory"): the sum of the lengths of the attribute values the object
+ * holds, the ones C_GetAttributeValue can return (sensitive ones, which it
+ * never returns, are not counted). The card's own file sizes are not
+ * asked (no APDU, like every object call, R26). A private object of a
+ * logged-out token is invisible: CKR_OBJECT_HANDLE_INVALID.
+ */
+static CK_ULONG object_size(const struct p11_object *o)
+{
+	CK_ULONG n = 0;
+	size_t i;
+
+	for (i = 0; i < o->n_attrs; i++)
+		if (!o->attrs[i].sensitive)
+			n += o->attrs[i].len;
+	return n;
+}
+
 P11_EXPORT CK_RV C_GetObjectSize(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
 				 CK_ULONG_PTR pulSize)
 {
-	(void)hSession;
-	(void)hObject;
-	(void)pulSize;
-	return p11_unsupported();
+	struct p11_ctx *ctx;
+	struct p11_session *s;
+	struct p11_slot *slot;
+	const struct p11_object *o;
+	CK_RV rv = p11_enter(&ctx);
+
+	if (rv != CKR_OK)
+		return rv;
+	if (pulSize == NULL) {
+		rv = CKR_ARGUMENTS_BAD;
+		goto out;
+	}
+	rv = p11_session_acquire(ctx, hSession, &s, &slot);
+	if (rv != CKR_OK)
+		goto out;
+	o = p11_session_object_locked(slot, hObject);
+	if (o == NULL)
+		rv = CKR_OBJECT_HANDLE_INVALID;
+	else
+		*pulSize = object_size(o);
+	p11_slot_release(ctx, slot);
+out:
+	p11_leave();
+	return rv;
 }

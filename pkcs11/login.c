@@ -224,6 +224,19 @@ static CK_RV verify_locked(struct p11_ctx *ctx, struct p11_slot *slot, CK_USER_T
 	return pin_end_locked(ctx, slot, arv, after);
 }
 
+/*
+ * R20: a context login belongs to the signing operation of the session
+ * that made it (PKCS#11 §5.6), not to the slot: any earlier one, of this
+ * session or another, is no longer anybody's. Without a signing operation
+ * (C_DecryptInit only) nobody holds it.
+ */
+static void consent_take_locked(struct p11_slot *slot, struct p11_session *s)
+{
+	if (++slot->consent_seq == 0)
+		slot->consent_seq = 1;
+	s->consent_seq = s->op[P11_OP_SIGN] != NULL ? slot->consent_seq : 0;
+}
+
 CK_RV p11_login_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct p11_session *s,
 		       CK_USER_TYPE type, const CK_UTF8CHAR *pin, CK_ULONG len)
 {
@@ -237,6 +250,8 @@ CK_RV p11_login_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct p11_se
 	if (rv != CKR_OK)
 		goto out;
 	rv = verify_locked(ctx, slot, type, pin ? buf : NULL, len);
+	if (rv == CKR_OK && type == CKU_CONTEXT_SPECIFIC)
+		consent_take_locked(slot, s);
 out:
 	OPENSSL_cleanse(buf, sizeof(buf));
 	return rv;

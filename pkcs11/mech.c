@@ -810,28 +810,6 @@ CK_RV p11_op_decrypt_finish(struct p11_op *op, const uint8_t *raw, size_t raw_le
 	return p11_output(op->plain, op->plain_len, out, out_len);
 }
 
-bool p11_op_sign_prepared(const struct p11_op *op)
-{
-	return op && op->kind == P11_OP_SIGN && op->prepared;
-}
-
-CK_RV p11_op_sign_restart(struct p11_op *op)
-{
-	if (!op || op->kind != P11_OP_SIGN)
-		return CKR_ARGUMENTS_BAD;
-	if (op->mdctx && !EVP_DigestInit_ex(op->mdctx, op->md, NULL))
-		return CKR_FUNCTION_FAILED;
-	if (op->buf)
-		OPENSSL_cleanse(op->buf, op->buf_cap);
-	op->buf_len = 0;
-	op->finished_hash = false;
-	op->hash_len = 0;
-	op->prepared = false;
-	OPENSSL_cleanse(op->block, sizeof(op->block));
-	op->block_len = 0;
-	return CKR_OK;
-}
-
 bool p11_op_decrypt_done(const struct p11_op *op)
 {
 	return op && op->done;

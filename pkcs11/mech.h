@@ -75,12 +75,6 @@ CK_RV p11_op_decrypt_input(struct p11_op *op, const uint8_t **in, size_t *in_len
  * without a second card operation. */
 CK_RV p11_op_decrypt_finish(struct p11_op *op, const uint8_t *raw, size_t raw_len,
 			    CK_BYTE_PTR out, CK_ULONG_PTR out_len);
-/* True once the signature block was computed (a retry sends the same one
- * and takes no more data). */
-bool p11_op_sign_prepared(const struct p11_op *op);
-/* Back to the state right after C_SignInit: no data, no block (a refused
- * single-part C_Sign whose retry brings its data again). */
-CK_RV p11_op_sign_restart(struct p11_op *op);
 /* True once p11_op_decrypt_finish has the plaintext. */
 bool p11_op_decrypt_done(const struct p11_op *op);
 /* Digest final (software). */

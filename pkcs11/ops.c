@@ -105,20 +105,10 @@ static void card_refused_tx(struct p11_slot *slot, bool consent)
 	p11_slot_logged_out_locked(slot);
 }
 
-/* R46: a key that wants a PIN per signature, no context login made, and
- * the user's PIN kept (pin_per_signature = login): VERIFY it now, in the
- * operation's transaction. */
-static CK_RV reverify_if_kept_tx(struct p11_ctx *ctx, struct p11_slot *slot,
-				 const struct p11_op *op)
-{
-	if (!key_needs_consent(slot, op) || slot->consent_ok || !p11_keep_held(&slot->kept))
-		return CKR_OK;
-	return p11_login_reverify_tx(ctx, slot);
-}
-
-/* The card half of a signature: prepare, one transaction, finish. */
+/* The card half of a signature: prepare, one transaction, finish.
+ * reverify (R46): VERIFY with the kept PIN first, in the same transaction. */
 static CK_RV sign_card_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct p11_op *op,
-			      CK_BYTE_PTR sig, CK_ULONG_PTR sig_len)
+			      bool reverify, CK_BYTE_PTR sig, CK_ULONG_PTR sig_len)
 {
 	uint8_t block[P11_CARD_BLOCK_MAX], out[P11_CARD_BLOCK_MAX];
 	size_t block_len = 0, out_len = 0;
@@ -135,7 +125,7 @@ static CK_RV sign_card_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct
 		p11_slot_end_locked(slot); /* reset seen now (R33) */
 		return CKR_USER_NOT_LOGGED_IN;
 	}
-	rv = reverify_if_kept_tx(ctx, slot, op);
+	rv = reverify ? p11_login_reverify_tx(ctx, slot) : CKR_OK;
 	if (rv != CKR_OK) {
 		p11_slot_end_locked(slot);
 		return rv;
@@ -153,12 +143,33 @@ static CK_RV sign_card_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct
 	return rv;
 }
 
+/*
+ * R20: a key that needs a PIN per signature signs only for the session
+ * whose signing operation made the context login (consent_take_locked in
+ * login.c), and only once per VERIFY (consent_ok, cleared by the
+ * signature). Another session of this process gets no PSO on that
+ * VERIFY; between processes only the card decides.
+ */
+static bool consent_missing(const struct p11_slot *slot, const struct p11_session *s,
+			    const struct p11_op *op)
+{
+	if (!key_needs_consent(slot, op))
+		return false;
+	return !slot->consent_ok || s->consent_seq == 0 || s->consent_seq != slot->consent_seq;
+}
+
+/*
+ * C_Sign / C_SignFinal (PKCS#11 3.0 §5.13, R20): only a size query and
+ * CKR_BUFFER_TOO_SMALL (size_rule, before any work) keep the operation;
+ * every other answer ends it, a refusal for want of a context login
+ * included, so that the session can go on with C_SignInit.
+ */
 CK_RV p11_sign_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct p11_session *s,
 		      const CK_BYTE *data, CK_ULONG len, bool final, CK_BYTE_PTR sig,
 		      CK_ULONG_PTR sig_len)
 {
 	struct p11_op *op = s->op[P11_OP_SIGN];
-	bool done;
+	bool done, reverify;
 	CK_RV rv;
 
 	if (op == NULL)
@@ -166,28 +177,16 @@ CK_RV p11_sign_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct p11_ses
 	rv = size_rule(op, sig, sig_len, &done);
 	if (done)
 		return rv;
-	/* R20: no permission for a PIN-per-signature key: the operation stays
-	 * active for C_Login(CKU_CONTEXT_SPECIFIC) and a retry. */
-	if (slot->user_in && key_needs_consent(slot, op) && !slot->consent_ok &&
-	    !p11_keep_held(&slot->kept))
-		return CKR_USER_NOT_LOGGED_IN;
-	rv = slot->user_in ? CKR_OK : CKR_USER_NOT_LOGGED_IN;
-	/* a C_SignFinal retry after the card refused (below) has its block */
-	if (rv == CKR_OK && !final && !p11_op_sign_prepared(op))
+	/* R46: without this session's context login, the PIN kept at login
+	 * (pin_per_signature = login) is sent again in the signature's
+	 * transaction */
+	reverify = slot->user_in && consent_missing(slot, s, op) && p11_keep_held(&slot->kept);
+	if (!slot->user_in || (consent_missing(slot, s, op) && !reverify))
+		rv = CKR_USER_NOT_LOGGED_IN;
+	if (rv == CKR_OK && !final)
 		rv = p11_op_update(op, data, len);
 	if (rv == CKR_OK)
-		rv = sign_card_locked(ctx, slot, op, sig, sig_len);
-	/* R20: a PIN-per-signature key whose permission the card no longer
-	 * has (the PIN itself still verified) keeps its operation for
-	 * C_Login(CKU_CONTEXT_SPECIFIC) + retry. A single-part C_Sign is
-	 * retried with its data, so the operation forgets this one's: what
-	 * gets signed is what the retry passes. A C_SignFinal retry passes
-	 * none: the block stays. Logged out altogether (another application's
-	 * LOGOUT, a reset), the operation ends as PKCS#11 says: the
-	 * application logs in and starts again. */
-	if (rv == CKR_USER_NOT_LOGGED_IN && slot->user_in && key_needs_consent(slot, op) &&
-	    p11_op_sign_prepared(op) && (final || p11_op_sign_restart(op) == CKR_OK))
-		return rv;
+		rv = sign_card_locked(ctx, slot, op, reverify, sig, sig_len);
 	p11_session_end_op(s, P11_OP_SIGN);
 	return rv;
 }
@@ -258,7 +257,9 @@ static CK_RV decrypt_card_locked(struct p11_ctx *ctx, struct p11_slot *slot, str
 		p11_slot_end_locked(slot);
 		return CKR_USER_NOT_LOGGED_IN;
 	}
-	rv = reverify_if_kept_tx(ctx, slot, op);
+	/* R46: a deciphering key with a PIN per use, the PIN kept at login */
+	if (key_needs_consent(slot, op) && !slot->consent_ok && p11_keep_held(&slot->kept))
+		rv = p11_login_reverify_tx(ctx, slot);
 	if (rv != CKR_OK) {
 		p11_slot_end_locked(slot);
 		return rv;

@@ -115,6 +115,8 @@ void p11_session_end_op(struct p11_session *s, enum p11_op_kind kind)
 {
 	p11_op_free(s->op[kind]);
 	s->op[kind] = NULL;
+	if (kind == P11_OP_SIGN)
+		s->consent_seq = 0;
 }
 
 void p11_session_clear_ops(struct p11_session *s)
@@ -125,6 +127,7 @@ void p11_session_clear_ops(struct p11_session *s)
 		p11_op_free(s->op[i]);
 		s->op[i] = NULL;
 	}
+	s->consent_seq = 0;
 	free(s->found);
 	s->found = NULL;
 	s->n_found = s->pos = 0;

@@ -25,6 +25,9 @@ struct p11_session {
 
 	/* slot lock */
 	struct p11_op *op[P11_OP_KINDS];
+	/* R20: the context login (slot->consent_seq) its signing operation
+	 * holds, 0 none; ends with that operation */
+	unsigned long consent_seq;
 	bool finding;
 	CK_OBJECT_HANDLE *found;
 	size_t n_found, pos;
@@ -49,6 +52,7 @@ void p11_session_close_all_locked(struct p11_ctx *ctx, struct p11_slot *slot, bo
 unsigned p11_session_count_ro_locked(struct p11_ctx *ctx, struct p11_slot *slot);
 /* Free a session's operations and find state. */
 void p11_session_clear_ops(struct p11_session *s);
+/* End one operation; ending the signing one drops its context login (R20). */
 void p11_session_end_op(struct p11_session *s, enum p11_op_kind kind);
 
 /* C_GetSessionInfo from memory (R10). */

@@ -57,6 +57,8 @@ struct p11_slot {
 	struct p11_objset objs;
 	bool user_in, so_in; /* token-wide login state (R17) */
 	bool consent_ok;     /* context-specific VERIFY done since the last signature (R20) */
+	unsigned long consent_seq; /* number of the last context login; which session's
+				      signing operation holds it: p11_session.consent_seq */
 	/* R46: the user's PIN kept for keys that want one per signature
 	 * (pinkeep.h: any thread may wipe it, under the keep lock) */
 	struct p11_keep *kept;

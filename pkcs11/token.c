@@ -411,7 +411,8 @@ CK_RV p11_token_info_locked(struct p11_ctx *ctx, struct p11_slot *slot, CK_TOKEN
 	p11_pad_copy(info->model, sizeof(info->model), model);
 	p11_pad_copy(info->serialNumber, sizeof(info->serialNumber), serial);
 	p11_pad_copy(info->utcTime, sizeof(info->utcTime), "");
-	info->flags = CKF_TOKEN_INITIALIZED | CKF_USER_PIN_INITIALIZED | CKF_LOGIN_REQUIRED;
+	/* CKF_RNG: C_GenerateRandom is the card's GET CHALLENGE (R31) */
+	info->flags = CKF_RNG | CKF_TOKEN_INITIALIZED | CKF_USER_PIN_INITIALIZED | CKF_LOGIN_REQUIRED;
 	if (card->pinpad_verify_ioctl != 0)
 		info->flags |= CKF_PROTECTED_AUTHENTICATION_PATH; /* R19 */
 	info->flags |= pin_flags(&slot->pin[AKIS_PIN_USER], CKF_USER_PIN_COUNT_LOW,

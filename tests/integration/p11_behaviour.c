@@ -787,14 +787,90 @@ static int card_with_aa_key(void)
 	return found;
 }
 
+/* PSO COMPUTE DIGITAL SIGNATURE commands (chained or not) in card n's log. */
+static long pso_count(int n)
+{
+	return log_count(n, "^C [01]02A9E9A");
+}
+
+/* NES C_Sign the way MA3 calls it: one call, a 4,096-byte buffer. */
+static CK_RV ma3_sign(CK_SESSION_HANDLE s)
+{
+	CK_BYTE data[] = "signed with a PIN per signature", sig[4096];
+	CK_ULONG sl = sizeof(sig);
+
+	return p->C_Sign(s, data, sizeof(data) - 1, sig, &sl);
+}
+
+/*
+ * R20 and PKCS#11 3.0 §5.13 with one session: without a context login the
+ * NES key's C_Sign is CKR_USER_NOT_LOGGED_IN, sends no PSO and ends the
+ * operation, so that the session signs on with the authentication key; a
+ * size query and CKR_BUFFER_TOO_SMALL keep it; one VERIFY, one signature.
+ */
+static void aa_one_session(int card, CK_SLOT_ID s0)
+{
+	CK_SESSION_HANDLE s = open_session(s0, false);
+	CK_OBJECT_HANDLE key, auth;
+	CK_MECHANISM m = { CKM_ECDSA_SHA256, NULL, 0 };
+	CK_BYTE data[] = "x", sig[8];
+	CK_ULONG sl = 0;
+	long pso;
+
+	CHECK_RV(login(s, CKU_USER, "12345"), CKR_OK);
+	key = find_obj(s, CKO_PRIVATE_KEY, CK_TRUE);
+	auth = find_obj(s, CKO_PRIVATE_KEY, CK_FALSE);
+	check(key != CK_INVALID_HANDLE && auth != CK_INVALID_HANDLE,
+	      "R20: card %d (%s): a key with CKA_ALWAYS_AUTHENTICATE and one without", card,
+	      card_env("AKIS_PROFILE", card));
+	m.mechanism = sign_mech(s, key);
+	pso = pso_count(card);
+	CHECK_RV(p->C_SignInit(s, &m, key), CKR_OK);
+	CHECK_RV(ma3_sign(s), CKR_USER_NOT_LOGGED_IN);
+	CHECK_RV(ma3_sign(s), CKR_OPERATION_NOT_INITIALIZED); /* §5.13: ended */
+	check(pso_count(card) == pso, "R20: the refused NES C_Sign sent no PSO");
+	CHECK_RV(sign_once(s, auth), CKR_OK); /* the same session goes on */
+	CHECK_RV(p->C_SignInit(s, &m, key), CKR_OK);
+	CHECK_RV(p->C_Sign(s, data, 1, NULL, &sl), CKR_OK); /* size query: kept */
+	sl = 1;
+	CHECK_RV(p->C_Sign(s, data, 1, sig, &sl), CKR_BUFFER_TOO_SMALL); /* kept */
+	CHECK_RV(login(s, CKU_CONTEXT_SPECIFIC, "12345"), CKR_OK);
+	CHECK_RV(ma3_sign(s), CKR_OK);
+	CHECK_RV(p->C_SignInit(s, &m, key), CKR_OK); /* the next needs another VERIFY */
+	CHECK_RV(ma3_sign(s), CKR_USER_NOT_LOGGED_IN);
+	CHECK_RV(sign_once(s, auth), CKR_OK);
+	p->C_CloseSession(s);
+}
+
+/* R20: the context login is the signing operation's of the session that
+ * made it: a second session of this process signing with the NES key gets
+ * CKR_USER_NOT_LOGGED_IN without a PSO, and the first one then signs. */
+static void aa_two_sessions(int card, CK_SLOT_ID s0)
+{
+	CK_SESSION_HANDLE s1 = open_session(s0, false), s2 = open_session(s0, false);
+	CK_OBJECT_HANDLE key;
+	CK_MECHANISM m = { CKM_ECDSA_SHA256, NULL, 0 };
+	long pso;
+
+	CHECK_RV(login(s1, CKU_USER, "12345"), CKR_OK);
+	key = find_obj(s1, CKO_PRIVATE_KEY, CK_TRUE);
+	m.mechanism = sign_mech(s1, key);
+	CHECK_RV(p->C_SignInit(s1, &m, key), CKR_OK);
+	CHECK_RV(login(s1, CKU_CONTEXT_SPECIFIC, "12345"), CKR_OK);
+	CHECK_RV(p->C_SignInit(s2, &m, key), CKR_OK);
+	pso = pso_count(card);
+	CHECK_RV(ma3_sign(s2), CKR_USER_NOT_LOGGED_IN);
+	check(pso_count(card) == pso, "R20: session 2 without a context login sent no PSO");
+	CHECK_RV(ma3_sign(s1), CKR_OK);
+	check(pso_count(card) == pso + 1, "R20: session 1's signature: one PSO (%ld)",
+	      pso_count(card) - pso);
+	p->C_CloseSession(s2);
+	p->C_CloseSession(s1);
+}
+
 static void test_always_authenticate(void)
 {
 	CK_SLOT_ID s0;
-	CK_SESSION_HANDLE s, s2;
-	CK_OBJECT_HANDLE key;
-	CK_MECHANISM m = { CKM_ECDSA_SHA256, NULL, 0 };
-	CK_BYTE data[] = "signed with a PIN per signature", sig[512];
-	CK_ULONG sl = sizeof(sig);
 	int card = card_with_aa_key();
 
 	if (card < 0)
@@ -803,29 +879,8 @@ static void test_always_authenticate(void)
 			    card_env("AKIS_PROFILE", 0), card_env("AKIS_PROFILE", 1));
 	if (!slot_of_card(card, &s0))
 		return check(false, "R20: card %d slot", card);
-	s = open_session(s0, false);
-	CHECK_RV(login(s, CKU_USER, "12345"), CKR_OK);
-	key = find_obj(s, CKO_PRIVATE_KEY, CK_TRUE);
-	check(key != CK_INVALID_HANDLE, "R20: card %d (%s): a key with CKA_ALWAYS_AUTHENTICATE",
-	      card, card_env("AKIS_PROFILE", card));
-	m.mechanism = sign_mech(s, key);
-	CHECK_RV(p->C_SignInit(s, &m, key), CKR_OK);
-	CHECK_RV(p->C_Sign(s, data, sizeof(data) - 1, sig, &sl), CKR_USER_NOT_LOGGED_IN);
-	sl = sizeof(sig);
-	CHECK_RV(p->C_Sign(s, data, sizeof(data) - 1, sig, &sl), CKR_USER_NOT_LOGGED_IN);
-	CHECK_RV(login(s, CKU_CONTEXT_SPECIFIC, "12345"), CKR_OK);
-	sl = sizeof(sig);
-	CHECK_RV(p->C_Sign(s, data, sizeof(data) - 1, sig, &sl), CKR_OK);
-	CHECK_RV(p->C_SignInit(s, &m, key), CKR_OK); /* the next needs another VERIFY */
-	sl = sizeof(sig);
-	CHECK_RV(p->C_Sign(s, data, sizeof(data) - 1, sig, &sl), CKR_USER_NOT_LOGGED_IN);
-	/* that operation is still active in s: another session for the rest */
-	s2 = open_session(s0, false);
-	key = find_obj(s2, CKO_PRIVATE_KEY, CK_FALSE);
-	check(key != CK_INVALID_HANDLE, "R20: card %d: a key without a PIN per signature", card);
-	CHECK_RV(sign_once(s2, key), CKR_OK);
-	p->C_CloseSession(s2);
-	p->C_CloseSession(s);
+	aa_one_session(card, s0);
+	aa_two_sessions(card, s0);
 }
 
 /* ----- R33: reset by another process ----- */

@@ -2,7 +2,8 @@
 /*
  * Generic PKCS#11 behaviour (DESIGN.md "Tests", the reference layer):
  * argument checks (R39), output-buffer rules (R30, PKCS#11 3.0 §5.2),
- * session and login states, operation states. Nothing here is specific to
+ * session and login states, operation states (§5.13: what ends one),
+ * C_GetObjectSize, CKF_RNG with the random functions. Nothing here is specific to
  * AKİS: the same program runs against SoftHSM2, a mature software token,
  * and against our module on the virtual cards; where the two disagree the
  * check is questioned before the module is changed.
@@ -285,6 +286,14 @@ static void test_sign(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE priv, CK_OBJECT_HAND
 	RV(p->C_SignInit(s, &m, priv), CKR_OK);
 	RV(p->C_SignInit(s, &m, priv), CKR_OPERATION_ACTIVE);
 	RV(p->C_Sign(s, data, sizeof(data), NULL, NULL), CKR_ARGUMENTS_BAD);
+	/* §5.13: every C_Sign answer but a size query and CKR_BUFFER_TOO_SMALL
+	 * ends the operation, CKR_ARGUMENTS_BAD included */
+	k = 0;
+	RV_REF(p->C_Sign(s, data, sizeof(data), NULL, &k), CKR_OPERATION_NOT_INITIALIZED, CKR_OK);
+	sl = sizeof(sig);
+	if (k != 0) /* the reference's operation survived: end it */
+		(void)p->C_Sign(s, data, sizeof(data), sig, &sl);
+	RV(p->C_SignInit(s, &m, priv), CKR_OK);
 	RV(p->C_Sign(s, data, sizeof(data), NULL, &k), CKR_OK);
 	check(k >= 128 && k <= sizeof(sig), "C_Sign size query: %lu, operation kept", k);
 	sl = k - 1;
@@ -332,6 +341,41 @@ static void test_digest_random(CK_SESSION_HANDLE s)
 	RV(p->C_GenerateRandom(s, out, 16), CKR_OK);
 }
 
+/* CKF_RNG and the two random functions agree (PKCS#11 3.0 §5.15): a token
+ * with a generator generates; it may refuse a seed. */
+static void test_rng(CK_SLOT_ID slot, CK_SESSION_HANDLE s)
+{
+	CK_TOKEN_INFO ti;
+	CK_BYTE seed[8] = "seedseed", out[8];
+
+	RV(p->C_GetTokenInfo(slot, &ti), CKR_OK);
+	check((ti.flags & CKF_RNG) != 0, "CKF_RNG in the token flags (0x%lx)", ti.flags);
+	RV(p->C_GenerateRandom(s, out, sizeof(out)), CKR_OK);
+	RV(p->C_SeedRandom(s, NULL, 4), CKR_ARGUMENTS_BAD);
+	RV_EITHER(p->C_SeedRandom(s, seed, sizeof(seed)), CKR_OK, CKR_RANDOM_SEED_NOT_SUPPORTED);
+}
+
+/* C_GetObjectSize (PKCS#11 3.0 §5.7.4): a size for a public object and
+ * a private one while logged in, CKR_OBJECT_HANDLE_INVALID for a bad
+ * handle and for a private object once logged out. */
+static void test_object_size(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE pub, CK_OBJECT_HANDLE priv)
+{
+	CK_ULONG n = 0;
+
+	RV(p->C_GetObjectSize(s, pub, NULL), CKR_ARGUMENTS_BAD);
+	RV(p->C_GetObjectSize(s, (CK_OBJECT_HANDLE)0x7fffdead, &n), CKR_OBJECT_HANDLE_INVALID);
+	RV(p->C_GetObjectSize(s, pub, &n), CKR_OK);
+	check(n == CK_UNAVAILABLE_INFORMATION ? strcmp(name, "softhsm2") == 0 : n >= 128,
+	      "C_GetObjectSize(public key): %lu%s", n,
+	      n == CK_UNAVAILABLE_INFORMATION ? " (CK_UNAVAILABLE_INFORMATION: SoftHSM2's answer)"
+					      : "");
+	RV(p->C_GetObjectSize(s, priv, &n), CKR_OK);
+	RV(p->C_Logout(s), CKR_OK);
+	RV(p->C_GetObjectSize(s, priv, &n), CKR_OBJECT_HANDLE_INVALID);
+	RV(p->C_GetObjectSize(s, pub, &n), CKR_OK);
+	RV(login(s), CKR_OK);
+}
+
 int main(int argc, char **argv)
 {
 	CK_RV (*gfl)(CK_FUNCTION_LIST_PTR_PTR);
@@ -369,6 +413,8 @@ int main(int argc, char **argv)
 	test_attributes(s, pub, priv);
 	test_sign(s, priv, pub);
 	test_digest_random(s);
+	test_rng(slot, s);
+	test_object_size(s, pub, priv);
 	RV(p->C_CloseSession(s), CKR_OK);
 	RV(p->C_Finalize((CK_VOID_PTR)1), CKR_ARGUMENTS_BAD);
 	RV(p->C_Finalize(NULL), CKR_OK);

@@ -27,9 +27,9 @@
  *    ways round.
  *  - On a card with a PIN-per-signature key, both processes use it: one
  *    logs in for a signature, the other signs first and so uses the
- *    card's permission; the first's C_Sign is refused, it stays logged in
- *    with its operation active (R20), and after its context login the
- *    retry signs the data the retry passes.
+ *    card's permission; the first's C_Sign is refused, it stays logged in,
+ *    the refusal ended its operation (R20, PKCS#11 §5.13), and a new
+ *    C_SignInit with its context login signs.
  *   p11_sharing MODULE.so READER PIN ROUNDS
  * Prints "ok - ..." / "FAIL - ..." lines and "N passed, N failed".
  */
@@ -324,12 +324,12 @@ static void step_one(struct signer *g, const char *pin, FILE *up)
 }
 
 /* 'R': after 'P', the other process used the permission the card had
- * for this key: C_Sign is refused, the PIN stays verified, the operation
- * stays active (R20); the retry after the context login signs the data
- * the retry passes, not the refused call's. */
+ * for this key: C_Sign is refused, the PIN stays verified, and the refusal
+ * ended the operation (R20, PKCS#11 §5.13); C_SignInit + the context login
+ * + C_Sign then sign. */
 static void step_consent_lost(struct signer *g, const char *pin, FILE *up)
 {
-	static const CK_BYTE m1[] = "refused", m2[] = "signed on retry";
+	static const CK_BYTE m1[] = "refused", m2[] = "signed after a new C_SignInit";
 	CK_BYTE sig[512];
 	CK_ULONG sl = sizeof(sig);
 	CK_RV rv = g->p->C_Sign(g->s, (CK_BYTE_PTR)m1, sizeof(m1), sig, &sl);
@@ -338,14 +338,14 @@ static void step_consent_lost(struct signer *g, const char *pin, FILE *up)
 	    "CKR_USER_NOT_LOGGED_IN)", rv == CKR_USER_NOT_LOGGED_IN ? 'y' : 'n', rv);
 	say(up, "CHECK %c still logged in (state %lu)",
 	    state_of(g) == CKS_RO_USER_FUNCTIONS ? 'y' : 'n', state_of(g));
-	rv = g->p->C_Login(g->s, CKU_CONTEXT_SPECIFIC, (CK_UTF8CHAR_PTR)pin, strlen(pin));
-	if (rv == CKR_OK)
-		rv = g->p->C_Sign(g->s, (CK_BYTE_PTR)m2, sizeof(m2), sig, &sl);
-	say(up, "CHECK %c the operation stayed active: context login + C_Sign(other data) = "
-	    "0x%lx", rv == CKR_OK ? 'y' : 'n', rv);
-	say(up, "CHECK %c the signature is of the retry's data, not of the refused call's",
-	    rv == CKR_OK && verify(g, m2, sizeof(m2), sig, sl) &&
-	    !verify(g, m1, sizeof(m1), sig, sl) ? 'y' : 'n');
+	sl = sizeof(sig);
+	rv = g->p->C_Sign(g->s, (CK_BYTE_PTR)m1, sizeof(m1), sig, &sl);
+	say(up, "CHECK %c the refusal ended the operation: C_Sign again = 0x%lx (want "
+	    "CKR_OPERATION_NOT_INITIALIZED)", rv == CKR_OPERATION_NOT_INITIALIZED ? 'y' : 'n', rv);
+	sl = sizeof(sig);
+	rv = sign_one(g, pin, m2, sizeof(m2), sig, &sl);
+	say(up, "CHECK %c C_SignInit + context login + C_Sign then sign = 0x%lx",
+	    rv == CKR_OK && verify(g, m2, sizeof(m2), sig, sl) ? 'y' : 'n', rv);
 }
 
 /* Child: setup, READY, then commands from the parent until 'C'. */

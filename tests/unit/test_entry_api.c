@@ -8,6 +8,8 @@
  *  - R12: object creation, copy, destruction, attribute changes and key
  *    generation are refused cleanly, with no APDU; the token flags, the
  *    session counts and the PIN lengths from the card's AODF.
+ *  - C_GetObjectSize (a size from memory), CKF_RNG with C_GenerateRandom
+ *    and C_SeedRandom.
  *  - R39: a table of every entry point with a pointer argument: each
  *    pointer NULL in turn (the others valid, the operation active where
  *    there is one) → CKR_ARGUMENTS_BAD, never a crash; before C_Initialize
@@ -179,6 +181,72 @@ static void test_read_only_token(void **state)
 	img_aodf(&g_emu.img, 1, false);
 }
 
+/* ----- PKCS#11 conformance: C_GetObjectSize, random numbers ----- */
+
+/* C_GetObjectSize: the sum of the object's readable attribute value
+ * lengths, from memory (no APDU); a bad handle and a private object of a
+ * logged-out token → CKR_OBJECT_HANDLE_INVALID. */
+static void test_object_size(void **state)
+{
+	CK_ULONG size = 0, size2 = 0;
+	CK_ATTRIBUTE v = {CKA_VALUE, NULL, 0};
+	(void)state;
+
+	CK_SLOT_ID slot = emu_open_module();
+	CK_SESSION_HANDLE h = open_session(slot, 0);
+	login(h);
+	CK_OBJECT_HANDLE cert = emu_find(h, CKO_CERTIFICATE);
+	CK_OBJECT_HANDLE priv = emu_find(h, CKO_PRIVATE_KEY);
+	CK_OBJECT_HANDLE pub = emu_find(h, CKO_PUBLIC_KEY);
+	emu_reset_counts();
+	assert_int_equal(C_GetAttributeValue(h, cert, &v, 1), CKR_OK);
+	assert_int_equal(v.ulValueLen, g_emu.img.cert_len[0]);
+	assert_int_equal(C_GetObjectSize(h, cert, &size), CKR_OK);
+	assert_true(size > v.ulValueLen); /* the DER and the other attributes */
+	assert_int_equal(C_GetObjectSize(h, cert, &size2), CKR_OK);
+	assert_int_equal(size2, size);
+	size = 0;
+	assert_int_equal(C_GetObjectSize(h, priv, &size), CKR_OK);
+	assert_true(size > 0);
+	assert_int_equal(C_GetObjectSize(h, pub, &size), CKR_OK);
+	assert_true(size > 256); /* CKA_MODULUS alone */
+	assert_int_equal(C_GetObjectSize(h, 0x7fff1234, &size), CKR_OBJECT_HANDLE_INVALID);
+	assert_int_equal(C_GetObjectSize(h, cert, NULL), CKR_ARGUMENTS_BAD);
+	assert_int_equal(emu_apdus(), 0);
+	assert_int_equal(C_Logout(h), CKR_OK);
+	assert_int_equal(C_GetObjectSize(h, priv, &size), CKR_OBJECT_HANDLE_INVALID);
+	assert_int_equal(C_GetObjectSize(h, cert, &size), CKR_OK);
+	assert_int_equal(C_GetObjectSize(CK_INVALID_HANDLE, cert, &size),
+			 CKR_SESSION_HANDLE_INVALID);
+	assert_int_equal(C_Finalize(NULL), CKR_OK);
+}
+
+/* CKF_RNG agrees with C_GenerateRandom (GET CHALLENGE) and C_SeedRandom
+ * (no seed for the card's generator: CKR_RANDOM_SEED_NOT_SUPPORTED; a NULL
+ * seed with a length: CKR_ARGUMENTS_BAD). */
+static void test_random(void **state)
+{
+	CK_TOKEN_INFO ti;
+	CK_BYTE buf[40], seed[4] = {1, 2, 3, 4};
+	(void)state;
+
+	CK_SLOT_ID slot = emu_open_module();
+	assert_int_equal(C_GetTokenInfo(slot, &ti), CKR_OK);
+	assert_true(ti.flags & CKF_RNG);
+	CK_SESSION_HANDLE h = open_session(slot, 0);
+	emu_reset_counts();
+	memset(buf, 0, sizeof buf);
+	assert_int_equal(C_GenerateRandom(h, buf, sizeof buf), CKR_OK);
+	assert_true(emu_ins(0x84) >= 1);
+	assert_int_equal(buf[0], 0x5A); /* the emulated card's "random" */
+	assert_int_equal(C_GenerateRandom(h, NULL, 4), CKR_ARGUMENTS_BAD);
+	assert_int_equal(C_SeedRandom(h, seed, sizeof seed), CKR_RANDOM_SEED_NOT_SUPPORTED);
+	assert_int_equal(C_SeedRandom(h, NULL, 0), CKR_RANDOM_SEED_NOT_SUPPORTED);
+	assert_int_equal(C_SeedRandom(h, NULL, 4), CKR_ARGUMENTS_BAD);
+	assert_int_equal(C_SeedRandom(CK_INVALID_HANDLE, seed, 4), CKR_SESSION_HANDLE_INVALID);
+	assert_int_equal(C_Finalize(NULL), CKR_OK);
+}
+
 /* ----- R39 ----- */
 
 enum prep { P_NONE, P_FIND, P_SIGN, P_VERIFY, P_DIGEST, P_ENCRYPT, P_DECRYPT };
@@ -242,6 +310,8 @@ static CK_RV c_ver(const struct env *e, int w) { return C_Verify(e->h, N(0, g_da
 static CK_RV c_verupd(const struct env *e, int w) { return C_VerifyUpdate(e->h, N(0, g_data), 10); }
 static CK_RV c_verfin(const struct env *e, int w) { return C_VerifyFinal(e->h, N(0, g_buf), 256); }
 static CK_RV c_random(const struct env *e, int w) { return C_GenerateRandom(e->h, N(0, g_buf), 8); }
+static CK_RV c_seed(const struct env *e, int w) { return C_SeedRandom(e->h, N(0, g_buf), 8); }
+static CK_RV c_objsize(const struct env *e, int w) { return C_GetObjectSize(e->h, e->cert, N(0, len_of(0))); }
 static CK_RV c_wait(const struct env *e, int w) { CK_SLOT_ID s; (void)e; return C_WaitForSlotEvent(CKF_DONT_BLOCK, N(0, &s), NULL); }
 static CK_RV c_funclist(const struct env *e, int w) { CK_FUNCTION_LIST_PTR p; (void)e; return C_GetFunctionList(N(0, &p)); }
 static CK_RV c_iflist(const struct env *e, int w) { CK_INTERFACE l[8]; (void)e; return C_GetInterfaceList(l, N(0, len_of(8))); }
@@ -294,6 +364,8 @@ static const struct ncase {
 	{"C_VerifyUpdate", c_verupd, 1, P_VERIFY, false},
 	{"C_VerifyFinal", c_verfin, 1, P_VERIFY, false},
 	{"C_GenerateRandom", c_random, 1, P_NONE, false},
+	{"C_SeedRandom", c_seed, 1, P_NONE, false},
+	{"C_GetObjectSize", c_objsize, 1, P_NONE, false},
 	{"C_WaitForSlotEvent", c_wait, 1, P_NONE, false},
 	{"C_GetFunctionList", c_funclist, 1, P_NONE, true},
 	{"C_GetInterfaceList", c_iflist, 1, P_NONE, true},
@@ -407,7 +479,6 @@ static void test_unsupported_null(void **state)
 		const CK_RV got[] = {
 			C_GetOperationState(h, NULL, NULL),
 			C_SetOperationState(h, NULL, 5, 0, 0),
-			C_GetObjectSize(h, 1, NULL),
 			C_DigestKey(h, 1),
 			C_SignRecoverInit(h, NULL, 1),
 			C_SignRecover(h, NULL, 5, NULL, NULL),
@@ -445,6 +516,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_sign_apdus_at_final_only, emu_teardown_each),
 		cmocka_unit_test_teardown(test_read_only_token, emu_teardown_each),
+		cmocka_unit_test_teardown(test_object_size, emu_teardown_each),
+		cmocka_unit_test_teardown(test_random, emu_teardown_each),
 		cmocka_unit_test_teardown(test_null_pointers, emu_teardown_each),
 		cmocka_unit_test_teardown(test_unsupported_null, emu_teardown_each),
 	};

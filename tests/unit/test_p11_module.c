@@ -141,7 +141,11 @@ static void test_reinit_and_state(void **state)
 	assert_int_equal(C_GetSessionInfo(12345, NULL), CKR_ARGUMENTS_BAD);
 	assert_int_equal(C_CloseSession(12345), CKR_SESSION_HANDLE_INVALID);
 	assert_int_equal(C_Login(0, CKU_USER, NULL, 0), CKR_SESSION_HANDLE_INVALID);
-	assert_int_equal(C_GetObjectSize(1, 1, &n), CKR_FUNCTION_NOT_SUPPORTED);
+	assert_int_equal(C_GetOperationState(1, NULL, &n), CKR_FUNCTION_NOT_SUPPORTED);
+	assert_int_equal(C_GetObjectSize(1, 1, &n), CKR_SESSION_HANDLE_INVALID);
+	assert_int_equal(C_GetObjectSize(1, 1, NULL), CKR_ARGUMENTS_BAD);
+	assert_int_equal(C_SeedRandom(1, NULL, 4), CKR_ARGUMENTS_BAD);
+	assert_int_equal(C_SeedRandom(1, (CK_BYTE_PTR)&n, sizeof n), CKR_SESSION_HANDLE_INVALID);
 	assert_int_equal(C_GetSlotInfo(100000, (CK_SLOT_INFO *)&info), CKR_SLOT_ID_INVALID);
 	assert_int_equal(C_Finalize(NULL), CKR_OK);
 	assert_int_equal(C_GetObjectSize(1, 1, &n), CKR_CRYPTOKI_NOT_INITIALIZED);
