@@ -108,12 +108,12 @@ test_ma3_default() {
 		ck "$K_TAG: MA3 default: found by DER serial and by CKA_ID, CKA_ALWAYS_AUTHENTICATE=$K_AA" \
 			ma3_key_found "$K_AA"
 		if [[ $K_AA == 1 ]]; then
-			ck "$K_TAG: MA3 default: each of $ROUNDS C_Sign refused with CKR_USER_NOT_LOGGED_IN, the next C_SignInit works (§5.13) [needs part 4]" \
+			ck "$K_TAG: MA3 default: each of $ROUNDS C_Sign refused with CKR_USER_NOT_LOGGED_IN, the next C_SignInit works (§5.13)" \
 				ma3_all_sigs "fail C_Sign CKR_USER_NOT_LOGGED_IN"
 			ck "$K_TAG: MA3 default: the refused key was tried before the others (same session)" \
 				ma3_refused_first
 		else
-			aa=; [[ $(n_aa_keys) -gt 0 ]] && aa=", after the NES key's refusals [needs part 4]"
+			aa=; [[ $(n_aa_keys) -gt 0 ]] && aa=", after the NES key's refusals"
 			ck "$K_TAG: MA3 default: $ROUNDS signatures in a row, each verified in Java$aa" ma3_all_sigs ok
 		fi
 	done
@@ -127,7 +127,7 @@ test_ma3_default() {
 
 test_ma3_compat() {
 	local p=$CLIENT_PROFILE need='' nes
-	[[ $(n_aa_keys) -gt 0 ]] && need=" [needs part 1]"
+	[[ $(n_aa_keys) -gt 0 ]] && need=""
 	ma3 ma3-login.out AKIS_PIN_PER_SIGNATURE=login
 	ck "$p: MA3 AKIS_PIN_PER_SIGNATURE=login: slot by reader name, one C_Login(CKU_USER)" ma3_setup_ok ||
 		return
@@ -235,7 +235,7 @@ nes_key() {
 
 test_sunpkcs11_compat() {
 	local p=$CLIENT_PROFILE need=''
-	[[ $(n_aa_keys) -gt 0 ]] && need=" [needs part 1]"
+	[[ $(n_aa_keys) -gt 0 ]] && need=""
 	ck "$p: SunPKCS11 configuration from conf/java-sunpkcs11.cfg" java_cfg || return
 	signtest st-login.out AKIS_PIN_PER_SIGNATURE=login
 	key_reset
@@ -265,8 +265,8 @@ test_per_program() {
 		pin_per_signature.jarsigner = login
 	EOF
 	signtest st-perprog.out AKIS_CONF="$conf"
-	ck "$K_TAG: AKIS_CONF per program (java = login): SignTest signs with the NES key [needs part 1]" st_ok
-	ck "$K_TAG: AKIS_CONF per program (jarsigner = login): jarsigner signs with the NES key, verified [needs part 1]" \
+	ck "$K_TAG: AKIS_CONF per program (java = login): SignTest signs with the NES key" st_ok
+	ck "$K_TAG: AKIS_CONF per program (jarsigner = login): jarsigner signs with the NES key, verified" \
 		jar_nes perprog AKIS_CONF="$conf"
 	crun env AKIS_CONF="$conf" pkcs11-tool --module "$MOD" --token-label "$TOKEN" --list-objects \
 		--type privkey --login --pin "$PIN" >"$CT/p11t-perprog.out" 2>&1
@@ -275,7 +275,7 @@ test_per_program() {
 	printf 'pin_per_signature = login\n' >"$CT/login.conf"
 	crun env AKIS_CONF="$CT/login.conf" pkcs11-tool --module "$MOD" --token-label "$TOKEN" --list-objects \
 		--type privkey --login --pin "$PIN" >"$CT/p11t-login.out" 2>&1
-	ck "$K_TAG: AKIS_CONF 'pin_per_signature = login': pkcs11-tool's listing has no 'always authenticate' [needs part 1]" \
+	ck "$K_TAG: AKIS_CONF 'pin_per_signature = login': pkcs11-tool's listing has no 'always authenticate'" \
 		p11tool_access "$CT/p11t-login.out" 0
 	signtest st-envwins.out AKIS_CONF="$conf" AKIS_PIN_PER_SIGNATURE=card
 	ck "$K_TAG: AKIS_PIN_PER_SIGNATURE=card wins over the file's java = login: Signature fails cleanly" \
