@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Review fixes: C_InitPIN's PIN length answer (R18: CKR_PIN_LEN_RANGE
+ * pkcs11/ops.c and login.c without a card: C_InitPIN's PIN length answer (R18: CKR_PIN_LEN_RANGE
  * without an APDU, as C_Login), and the software-only operations sharing
  * one final step (ops.c): size query and CKR_BUFFER_TOO_SMALL keep the
  * operation (PKCS#11 3.0 §5.2, R30), a finished one is gone.
