@@ -86,6 +86,9 @@ akis_rv akis_sw_to_rv(enum akis_profile profile, uint16_t sw, bool new_pin, int 
 #define AKIS_PATH_MAX 8u
 #define AKIS_SERIAL_MAX 16u
 #define AKIS_CERT_MAX 8192u /* largest certificate file read */
+/* Longest PIN or PUK, in characters, at every interface (module, tool):
+ * longer is refused before any APDU (R18). */
+#define AKIS_PIN_MAX 64u
 
 enum akis_pin_which { AKIS_PIN_USER = 0, AKIS_PIN_SO = 1 /* the PUK */ };
 

@@ -18,7 +18,7 @@
 #define INS_CHANGE 0x24
 #define INS_RESET_RETRY 0x2C
 #define INS_LOGOUT 0x1A
-#define PIN_ENC_MAX 64u /* one encoded PIN */
+#define PIN_ENC_MAX AKIS_PIN_MAX /* one encoded PIN: at most a byte per character */
 
 akis_rv akis_pin_check(const struct akis_card *card, enum akis_pin_which which, const char *pin,
 		       size_t len)

@@ -14,7 +14,7 @@
 #include "slot.h"
 
 /* Longest PIN accepted at the interface (longer: CKR_PIN_LEN_RANGE). */
-#define P11_PIN_MAX 64u
+#define P11_PIN_MAX AKIS_PIN_MAX
 
 CK_RV p11_login_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct p11_session *s,
 		       CK_USER_TYPE type, const CK_UTF8CHAR *pin, CK_ULONG len) P11_WUR;

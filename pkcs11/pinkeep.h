@@ -17,7 +17,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define P11_KEEP_PIN_MAX 64u /* as P11_PIN_MAX */
+#include "../akis/akis.h"
+
+#define P11_KEEP_PIN_MAX AKIS_PIN_MAX
 
 struct p11_keep;
 

@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "../../akis/akis.h"
+
 #define _(s) gettext(s)
 #define N_(s) (s)
 
@@ -34,7 +36,7 @@ enum tool_exit {
 
 /* Longest secret accepted from any source (the card's own range is checked
  * by akis_pin_check; this only bounds the buffers). */
-#define TOOL_PIN_MAX 64u
+#define TOOL_PIN_MAX AKIS_PIN_MAX
 
 struct tool_opts {
 	bool json;
