@@ -10,6 +10,8 @@ MANDIR     ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 # p11-kit reads modules only from /usr/share/p11-kit/modules and /etc/pkcs11/modules
 P11KITDIR  ?= $(if $(filter /usr,$(PREFIX)),/usr/share/p11-kit/modules,/etc/pkcs11/modules)
+# R47, make install-compat: the closed module's name, where MA3-based programs look
+COMPATLIB  ?= /usr/lib/libakisp11.so
 
 BUILD ?= build
 CC    ?= cc
@@ -53,7 +55,7 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRC))
 
 TARGETS := $(if $(P11_SRC),$(MODULE)) $(if $(VCARD_SRC),$(VCARD)) $(if $(TOOL_SRC),$(TOOL))
 
-.PHONY: all check unit deps demo install uninstall clean asan help
+.PHONY: all check unit deps demo install install-compat uninstall clean asan help
 all: $(TARGETS)
 
 $(BUILD)/%.o: %.c
@@ -123,7 +125,12 @@ install: all
 	sed 's|^library = .*|library = $(P11DIR)/akis-pkcs11.so|' conf/java-sunpkcs11.cfg \
 		> $(DESTDIR)$(SYSCONFDIR)/akis-pkcs11/java-sunpkcs11.cfg
 
+# R47: opt-in; refuses (exit 1) when a libakisp11.so that is not ours is there
+install-compat: install
+	tools/install-compat.sh install $(DESTDIR)$(COMPATLIB) $(P11DIR)/akis-pkcs11.so
+
 uninstall:
+	tools/install-compat.sh uninstall $(DESTDIR)$(COMPATLIB) $(P11DIR)/akis-pkcs11.so
 	rm -f $(DESTDIR)$(P11DIR)/akis-pkcs11.so $(DESTDIR)$(P11KITDIR)/akis-pkcs11.module \
 		$(DESTDIR)$(SYSCONFDIR)/akis-pkcs11/java-sunpkcs11.cfg
 
@@ -139,6 +146,9 @@ help:
 	@echo "make check-valgrind  unit tests, pkcs11-tool and the behaviour suite under valgrind (build-vg/)"
 	@echo "make bench      APDUs, bytes and time per operation; make fuzz: libFuzzer targets"
 	@echo "make install    PREFIX=$(PREFIX) DESTDIR=..."
+	@echo "make install-compat  install, plus $(COMPATLIB) -> the module, for Java e-signature"
+	@echo "                programs that load the closed module's name (refuses if a foreign file is there)"
+	@echo "make uninstall  removes what install put; libakisp11.so only if it is our symlink"
 
 include tools/akis-tool/akis-tool.mk
 

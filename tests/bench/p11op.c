@@ -23,6 +23,8 @@
  *              C_DecryptInit + C_Decrypt (CKM_RSA_PKCS), N times
  *   parallel   THREADS threads, thread i on the i-th slot with a token:
  *              login, N × sign-rsa; prints the wall time
+ *   parallel-ec  the same with N × sign-ec (CKM_ECDSA over a 48-byte hash:
+ *              the e-seal cards' <VKN>SIGN0 key, R48); also prints sigs_per_s
  * Each op prints one line:
  *   op=NAME rv=0xRV apdus=A cbytes=B rbytes=B [init_apdus=..] [ctx_apdus=..] ms=MEAN
  * apdus/cbytes/rbytes are per operation (the first round; for sign-* the
@@ -48,6 +50,7 @@ static const char *pin = "12345";
 static const char *puk = "123456";
 static long rounds = 1;
 static int nthreads = 1;
+static bool parallel_ec; /* parallel-ec: the workers sign with an EC key */
 static CK_SLOT_ID slots[MAX_SLOTS];
 static CK_ULONG nslots;
 static CK_SESSION_HANDLE sess;
@@ -412,7 +415,7 @@ static void *worker_main(void *arg)
 			rv = CKR_OK;
 	}
 	if (rv == CKR_OK)
-		rv = sign_setup(s, false, &c);
+		rv = sign_setup(s, parallel_ec, &c);
 	pthread_barrier_wait(&start_line);
 	for (long i = 0; i < rounds && rv == CKR_OK; i++)
 		rv = sign_once(&c, NULL);
@@ -424,9 +427,9 @@ static CK_RV op_parallel(void)
 {
 	struct worker w[MAX_SLOTS];
 	pthread_t th[MAX_SLOTS];
-	double t0;
+	double t0, ms;
 	CK_RV rv = CKR_OK;
-	char extra[64];
+	char extra[128];
 
 	if ((CK_ULONG)nthreads > nslots) {
 		fprintf(stderr, "p11op: %d threads but %lu tokens\n", nthreads,
@@ -446,10 +449,12 @@ static CK_RV op_parallel(void)
 		if (w[i].rv != CKR_OK)
 			rv = w[i].rv;
 	}
+	ms = now_ms() - t0;
 	pthread_barrier_destroy(&start_line);
-	snprintf(extra, sizeof(extra), " threads=%d signs_per_thread=%ld", nthreads, rounds);
+	snprintf(extra, sizeof(extra), " threads=%d signs_per_thread=%ld sigs_per_s=%.1f", nthreads,
+		 rounds, ms > 0 ? 1000.0 * (double)(nthreads * rounds) / ms : 0.0);
 	card_log = NULL;
-	report("parallel", rv, (struct tally){ 0, 0, 0 }, extra, now_ms() - t0);
+	report(parallel_ec ? "parallel-ec" : "parallel", rv, (struct tally){ 0, 0, 0 }, extra, ms);
 	return rv;
 }
 
@@ -473,6 +478,10 @@ static CK_RV run_op(const char *op)
 		return op_decrypt();
 	if (strcmp(op, "parallel") == 0)
 		return op_parallel();
+	if (strcmp(op, "parallel-ec") == 0) {
+		parallel_ec = true;
+		return op_parallel();
+	}
 	fprintf(stderr, "p11op: unknown op %s\n", op);
 	return CKR_ARGUMENTS_BAD;
 }
@@ -480,7 +489,7 @@ static CK_RV run_op(const char *op)
 static int usage(void)
 {
 	fprintf(stderr, "usage: p11op -m MODULE.so [-l CARD_LOG] [-p PIN] [-P PUK] [-n N] "
-			"[-t THREADS] bind|rebind|info|login|login-so|sign-rsa|sign-ec|decrypt|parallel...\n");
+			"[-t THREADS] bind|rebind|info|login|login-so|sign-rsa|sign-ec|decrypt|parallel|parallel-ec...\n");
 	return 2;
 }
 

@@ -28,11 +28,12 @@ struct fixture {
 	struct vc_card card;
 };
 
-static int setup_profile(void **state, enum vc_profile p)
+static int setup_opts(void **state, enum vc_profile p, bool e_seal)
 {
 	struct fixture *f = calloc(1, sizeof *f);
 	struct vc_init_opts o = { .profile = p, .holder = "TEST", .tckn = "10000000146",
-		.serial_hex = "000102030405060708090A0B" };
+		.serial_hex = "000102030405060708090A0B", .e_seal = e_seal, .company = "TEST A.S.",
+		.vkn = "0123456789" };
 	if (!f)
 		return -1;
 	snprintf(f->dir, sizeof f->dir, "/tmp/test_vcard.XXXXXX");
@@ -46,7 +47,13 @@ static int setup_profile(void **state, enum vc_profile p)
 	return 0;
 }
 
+static int setup_profile(void **state, enum vc_profile p)
+{
+	return setup_opts(state, p, false);
+}
+
 static int setup_10(void **s) { return setup_profile(s, VC_AKIS_10); }
+static int setup_seal(void **s) { return setup_opts(s, VC_AKIS_2, true); }
 static int setup_12(void **s) { return setup_profile(s, VC_AKIS_12); }
 static int setup_2(void **s) { return setup_profile(s, VC_AKIS_2); }
 
@@ -216,6 +223,76 @@ static void test_2(void **state)
 	RUN(*state, steps_2);
 }
 
+/* E-seal (AKIS-CARD.md §4, R48): <VKN>SIGN0 signs without a per-signature
+ * PIN, <VKN>ENCR0 (keyAgreement) does not sign; both PrKDF entries and both
+ * CDF entries carry the same iD. */
+static const struct step steps_seal[] = {
+	{ "00A4000C023D00", 0x9000 },
+	{ "002A9E9A0100", 0x6985 },
+	{ "00200081053132333435", 0x9000 },
+	{ "002241B606800104840182", 0x6985 },  /* ENCR0: no signing key */
+	{ "002241B606800104840181", 0x9000 },
+	{ "002A9E9A30" "000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F"
+	  "202122232425262728292A2B2C2D2E2F" "00", 0x9000 },
+	{ "002A9E9A30" "000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F"
+	  "202122232425262728292A2B2C2D2E2F" "00", 0x9000 },   /* no userConsent: again */
+};
+
+/* An EF anywhere on the card (the e-seal's directory files are in 3D00). */
+static int file_any(const struct vc_card *c, uint16_t fid)
+{
+	for (int i = 0; i < c->nfiles; i++)
+		if (!c->files[i].is_df && c->files[i].fid == fid)
+			return i;
+	return -1;
+}
+
+static size_t count_id(const struct vc_card *c, uint16_t fid, const uint8_t *id)
+{
+	int i = file_any(c, fid);
+	size_t n = 0;
+	assert_true(i >= 0);
+	for (size_t o = 0; o + 20 <= c->files[i].len; o++)
+		n += memcmp(c->files[i].data + o, id, 20) == 0;
+	return n;
+}
+
+static void test_seal(void **state)
+{
+	struct fixture *f = *state;
+	int prkdf = file_any(&f->card, 0x4402);
+	uint8_t id[20];
+	const uint8_t *p;
+	assert_int_equal(f->card.nkeys, 2);
+	assert_int_equal(f->card.keys[0].alg, VC_EC_P384);
+	assert_int_equal(f->card.keys[1].alg, VC_EC_P384);
+	assert_false(f->card.keys[0].user_consent);
+	assert_false(f->card.keys[1].can_sign);
+	/* the first iD in the PrKDF: the OCTET STRING 04 14 after the label */
+	assert_true(prkdf >= 0);
+	p = memmem(f->card.files[prkdf].data, f->card.files[prkdf].len, "\x04\x14", 2);
+	assert_non_null(p);
+	memcpy(id, p + 2, sizeof id);
+	assert_int_equal(count_id(&f->card, 0x4402, id), 2);
+	assert_int_equal(count_id(&f->card, 0x4404, id), 2);
+	RUN(f, steps_seal);
+}
+
+/* --e-seal is an AKIS 2.x card: any other profile is refused. */
+static void test_seal_refused(void **state)
+{
+	char dir[] = "/tmp/test_vcard.XXXXXX";
+	struct vc_init_opts o = { .profile = VC_AKIS_12, .holder = "TEST", .tckn = "10000000146",
+		.e_seal = true, .company = "TEST A.S.", .vkn = "0123456789" };
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	o.dir = dir;
+	assert_int_not_equal(vc_init(&o), 0);
+	o.profile = VC_AKIS_10;
+	assert_int_not_equal(vc_init(&o), 0);
+	assert_int_equal(rmdir(dir), 0); /* nothing was written */
+}
+
 /* Chaining: parts answered 9000; a different header in between → 6883. */
 static void test_chaining(void **state)
 {
@@ -302,6 +379,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_12, setup_12, teardown),
 		cmocka_unit_test_setup_teardown(test_10, setup_10, teardown),
 		cmocka_unit_test_setup_teardown(test_2, setup_2, teardown),
+		cmocka_unit_test_setup_teardown(test_seal, setup_seal, teardown),
+		cmocka_unit_test(test_seal_refused),
 		cmocka_unit_test_setup_teardown(test_chaining, setup_12, teardown),
 		cmocka_unit_test_setup_teardown(test_get_response, setup_12, teardown),
 		cmocka_unit_test_setup_teardown(test_random, setup_12, teardown),

@@ -2,7 +2,8 @@
  *   profile = akis-1.2          atr = 3B..            serial = 24 hex digits
  *   life_cycle = A5             pin.81 = VALUE TRIES MAX
  *   key = REF ALG USAGE CONSENT PEMFILE     (ALG rsa2048|ec-p256|ec-p384,
- *                                            USAGE sign|decrypt|sign+decrypt)
+ *                                            USAGE sign|decrypt|sign+decrypt|derive;
+ *                                            derive: neither, the e-seal ENCR0 key)
  * The file system is DIR/fs/3F00/...: a directory with a 4-hex-digit name is a
  * DF, a regular file with such a name is a transparent EF. */
 #include "image.h"
@@ -335,7 +336,8 @@ static void write_conf(const struct vc_card *c, FILE *f)
 		fprintf(f, "key = %02X %s %s %d %s\n", k->ref, alg_names[k->alg],
 		        k->can_sign && k->can_decrypt ? "sign+decrypt"
 		        : k->can_decrypt             ? "decrypt"
-		                                     : "sign",
+		        : k->can_sign                ? "sign"
+		                                     : "derive",
 		        k->user_consent ? 1 : 0, k->pem);
 	}
 }

@@ -2,6 +2,7 @@
  *   akis-vcard init DIR [--profile P] [--no-efdir] [--no-pkcs15]
  *        [--with-expired-cert] [--pin N] [--puk N] [--serial HEX24]
  *        [--holder NAME] [--tckn 11DIGITS] [--atr HEX] [--ec-curve p256|p384]
+ *        [--e-seal [--company NAME] [--vkn 10DIGITS]]
  *   akis-vcard run DIR --port N [--host H] [--log FILE] [--latency-us N]
  *        [--byte-latency-us N] [--removed]
  * Controls of a running card: write lines to DIR/ctl (see ctl.h). */
@@ -19,6 +20,7 @@ static int usage(void)
 	        "           [--no-pkcs15] [--with-expired-cert] [--pin 12345] [--puk 123456]\n"
 	        "           [--serial HEX24] [--holder NAME] [--tckn 11DIGITS] [--atr HEX]\n"
 	        "           [--ec-curve p256|p384]  (akis-2 NES keys; the test CA stays P-384)\n"
+	        "           [--e-seal [--company NAME] [--vkn 10DIGITS]]  (akis-2: Mali M\xC3\xBCh\xC3\xBCr card)\n"
 	        "       akis-vcard run DIR --port N [--host 127.0.0.1] [--log FILE]\n"
 	        "           [--latency-us N] [--byte-latency-us N] [--removed]\n"
 	        "controls: echo 'remove|insert|reset|latency US|byte-latency US|\n"
@@ -72,13 +74,18 @@ static bool init_opt(struct vc_init_opts *o, const char *k, const char *v)
 		return atr_hex_ok(o->atr_hex = v);
 	if (strcmp(k, "--ec-curve") == 0)
 		return ec_curve(v, &o->ec_p256);
+	if (strcmp(k, "--company") == 0)
+		return *(o->company = v) != '\0';
+	if (strcmp(k, "--vkn") == 0)
+		return digits(o->vkn = v, 10, 10);
 	return false;
 }
 
 static int cmd_init(int argc, char **argv)
 {
 	struct vc_init_opts o = { .dir = argv[0], .profile = VC_AKIS_12,
-		.holder = "TEST K\xC4\xB0\xC5\x9e\xC4\xB0", .tckn = "10000000146" };
+		.holder = "TEST K\xC4\xB0\xC5\x9e\xC4\xB0", .tckn = "10000000146",
+		.company = "TEST MAL\xC4\xB0 M\xC3\x9CH\xC3\x9CR A.\xC5\x9E.", .vkn = "0123456789" };
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--no-efdir") == 0)
 			o.no_efdir = true;
@@ -86,6 +93,8 @@ static int cmd_init(int argc, char **argv)
 			o.no_pkcs15 = true;
 		else if (strcmp(argv[i], "--with-expired-cert") == 0)
 			o.expired_cert = true;
+		else if (strcmp(argv[i], "--e-seal") == 0)
+			o.e_seal = true;
 		else if (i + 1 >= argc || !init_opt(&o, argv[i], argv[i + 1])) {
 			fprintf(stderr, "akis-vcard init: bad option %s\n", argv[i]);
 			return usage();

@@ -142,8 +142,11 @@ static void common_key(struct vc_der *d, const struct vc_prov_key *k, bool pub)
 	size_t n = 0;
 	static const int access[] = { 0, 2, 3, 4 }; /* sensitive alwaysSensitive neverExtractable local */
 	struct vc_der s;
-	u[n++] = pub ? 6 : 2;                       /* verify / sign */
-	if (k->nes)
+	if (k->agree)
+		u[n++] = 8;                             /* derive (e-seal ENCR0: keyAgreement) */
+	else
+		u[n++] = pub ? 6 : 2;                   /* verify / sign */
+	if (k->nes || (k->seal && !k->agree))
 		u[n++] = 9;                             /* nonRepudiation */
 	if (k->decrypt) {
 		u[n++] = pub ? 0 : 1;                   /* encrypt / decrypt */

@@ -61,9 +61,26 @@ static bool write_pem(const char *dir, const char *name, EVP_PKEY *key, X509 *ce
 	return (fclose(f) == 0) && ok;
 }
 
-/* Key layout per profile. Key n ↔ certificate 2F1n ↔ key reference 2n+1 on
- * 1.x and 0x80|(n+1) on 2.x, the convention of AKIS-CARD.md §2 [C]. */
-static void plan(struct vc_prov *p)
+/* The e-seal (Mali Mühür) layout, AKIS-CARD.md §4: <VKN>SIGN0 and
+ * <VKN>ENCR0 on P-384, organisation certificates, no userConsent. */
+static void plan_seal(struct vc_prov *p)
+{
+	static const char *const suffix[2] = { "SIGN0", "ENCR0" };
+	p->nkeys = 2;
+	for (int n = 0; n < 2; n++) {
+		struct vc_prov_key *k = &p->keys[n];
+		snprintf(p->seal_labels[n], sizeof p->seal_labels[n], "%s%s", p->o->vkn, suffix[n]);
+		k->label = p->seal_labels[n];
+		k->alg = VC_EC_P384;
+		k->seal = true;
+		k->agree = n == 1;
+		k->not_before = -DAY;
+		k->not_after = 3 * 365 * DAY;
+	}
+}
+
+/* The holder's keys per profile: NES, authentication, an expired NES. */
+static void plan_holder(struct vc_prov *p)
 {
 	const struct vc_init_opts *o = p->o;
 	bool two = o->profile == VC_AKIS_2;
@@ -93,6 +110,17 @@ static void plan(struct vc_prov *p)
 		k->not_before = -3 * 365 * DAY;
 		k->not_after = -2 * DAY;
 	}
+}
+
+/* Key n ↔ certificate 2F1n ↔ key reference 2n+1 on 1.x and 0x80|(n+1) on
+ * 2.x, the convention of AKIS-CARD.md §2 [C]. */
+static void plan(struct vc_prov *p)
+{
+	bool two = p->o->profile == VC_AKIS_2;
+	if (p->o->e_seal)
+		plan_seal(p);
+	else
+		plan_holder(p);
 	for (int n = 0; n < p->nkeys; n++) {
 		p->keys[n].ref = (uint8_t)(two ? 0x80 | (n + 1) : 2 * n + 1);
 		p->keys[n].cert_fid = (uint16_t)(0x2F10 + n);
@@ -111,8 +139,9 @@ static bool make_keys(struct vc_prov *p, struct vc_ca *ca)
 {
 	for (int i = 0; i < p->nkeys; i++) {
 		struct vc_prov_key *k = &p->keys[i];
-		struct vc_holder h = { .name = p->o->holder, .tckn = p->o->tckn, .nes = k->nes,
-			.decrypt = k->decrypt, .not_before = k->not_before, .not_after = k->not_after };
+		struct vc_holder h = { .name = p->o->holder, .tckn = k->seal ? p->o->vkn : p->o->tckn,
+			.nes = k->nes, .decrypt = k->decrypt, .org = k->seal ? p->o->company : NULL,
+			.agree = k->agree, .not_before = k->not_before, .not_after = k->not_after };
 		k->key = vc_x509_keygen(k->alg);
 		if (!k->key)
 			return false;
@@ -120,6 +149,10 @@ static bool make_keys(struct vc_prov *p, struct vc_ca *ca)
 		if (!k->cert || !key_id(k))
 			return false;
 	}
+	/* e-seal: both pairs carry the SIGN0 key's iD in PrKDF, PuKDF and CDF, as
+	 * real cards do (AKIS-CARD.md §4); the module must tell them apart (R23). */
+	if (p->o->e_seal)
+		memcpy(p->keys[1].id, p->keys[0].id, sizeof p->keys[1].id);
 	return true;
 }
 
@@ -204,7 +237,7 @@ static bool fill_card(const struct vc_prov *p, struct vc_card *c)
 		struct vc_key *k = &c->keys[i];
 		k->ref = p->keys[i].ref;
 		k->alg = p->keys[i].alg;
-		k->can_sign = true;
+		k->can_sign = !p->keys[i].agree;
 		k->can_decrypt = p->keys[i].decrypt;
 		k->user_consent = p->keys[i].consent;
 		snprintf(k->pem, sizeof k->pem, "key-%02X.pem", k->ref);
@@ -239,6 +272,8 @@ static bool write_info(const struct vc_prov *p)
 	fprintf(f, "profile: %s\nserial: %s\nholder: %s\ntckn: %s\nefdir: %s\npkcs15: %s\n",
 	        vc_profile_names[p->o->profile], hex, p->o->holder, p->o->tckn,
 	        p->o->no_efdir ? "no" : "yes", p->o->no_pkcs15 ? "no" : "yes");
+	if (p->o->e_seal)
+		fprintf(f, "e-seal: %s VKN %s (both keys share one iD)\n", p->o->company, p->o->vkn);
 	for (int i = 0; i < p->nkeys; i++)
 		fprintf(f, "key %02X: %s %s cert %04X%s%s\n", p->keys[i].ref, vc_alg_name(p->keys[i].alg),
 		        p->keys[i].label, p->keys[i].cert_fid, p->keys[i].consent ? " userConsent" : "",
@@ -268,8 +303,13 @@ int vc_init(const struct vc_init_opts *o)
 		fprintf(stderr, "akis-vcard: --serial wants 24 hex digits\n");
 		goto out;
 	}
+	if (o->e_seal && (o->profile != VC_AKIS_2 || o->ec_p256 || o->expired_cert)) {
+		fprintf(stderr, "akis-vcard init: --e-seal makes an AKIS 2.x e-seal card: it needs "
+		                "--profile akis-2 and takes neither --ec-curve p256 nor --with-expired-cert\n");
+		goto out;
+	}
 	plan(p);
-	if (!mkdirs(o->dir, "fs/3F00") || !vc_x509_ca(&ca, o->profile == VC_AKIS_2) ||
+	if (!mkdirs(o->dir, "fs/3F00") || !vc_x509_ca(&ca, o->profile == VC_AKIS_2, o->e_seal) ||
 	    !make_keys(p, &ca) || !write_keys(p, &ca) || !write_fs(p) || !fill_card(p, c) ||
 	    !write_info(p)) {
 		fprintf(stderr, "akis-vcard: provisioning %s failed\n", o->dir);

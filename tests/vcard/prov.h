@@ -19,6 +19,9 @@ struct vc_init_opts {
 	const char *tckn;
 	const char *atr_hex;  /* --atr: overrides the profile's ATR (validated by the caller) */
 	bool ec_p256;         /* --ec-curve p256: akis-2 NES keys on P-256 (default P-384) */
+	bool e_seal;          /* --e-seal: a Mali Mühür card (akis-2 only, AKIS-CARD.md §4) */
+	const char *company;  /* --company: the e-seal's organisation */
+	const char *vkn;      /* --vkn: its 10-digit tax number */
 };
 
 #define VC_PROV_KEYS 4
@@ -29,6 +32,8 @@ struct vc_prov_key {
 	bool nes;            /* qualified signing key (NES) */
 	bool decrypt;        /* also an encryption key (keyEncipherment) */
 	bool consent;        /* userConsent (akis-2 NES) */
+	bool seal;           /* e-seal organisation certificate (subject O=, serialNumber=VKN) */
+	bool agree;          /* keyAgreement only: the e-seal ENCR0 key, no signing */
 	uint8_t ref;
 	uint16_t cert_fid;
 	long not_before;     /* seconds relative to now */
@@ -43,6 +48,7 @@ struct vc_prov {
 	uint8_t serial[12];
 	struct vc_prov_key keys[VC_PROV_KEYS];
 	int nkeys;
+	char seal_labels[2][24]; /* <VKN>SIGN0, <VKN>ENCR0 */
 };
 
 int vc_init(const struct vc_init_opts *o);

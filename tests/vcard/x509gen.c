@@ -5,7 +5,10 @@
  * 0.4.0.1862.1.1 (ETSI EN 319 412-5) and a 5070-law statement.
  * SYNTHETIC: the 5070 statement uses statementId 2.16.792.1.61.0.1.5070.1.1
  * with a UTF8String text as statementInfo; this project chose that form, no
- * public source fixes it. */
+ * public source fixes it.
+ * E-seal (Mali Mühür) certificate: subject C=TR, O=company, serialNumber=VKN,
+ * CN=company; SIGN0 digitalSignature+nonRepudiation, ENCR0 keyAgreement;
+ * issued by a "TEST Mali Mühür" P-384 chain. */
 #include "x509gen.h"
 
 #include <string.h>
@@ -92,18 +95,21 @@ static X509 *make_ca(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *ikey
 	return c;
 }
 
-bool vc_x509_ca(struct vc_ca *ca, bool ec)
+bool vc_x509_ca(struct vc_ca *ca, bool ec, bool seal)
 {
-	enum vc_key_alg a = ec ? VC_EC_P384 : VC_RSA2048;
+	enum vc_key_alg a = ec || seal ? VC_EC_P384 : VC_RSA2048;
+	const char *kind = seal ? "TEST Mali M\xC3\xBCh\xC3\xBCr" : "TEST NES";
+	char root_cn[64], issuer_cn[80];
+	snprintf(root_cn, sizeof root_cn, "%s K\xC3\xB6k", kind);
+	snprintf(issuer_cn, sizeof issuer_cn, "%s Hizmet Sa\xC4\x9Flay\xC4\xB1""c\xC4\xB1", kind);
 	ca->root_key = vc_x509_keygen(a);
 	ca->issuer_key = vc_x509_keygen(a);
 	if (!ca->root_key || !ca->issuer_key)
 		return false;
-	ca->root = make_ca(ca->root_key, "TEST NES K\xC3\xB6k", NULL, ca->root_key, true);
+	ca->root = make_ca(ca->root_key, root_cn, NULL, ca->root_key, true);
 	if (!ca->root)
 		return false;
-	ca->issuer = make_ca(ca->issuer_key, "TEST NES Hizmet Sa\xC4\x9Flay\xC4\xB1""c\xC4\xB1", ca->root,
-	                     ca->root_key, false);
+	ca->issuer = make_ca(ca->issuer_key, issuer_cn, ca->root, ca->root_key, false);
 	return ca->issuer != NULL;
 }
 
@@ -167,6 +173,9 @@ static bool holder_exts(X509 *c, const struct vc_ca *ca, const struct vc_holder 
 	bool ok = add_ext(c, ca->issuer, NID_basic_constraints, "critical,CA:FALSE") &&
 	          add_ext(c, ca->issuer, NID_subject_key_identifier, "hash") &&
 	          add_ext(c, ca->issuer, NID_authority_key_identifier, "keyid:always");
+	if (h->org)
+		return ok && add_ext(c, ca->issuer, NID_key_usage,
+		                     h->agree ? "critical,keyAgreement" : "critical,digitalSignature,nonRepudiation");
 	if (h->nes)
 		return ok && add_ext(c, ca->issuer, NID_key_usage, "critical,digitalSignature,nonRepudiation") &&
 		       add_nes_policy(c) &&
@@ -181,8 +190,8 @@ X509 *vc_x509_holder(const struct vc_ca *ca, EVP_PKEY *key, const struct vc_hold
 {
 	X509_NAME *n = X509_NAME_new();
 	X509 *c = NULL;
-	bool ok = n && name_add(n, "C", "TR") && name_add(n, "serialNumber", h->tckn) &&
-	          name_add(n, "CN", h->name);
+	bool ok = n && name_add(n, "C", "TR") && (!h->org || name_add(n, "O", h->org)) &&
+	          name_add(n, "serialNumber", h->tckn) && name_add(n, "CN", h->org ? h->org : h->name);
 	if (ok)
 		c = skeleton(key, n, h->not_before, h->not_after);
 	ok = c && X509_set_issuer_name(c, X509_get_subject_name(ca->issuer)) == 1 &&
