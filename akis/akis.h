@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * akis/: the AKİS card profile (AKIS-CARD.md): ATRs and versions, card
+ * akis/: the AKİS card profile (docs/card.md): ATRs and versions, card
  * identity, the PKCS#15 object directory (and the no-directory fallback),
  * PINs, key selection, signing, deciphering.
  *
@@ -54,7 +54,7 @@ const char *akis_rv_name(akis_rv rv);
 /* Transport result → akis_rv (the one translator for apdu_rv). */
 akis_rv akis_rv_from_apdu(apdu_rv rv);
 
-/* ----- ATR, profile, version (AKIS-CARD.md §1) ----- */
+/* ----- ATR, profile, version (docs/card.md §1) ----- */
 
 enum akis_profile {
 	AKIS_PROFILE_1_0, /* RSA, raw-digit PINs */
@@ -213,7 +213,7 @@ void akis_end(struct akis_card *card);
 /*
  * Read identity (serial, life cycle), the PKCS#15 directory (EF.DIR → ODF →
  * TokenInfo, AODF, PrKDF, CDF, PuKDF) or, without it, the fallback of
- * AKIS-CARD.md §2, and every certificate file. Each file is read once.
+ * docs/card.md §2, and every certificate file. Each file is read once.
  * cache_dir: directory for the validated on-disk cache of public data
  * (R44), NULL for none.
  * Returns AKIS_OK; AKIS_ERR_DEAD when the life cycle is AA (identity and
@@ -222,7 +222,7 @@ void akis_end(struct akis_card *card);
  */
 akis_rv akis_bind_tx(struct akis_card *card, const char *cache_dir) AKIS_WUR;
 
-/* ----- PINs (AKIS-CARD.md §3) ----- */
+/* ----- PINs (docs/card.md §3) ----- */
 
 /* Host-side check of a PIN against the card's rules: AKIS_ERR_PIN_LEN or
  * AKIS_ERR_PIN_INVALID, never an APDU. */
@@ -281,7 +281,7 @@ akis_rv akis_pinpad_change_tx(struct akis_card *card, enum akis_pin_which which,
  * have been verified, as for akis_pin_unblock_tx. */
 akis_rv akis_pinpad_unblock_tx(struct akis_card *card) AKIS_WUR;
 
-/* ----- keys (AKIS-CARD.md §3, both dialects) ----- */
+/* ----- keys (docs/card.md §3, both dialects) ----- */
 
 enum akis_sign_alg {
 	AKIS_SIGN_RSA_RAW,   /* input: modulus-length block; output: raw RSA */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * ATR → AKİS profile, version, chip (AKIS-CARD.md §1).
+ * ATR → AKİS profile, version, chip (docs/card.md §1).
  *
  * The ATR is parsed per ISO 7816-3 §8.2 (T0, interface bytes chained by
  * TDi, K historical bytes, TCK when a protocol other than T=0 is offered)
@@ -28,7 +28,7 @@ struct atr_known {
 	const char *chip;
 };
 
-/* Historical bytes of ATRs whose version the doc names (AKIS-CARD.md §1). */
+/* Historical bytes of ATRs whose version the doc names (docs/card.md §1). */
 static const struct atr_known atr_known[] = {
 	{{0x55, 0x45, 0x4B, 0x41, 0x45, 0x20, 0x56, 0x31, 0x2E, 0x30}, 10, "1.0", ""},
 	{{0x80, 0x67, 0x55, 0x45, 0x4B, 0x41, 0x45, 0x12, 0x92, 0x31, 0x80, 0x73, 0xB3, 0xA1, 0x80},
@@ -112,7 +112,7 @@ static bool match_1x(const uint8_t *h, size_t n, struct akis_atr_info *info)
 }
 
 /* 2.x: 80 65 54 43 … 81 05. The national ID card shares this form and is
- * not told apart by anything public (AKIS-CARD.md §1): accepted. */
+ * not told apart by anything public (docs/card.md §1): accepted. */
 static bool match_2x(const uint8_t *h, size_t n, struct akis_atr_info *info)
 {
 	if (n < sizeof tc_prefix + sizeof life_cycle_tail)

@@ -17,7 +17,7 @@
 #define INS_GET_DATA 0xCA
 #define INS_SELECT_NAME 0xA4
 #define SYSBUF_LEN 0x4D   /* GET DATA 01 06 */
-#define SERIAL_OFF 55u    /* AKIS-CARD.md §3 [C] */
+#define SERIAL_OFF 55u    /* docs/card.md §3 [C] */
 #define SERIAL_LEN 12u
 #define LCS_LEN 0x0A      /* GET DATA 01 04 */
 #define LCS_OFF 6u

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The validated on-disk cache of certificate files (R44, DESIGN.md "Token
+ * The validated on-disk cache of certificate files (R44, docs/design.md "Token
  * binding"). Only certificates (public) are cached, never anything secret.
  *
  * Key: the card serial (one file per card, "akis-<serial hex>.cache").
@@ -141,7 +141,7 @@ static akis_rv cache_try_tx(struct akis_card *card, struct akis_cert *c, size_t 
 	if (file == NULL || !cache_find(file, file_len, c->path, c->path_len, &der) ||
 	    rd_left(&der) != size)
 		goto out;
-	/* READ BINARY of the last step only (AKIS-CARD.md §3: offset + Le ≤ size). */
+	/* READ BINARY of the last step only (docs/card.md §3: offset + Le ≤ size). */
 	size_t off = size - AKIS_READ_STEP;
 	struct apdu cmd = {0x00, 0xB0, (uint8_t)(off >> 8), (uint8_t)off, NULL, 0, AKIS_READ_STEP};
 	uint16_t sw = 0;

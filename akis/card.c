@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The card object, transactions, and the file system: SELECT with a cache
- * of the current file, READ BINARY in 244-byte steps (AKIS-CARD.md §1, §3).
+ * of the current file, READ BINARY in 244-byte steps (docs/card.md §1, §3).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -55,7 +55,7 @@ akis_rv akis_card_new(struct apdu_card *io, const struct akis_atr_info *atr,
 		return AKIS_ERR_NO_MEMORY;
 	card->io = io;
 	card->atr = info;
-	card->app_path[0] = 0x3D; /* AKIS-CARD.md §2 [C], until the card says otherwise */
+	card->app_path[0] = 0x3D; /* docs/card.md §2 [C], until the card says otherwise */
 	card->app_path[1] = 0x00;
 	card->app_path_len = 2;
 	akis_pins_default(card);
@@ -92,11 +92,11 @@ akis_rv akis_begin(struct akis_card *card, bool *was_reset)
 	apdu_rv arv = apdu_begin(card->io);
 	/* What we selected is known only inside our own transaction: between
 	 * two of them another application may have selected the MF or another
-	 * DF (R34; a 2.x MSE outside DF 3D00 is 6A88, AKIS-CARD.md §3). */
+	 * DF (R34; a 2.x MSE outside DF 3D00 is 6A88, docs/card.md §3). */
 	akis_sel_forget(card);
 	if (arv != APDU_ERR_RESET)
 		return akis_rv_from_apdu(arv);
-	/* DESIGN.md "Transactions": the security state is gone; reconnect,
+	/* docs/design.md "Transactions": the security state is gone; reconnect,
 	 * forget the selection, tell the caller. */
 	log_msg(LOG_CARD, "card was reset: reconnecting");
 	arv = apdu_reconnect(card->io);

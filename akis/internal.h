@@ -13,9 +13,9 @@
 
 /* Largest directory file (ODF, TokenInfo, xDF, EF.DIR) read into memory. */
 #define AKIS_DIR_MAX 4096u
-/* GET DATA 01 04 byte 6: life cycle (AKIS-CARD.md §3) */
+/* GET DATA 01 04 byte 6: life cycle (docs/card.md §3) */
 #define AKIS_LCS_DEAD 0xAAu
-/* READ BINARY step: a response carries at most 244 bytes (AKIS-CARD.md §1). */
+/* READ BINARY step: a response carries at most 244 bytes (docs/card.md §1). */
 #define AKIS_READ_STEP 0xF4u
 
 /* ----- card.c: transport and file system ----- */
@@ -100,7 +100,7 @@ akis_rv akis_p15_pukdf(struct akis_card *card, const uint8_t *buf, size_t len) A
 void akis_pins_default(struct akis_card *card);
 /* Pair keys with certificates by iD and complete key type/bits from them. */
 void akis_keys_complete(struct akis_card *card);
-/* Discover certificates and keys without ODF (AKIS-CARD.md §2). */
+/* Discover certificates and keys without ODF (docs/card.md §2). */
 akis_rv akis_nodir_bind_tx(struct akis_card *card, const char *cache_dir) AKIS_WUR;
 
 /* ----- cache.c: certificate files (R44) ----- */

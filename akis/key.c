@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Key selection, signing, deciphering in both dialects (AKIS-CARD.md §3),
+ * Key selection, signing, deciphering in both dialects (docs/card.md §3),
  * and GET CHALLENGE. Keys are local to the application DF: it is made
  * current first (no APDU when it already is).
  */
@@ -25,7 +25,7 @@
 #define RANDOM_STEP 128u
 #define RANDOM_STEP_SMALL 8u
 
-/* 2.x algorithm references (AKIS-CARD.md §3 "alg") */
+/* 2.x algorithm references (docs/card.md §3 "alg") */
 static const uint8_t alg_ref[] = {
 	[AKIS_SIGN_RSA_RAW] = 0x00,
 	[AKIS_SIGN_RSA_PKCS1] = 0x02,
@@ -56,7 +56,7 @@ static size_t result_len(const struct akis_key *k)
 }
 
 /* The PSO answer has the key's size: raw RSA of modulus length, raw r‖s
- * for ECDSA (AKIS-CARD.md §3). An ECDSA answer that is a DER
+ * for ECDSA (docs/card.md §3). An ECDSA answer that is a DER
  * ECDSA-Sig-Value (RFC 3279 §2.2.3: SEQUENCE of two INTEGERs, at most
  * 2n + 9 bytes) is let through for pkcs11/mech.c to convert: cheap
  * insurance against a card or applet that answers in DER. */

@@ -2,7 +2,7 @@
 /*
  * Facts taken from certificates (key type, size, usage, a stable iD), the
  * per-profile defaults, and the card without a PKCS#15 directory
- * (AKIS-CARD.md §2): LIST FILES on 1.x, probing 2F10…2F19 on 2.x, key
+ * (docs/card.md §2): LIST FILES on 1.x, probing 2F10…2F19 on 2.x, key
  * reference by convention.
  */
 #include <stdio.h>
@@ -20,13 +20,13 @@
 #include "../apdu/tlv.h"
 
 #define INS_LIST_FILES 0x18
-#define LIST_RECORD 20u   /* AKIS-CARD.md §3 */
+#define LIST_RECORD 20u   /* docs/card.md §3 */
 #define FID_CERT_FIRST 0x2F10u
 #define FID_CERT_PROBE 10u /* 2F10…2F19 */
 #define USER_PIN_REF 0x81
 #define PUK_REF 0x82
 
-/* AKIS-CARD.md §3: user PIN 81, PUK 82, 4–8 digits; ASCII except 1.0. */
+/* docs/card.md §3: user PIN 81, PUK 82, 4–8 digits; ASCII except 1.0. */
 void akis_pins_default(struct akis_card *card)
 {
 	static const char *const labels[2] = {"PIN", "PUK"};
@@ -120,7 +120,7 @@ out:
  * key; a CA certificate (CDF authority flag or the certificate says so)
  * pairs only on its public key. In each round a key and a certificate
  * pair when each is the other's only candidate; among several, the one
- * following the 2F1n ↔ key reference convention of AKIS-CARD.md §2 wins,
+ * following the 2F1n ↔ key reference convention of docs/card.md §2 wins,
  * and among certificates of one and the same public key the first. What
  * stays ambiguous stays unpaired (a wrong pair would show a key under
  * another key's certificate). The result depends only on the card's data:
@@ -174,7 +174,7 @@ static bool pair_compatible(const struct pairing *pp, size_t i, size_t j, int ro
 	return k->id_len == 0 || id_on_a_cert(pp->card, k) || pair_convention(pp->card, i, j);
 }
 
-/* AKIS-CARD.md §2: certificate 2F1n ↔ key 2n+1 (1.x), 0x80|(n+1) (2.x). */
+/* docs/card.md §2: certificate 2F1n ↔ key 2n+1 (1.x), 0x80|(n+1) (2.x). */
 static bool pair_convention(const struct akis_card *card, size_t i, size_t j)
 {
 	const struct akis_cert *c = &card->certs[j];
@@ -368,7 +368,7 @@ static void nodir_add(struct akis_card *card, uint16_t fid)
 	memcpy(k->id, f.id, sizeof f.id);
 	k->id_len = sizeof f.id;
 	snprintf(k->label, sizeof k->label, "%s", label);
-	/* AKIS-CARD.md §2 [C]: 2F1n → key 2n+1 (1.x), 0x80|(n+1) (2.x) */
+	/* docs/card.md §2 [C]: 2F1n → key 2n+1 (1.x), 0x80|(n+1) (2.x) */
 	k->key_ref = card->atr.profile == AKIS_PROFILE_2 ? (uint8_t)(0x80u | (n + 1))
 							 : (uint8_t)(2 * n + 1);
 	k->type = f.type;

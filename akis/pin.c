@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * PINs (AKIS-CARD.md §3): host-side check, status without spending a try,
+ * PINs (docs/card.md §3): host-side check, status without spending a try,
  * VERIFY, CHANGE REFERENCE DATA in both dialects, RESET RETRY COUNTER,
  * LOGOUT. PIN bytes live in fixed stack buffers wiped with OPENSSL_cleanse
  * at the single exit; PIN values are never logged (the APDU trace redacts

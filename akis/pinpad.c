@@ -3,7 +3,7 @@
  * PIN pad readers (PC/SC part 10 v2.02): feature discovery,
  * FEATURE_VERIFY_PIN_DIRECT with a PIN_VERIFY_STRUCTURE (§2.5.2) and
  * FEATURE_MODIFY_PIN_DIRECT with a PIN_MODIFY_STRUCTURE (§2.5.3) for
- * CHANGE REFERENCE DATA and RESET RETRY COUNTER (AKIS-CARD.md §3).
+ * CHANGE REFERENCE DATA and RESET RETRY COUNTER (docs/card.md §3).
  *
  * The reader builds the APDU from our template: it formats each PIN typed
  * on its keypad into a PIN block (bmFormatString, bmPINBlockString) and
@@ -143,7 +143,7 @@ static void wr_block(struct wr *w, const struct akis_pin_info *pi, unsigned blk)
 }
 
 /*
- * CHANGE REFERENCE DATA template (AKIS-CARD.md §3), the APDU the keyboard
+ * CHANGE REFERENCE DATA template (docs/card.md §3), the APDU the keyboard
  * path (akis_pin_change_tx) would send with the PIN blocks left as padding.
  * 1.x `00 24 P1 P2 Lc Lold old Lnew new` only with fixed blocks: Lold = Lnew
  * = storedLength, as the keyboard path sends a padded PIN; 2.x ISO
@@ -177,7 +177,7 @@ static bool change_tpl(const struct akis_card *card, const struct akis_pin_info 
 	return wr_ok(&w);
 }
 
-/* RESET RETRY COUNTER `00 2C 02 ref Lc new` (AKIS-CARD.md §3, both
+/* RESET RETRY COUNTER `00 2C 02 ref Lc new` (docs/card.md §3, both
  * dialects): only a new PIN, typed twice, no current PIN. */
 static bool reset_tpl(const struct akis_pin_info *pi, struct modify_tpl *t)
 {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The two translators of akis/ (DESIGN.md "three error vocabularies"):
+ * The two translators of akis/ (docs/design.md "three error vocabularies"):
  * status word → akis_rv through ONE table, and apdu_rv → akis_rv through
  * one exhaustive switch.
  */
@@ -21,7 +21,7 @@ struct sw_row {
 	const char *what;
 };
 
-/* AKIS-CARD.md §5, ISO 7816-4 §5.1.3; first matching row wins. */
+/* docs/card.md §5, ISO 7816-4 §5.1.3; first matching row wins. */
 static const struct sw_row sw_table[] = {
 	{0x9000, 0xFFFF, PROF_ALL, AKIS_OK, AKIS_OK, AKIS_OK, "ok"},
 	{0x63C0, 0xFFF0, PROF_ALL, AKIS_ERR_PIN_INCORRECT, AKIS_ERR_PIN_INCORRECT,

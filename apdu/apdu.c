@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * APDU codec and apdu_transmit: the one function that knows command
- * chaining, 61xx and 6Cxx (STYLE.md, AKIS-CARD.md §1).
+ * chaining, 61xx and 6Cxx (docs/style.md, docs/card.md §1).
  */
 #include "apdu.h"
 
@@ -122,7 +122,7 @@ static apdu_rv APDU_WUR acc_add(struct acc *a, const uint8_t *p, size_t n)
  * Send one short APDU and append its response data. 6Cxx to a command
  * without data (case 1/2) is answered by one re-send with Le = xx
  * (ISO 7816-4 §5.1.3); with data it is returned as is: a re-send could
- * repeat a signature (AKIS-CARD.md §1).
+ * repeat a signature (docs/card.md §1).
  */
 static apdu_rv APDU_WUR exchange(struct apdu_card *card, const struct apdu *c, struct acc *a,
 				 uint16_t *sw)

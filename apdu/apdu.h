@@ -23,7 +23,7 @@
 #define APDU_SHORT_LC_MAX 255u
 /* Largest response data of a short APDU (Le = 00 means 256). */
 #define APDU_SHORT_LE_MAX 256u
-/* Cap on a response accumulated over 61xx / GET RESPONSE (named, STYLE.md). */
+/* Cap on a response accumulated over 61xx / GET RESPONSE (named, docs/style.md). */
 #define APDU_CHAIN_CAP 4096u
 /* Largest raw message (command or response) on the wire. */
 #define APDU_RAW_MAX (5u + APDU_SHORT_LC_MAX + 1u)
@@ -98,7 +98,7 @@ struct apdu_card {
 };
 
 /*
- * THE function that knows chaining, 61xx and 6Cxx (STYLE.md):
+ * THE function that knows chaining, 61xx and 6Cxx (docs/style.md):
  *  - data over 255 bytes is sent in 255-byte parts with CLA|0x10 (ISO 7816-4
  *    §5.1.1.1); a non-9000 SW on an intermediate part ends the exchange with
  *    that SW;
@@ -106,7 +106,7 @@ struct apdu_card {
  *    accumulating at most min(resp_cap, APDU_CHAIN_CAP) bytes, else
  *    APDU_ERR_PROTOCOL;
  *  - 6Cxx on a command without data (case 2): re-sent once with Le = xx;
- *    6Cxx on a command with data is returned as is (AKIS-CARD.md §1: never
+ *    6Cxx on a command with data is returned as is (docs/card.md §1: never
  *    repeat a signature);
  *  - 6883 (last command of the chain expected) on the first raw exchange:
  *    the card was left in the middle of a chain (by a broken chain of ours

@@ -19,7 +19,7 @@
 #define LOG_LINE_MAX 2048u
 #define LOG_HEX_MAX (3u * APDU_RAW_MAX + 8u)
 
-/* Redacted by INS byte, whatever the CLA (DESIGN.md "PINs"). */
+/* Redacted by INS byte, whatever the CLA (docs/design.md "PINs"). */
 static const uint8_t redacted_ins[] = {
 	0x20, /* VERIFY, ISO 7816-4 §7.5.6 */
 	0x24, /* CHANGE REFERENCE DATA, §7.5.7 */

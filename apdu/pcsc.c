@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * PC/SC transport over pcsc-lite (apdu/pcsc.h). The only file of the
- * project that includes <winscard.h> (DESIGN.md "Layers").
+ * project that includes <winscard.h> (docs/design.md "Layers").
  */
 #include "pcsc.h"
 
@@ -34,7 +34,7 @@ struct pcsc_card {
 };
 
 /*
- * THE translator PC/SC → apdu_rv (DESIGN.md: one translator per
+ * THE translator PC/SC → apdu_rv (docs/design.md: one translator per
  * vocabulary). Codes: pcsc-lite's pcsclite.h, PC/SC part 5 / MSDN
  * "Smart Card Return Values".
  */
@@ -395,7 +395,7 @@ static apdu_rv card_reconnect(void *ctx)
 }
 
 /* A card reset by someone: reconnect now so the handle works again, and
- * still report APDU_ERR_RESET: the security state is gone (DESIGN.md
+ * still report APDU_ERR_RESET: the security state is gone (docs/design.md
  * "Transactions"). A failed reconnect reports its own cause (removal). */
 static apdu_rv card_rv(struct pcsc_card *c, const char *what, LONG rc)
 {
@@ -542,7 +542,7 @@ static const struct apdu_ops pcsc_ops = {
 	.forget = card_forget,
 };
 
-/* Connect shared with T=1 (AKIS-CARD.md §1: T=1 only) on a fresh context. */
+/* Connect shared with T=1 (docs/card.md §1: T=1 only) on a fresh context. */
 static apdu_rv APDU_WUR connect_ctx(struct pcsc_card *c, const char *reader)
 {
 	DWORD proto = 0;

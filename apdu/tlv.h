@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Bounded reader and sticky-failure writer for bytes from and to the card
- * (STYLE.md: every byte from a card goes through this reader; no other code
+ * (docs/style.md: every byte from a card goes through this reader; no other code
  * indexes a response buffer).
  *
  * BER-TLV as used by ISO 7816-4 FCIs and by PKCS#15 DER: tags of 1..3

@@ -219,7 +219,7 @@ static CK_RV verify_locked(struct p11_ctx *ctx, struct p11_slot *slot, CK_USER_T
 		} else if (type == CKU_SO)
 			slot->so_in = true;
 		else
-			slot->consent_ok = true; /* until the next signature (AKIS-CARD.md §3) */
+			slot->consent_ok = true; /* until the next signature (docs/card.md §3) */
 	}
 	return pin_end_locked(ctx, slot, arv, after);
 }

@@ -541,7 +541,7 @@ CK_RV p11_op_sign_prepare(struct p11_op *op, enum akis_sign_alg *alg, uint8_t *b
 }
 
 /* Card ECDSA answer → raw r‖s of 2n bytes (R29). The card gives raw r‖s
- * (AKIS-CARD.md §3); a DER ECDSA-Sig-Value (RFC 3279 §2.2.3) is accepted
+ * (docs/card.md §3); a DER ECDSA-Sig-Value (RFC 3279 §2.2.3) is accepted
  * too. Anything else is refused: halving a short answer would guess where
  * r ends. */
 static bool ecdsa_raw(const uint8_t *in, size_t len, uint8_t *out, size_t n)

@@ -5,7 +5,7 @@
  * p11_leave(): these check "initialised" and fork (R5) and count calls in
  * flight, so that C_Finalize can wait for them (bounded) before freeing.
  *
- * Locks (DESIGN.md "Runtime model"): reg_lock (short) guards the slot and
+ * Locks (docs/design.md "Runtime model"): reg_lock (short) guards the slot and
  * session tables and counters and is never held during card I/O or a
  * PC/SC call; scan_lock serialises reader scans; each slot has its own
  * mutex held for a whole card operation. Order: slot lock → scan_lock →

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Token objects (DESIGN.md "Object mapping", R13, R23-R26). The card is
+ * Token objects (docs/design.md "Object mapping", R13, R23-R26). The card is
  * read once (akis_bind_tx); here its keys and certificates become
  * attribute arrays. Per-class code lives only in the builders below
  * (crypto.c extracts the key and certificate facts with OpenSSL); find

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Token objects (DESIGN.md "Object mapping", R13, R23-R26): built once per
+ * Token objects (docs/design.md "Object mapping", R13, R23-R26): built once per
  * binding of a card into attribute arrays; find and get-attribute are
  * generic loops over them and never touch the card.
  *

@@ -83,7 +83,7 @@ static bool key_needs_consent(const struct p11_slot *slot, const struct p11_op *
  * satisfied).
  * Its security state is shared by every application: another one's LOGOUT
  * (R22) or signature with the userConsent key may have cleared it. A status
- * VERIFY (AKIS-CARD.md §3: never spends a try) tells which: the user PIN
+ * VERIFY (docs/card.md §3: never spends a try) tells which: the user PIN
  * still verified → only the per-signature permission is gone; otherwise
  * the token is logged out for us too (R17), so that C_Login(CKU_USER)
  * works again instead of answering CKR_USER_ALREADY_LOGGED_IN.
@@ -136,7 +136,7 @@ static CK_RV sign_card_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct
 		card_refused_tx(slot, key_needs_consent(slot, op));
 	p11_slot_end_locked(slot);
 	if (key_needs_consent(slot, op))
-		slot->consent_ok = false; /* one signature per VERIFY (AKIS-CARD.md §3) */
+		slot->consent_ok = false; /* one signature per VERIFY (docs/card.md §3) */
 	rv = p11_slot_card_rv_locked(ctx, slot, arv);
 	if (rv == CKR_OK)
 		rv = p11_op_sign_finish(op, out, out_len, sig, sig_len);

@@ -15,7 +15,7 @@ CK_RV p11_rv_from_akis(akis_rv rv)
 	case AKIS_ERR_NO_SERVICE: /* pcscd gone: the token is unreachable (R35) */
 	case AKIS_ERR_REMOVED:
 		return CKR_DEVICE_REMOVED;
-	case AKIS_ERR_RESET: /* DESIGN.md "Transactions": security state is gone */
+	case AKIS_ERR_RESET: /* docs/design.md "Transactions": security state is gone */
 	case AKIS_ERR_NOT_LOGGED_IN:
 		return CKR_USER_NOT_LOGGED_IN;
 	case AKIS_ERR_SHARING:

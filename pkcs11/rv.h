@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * akis_rv → CK_RV: the one translator between the card profile's error
- * vocabulary and PKCS#11's (DESIGN.md "Layers").
+ * vocabulary and PKCS#11's (docs/design.md "Layers").
  */
 #ifndef AKIS_PKCS11_RV_H
 #define AKIS_PKCS11_RV_H

@@ -205,7 +205,7 @@ CK_RV p11_slot_list(struct p11_ctx *ctx, bool token_present, CK_SLOT_ID_PTR list
 	CK_ULONG n = 0, i;
 	int pass;
 
-	/* Rescan on the size query (DESIGN.md): the list then stays as it was
+	/* Rescan on the size query (docs/design.md): the list then stays as it was
 	 * between the two calls of the usual pattern. */
 	if (list == NULL || !slots_scanned(ctx))
 		p11_slots_refresh(ctx);
@@ -303,7 +303,7 @@ void p11_slot_cancel_waiters(struct p11_ctx *ctx)
 #define P11_WAIT_RETRY_MS 200L
 
 /* The blocking form: its own PC/SC context, no module lock held while
- * blocked (DESIGN.md). */
+ * blocked (docs/design.md). */
 static CK_RV wait_blocking(struct p11_ctx *ctx, CK_SLOT_ID_PTR out)
 {
 	struct apdu_reader r[APDU_READERS_MAX];

@@ -24,7 +24,7 @@ enum p11_token_kind {
 };
 
 /* Default tries of a PIN or PUK when the card has not told a higher
- * count (AKIS-CARD.md §4: 3 tries each). */
+ * count (docs/card.md §4: 3 tries each). */
 #define P11_PIN_TRIES_DEFAULT 3
 
 struct p11_pin_state {

@@ -16,7 +16,7 @@
 
 /* Object handles: a module-wide binding counter in the high bits, so that
  * handles of an earlier binding never name an object of a later one
- * (STYLE.md "Handles and objects"). 4095 objects per binding. */
+ * (docs/style.md "Handles and objects"). 4095 objects per binding. */
 #define P11_HANDLE_SHIFT 12u
 #define P11_HANDLE_GEN_MASK 0xFFFFFul
 
@@ -62,7 +62,7 @@ CK_RV p11_slot_begin_locked(struct p11_ctx *ctx, struct p11_slot *slot)
 	if (arv != AKIS_OK)
 		return p11_slot_card_rv_locked(ctx, slot, arv);
 	if (was_reset) {
-		/* DESIGN.md "Transactions": never re-send a PIN (R33) */
+		/* docs/design.md "Transactions": never re-send a PIN (R33) */
 		log_msg(LOG_P11, "slot %lu: card reset by someone, logged out",
 			(unsigned long)slot->id);
 		p11_slot_logged_out_locked(slot);
@@ -156,7 +156,7 @@ static CK_RV slot_connect_locked(struct p11_ctx *ctx, struct p11_slot *slot,
 }
 
 /*
- * A dead card (life cycle AA, AKIS-CARD.md §4: PUK exhausted) stays a
+ * A dead card (life cycle AA, docs/card.md §4: PUK exhausted) stays a
  * token: its public data was bound (akis_bind_tx) so the holder can still
  * see the certificates they had. Both PINs are locked for good, so every
  * C_Login answers CKR_PIN_LOCKED from pin_take without an APDU, and the
@@ -364,7 +364,7 @@ void p11_slot_release(struct p11_ctx *ctx, struct p11_slot *slot)
 	p11_mutex_unlock(&ctx->locking, slot->lock);
 }
 
-/* AKIS-CARD.md "GET DATA": the token serial is the last 8 bytes of the
+/* docs/card.md "GET DATA": the token serial is the last 8 bytes of the
  * 12-byte card serial, as 16 hex digits. */
 static void serial_hex(const struct akis_card *card, char out[17])
 {
@@ -425,7 +425,7 @@ CK_RV p11_token_info_locked(struct p11_ctx *ctx, struct p11_slot *slot, CK_TOKEN
 	info->ulSessionCount = slot->n_sessions;
 	info->ulRwSessionCount = slot->n_rw_sessions;
 	p11_mutex_unlock(&ctx->locking, ctx->reg_lock);
-	info->ulMinPinLen = up->present && up->min_len ? up->min_len : 4; /* AKIS-CARD.md §4 */
+	info->ulMinPinLen = up->present && up->min_len ? up->min_len : 4; /* docs/card.md §4 */
 	info->ulMaxPinLen = up->present && up->max_len ? up->max_len : 8;
 	info->ulTotalPublicMemory = CK_UNAVAILABLE_INFORMATION;
 	info->ulFreePublicMemory = CK_UNAVAILABLE_INFORMATION;

@@ -5,7 +5,7 @@
  *   apdu_readcert readers            list readers: NAME|state|counter|ATR
  *   apdu_readcert read OUT [FID]     first reader with a card: SELECT 3F00,
  *                                    3D00, FID (default 2F10), READ BINARY
- *                                    with Le=F4 (AKIS-CARD.md §3) into OUT
+ *                                    with Le=F4 (docs/card.md §3) into OUT
  *   apdu_readcert wait MS            list, then apdu_pcsc_wait; prints rv and
  *                                    milliseconds waited, then the new list
  *   apdu_readcert cancel MS          wait forever, cancel from another thread

@@ -173,7 +173,7 @@ static long bench(const char *fmt, ...)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-/* What a card of that profile reports as CK_TOKEN_INFO.model (AKIS-CARD.md §1). */
+/* What a card of that profile reports as CK_TOKEN_INFO.model (docs/card.md §1). */
 static const char *model_of(const char *profile)
 {
 	if (strcmp(profile, "akis-1.0") == 0)
@@ -996,7 +996,7 @@ static void test_removal(void)
 /* ----- R32: removal in the middle of C_Sign (fault injection) ----- */
 
 /* Position (1 = the next command after the first `from` ones) of the first
- * PSO COMPUTE DIGITAL SIGNATURE (INS 2A, P1P2 9E9A, AKIS-CARD.md) in card
+ * PSO COMPUTE DIGITAL SIGNATURE (INS 2A, P1P2 9E9A, docs/card.md) in card
  * N's APDU log, or -1. */
 static long pso_position(int n, long from)
 {

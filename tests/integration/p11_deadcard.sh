@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A dead card (life cycle AA: PUK exhausted, AKIS-CARD.md §4) through the
+# A dead card (life cycle AA: PUK exhausted, docs/card.md §4) through the
 # module: the token still appears with its certificates, its flags carry
 # CKF_USER_PIN_LOCKED | CKF_SO_PIN_LOCKED, and every C_Login answers
 # CKR_PIN_LOCKED without an APDU. The PUK is exhausted the way a user would

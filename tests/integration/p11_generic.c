@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Generic PKCS#11 behaviour (DESIGN.md "Tests", the reference layer):
+ * Generic PKCS#11 behaviour (docs/design.md "Tests", the reference layer):
  * argument checks (R39), output-buffer rules (R30, PKCS#11 3.0 §5.2),
  * session and login states, operation states (§5.13: what ends one),
  * C_GetObjectSize, CKF_RNG with the random functions. Nothing here is specific to

@@ -1,5 +1,5 @@
 #!/bin/bash
-# The reference layer (DESIGN.md "Tests"): tests/integration/p11_generic.c,
+# The reference layer (docs/design.md "Tests"): tests/integration/p11_generic.c,
 # generic PKCS#11 behaviour (argument checks R39, output buffers R30, session
 # and login states R17, operation states), first against SoftHSM2 — a mature
 # software token, the reference — then against our module on akis-1.0,

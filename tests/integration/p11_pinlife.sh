@@ -183,7 +183,7 @@ step_change_puk() { # R21: C_SetPIN in an SO session changes the PUK
 	t_check "$tag: login with 12345" grep -q 'Private Key Object' "$OUT"
 }
 
-step_dead() { # R18 SO flags, AKIS-CARD.md §4: PUK exhausted → life cycle AA
+step_dead() { # R18 SO flags, docs/card.md §4: PUK exhausted → life cycle AA
 	local tag=$1 i f
 	local -a want=("" "SO PIN count low|!final SO PIN try|!SO PIN locked"
 		"SO PIN count low|final SO PIN try|!SO PIN locked" "SO PIN locked")

@@ -17,9 +17,9 @@
  *  - While they sign, the parent keeps selecting EF.DIR (2F00, in the MF)
  *    from its own connection, as another application would, which makes
  *    the MF the current DF: the module must not assume that DF 3D00 is
- *    still current in its next transaction (AKIS-CARD.md §3: a 2.x MSE
+ *    still current in its next transaction (docs/card.md §3: a 2.x MSE
  *    outside 3D00 is 6A88). Not the MF itself: on 2.x re-selecting the MF
- *    logs the card out for every application (AKIS-CARD.md §3).
+ *    logs the card out for every application (docs/card.md §3).
  *  - Then one process logs out (LOGOUT clears the card's state for all,
  *    R22) while the other has a signature under way: the other's C_Sign
  *    gets CKR_USER_NOT_LOGGED_IN, its token is logged out (not "already

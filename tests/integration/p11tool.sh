@@ -79,7 +79,7 @@ input_for() { # mechanism key-bits key-type → input file
 	: "$kt"
 }
 
-# R27: the exact mechanism list per profile (AKIS-CARD.md §1/§3, REQUIREMENTS
+# R27: the exact mechanism list per profile (docs/card.md §1/§3, REQUIREMENTS
 # R27): raw RSA on every profile → RSA-PKCS, X.509, PSS, OAEP (decrypt) and the
 # software-hashed SHA*-RSA-PKCS(-PSS); akis-2 adds ECDSA and ECDSA-SHA*; the
 # digests. pkcs11-tool -M names, sorted.
@@ -264,7 +264,7 @@ if [[ -z ${AKIS_PROFILES:-} ]]; then
 	one_card akis-1.2 --no-pkcs15
 	one_card akis-2 --no-efdir --no-pkcs15
 	one_card akis-1.0 --no-pkcs15
-	one_card akis-2 --ec-curve p256 # ECDSA on P-256: 64-byte r‖s (AKIS-CARD.md §3)
+	one_card akis-2 --ec-curve p256 # ECDSA on P-256: 64-byte r‖s (docs/card.md §3)
 fi
 rm -rf "$T"
 t_summary

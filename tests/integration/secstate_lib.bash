@@ -12,7 +12,7 @@ DI=3031300D060960864801650304020105000420$(printf 'A%.0s' {1..64})
 H48=$(printf 'B%.0s' {1..96})
 SEL=00A4080C023D00
 
-# The keys of a profile as "MSE PSO" pairs (AKIS-CARD.md §3 dialects).
+# The keys of a profile as "MSE PSO" pairs (docs/card.md §3 dialects).
 keys_of() {
 	case $1 in
 	akis-2) echo "002241B606800104840181 002A9E9A30${H48}00 002241B606800102840182 002A9E9A33${DI}00" ;;

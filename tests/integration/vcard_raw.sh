@@ -1,5 +1,5 @@
 #!/bin/bash
-# Raw-APDU tests of akis-vcard through real pcscd + vpcd (AKIS-CARD.md).
+# Raw-APDU tests of akis-vcard through real pcscd + vpcd (docs/card.md).
 # Runs alone: takes the bench lock, brings the bench up per profile, and down.
 #   tests/integration/vcard_raw.sh [akis-1.0 akis-1.2 akis-2 layout-akis-1.2 layout-akis-2 bench]
 set -u

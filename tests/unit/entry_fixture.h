@@ -165,7 +165,7 @@ static size_t emu_verify(uint8_t ref, const uint8_t *data, size_t lc, uint8_t *r
 	return emu_sw(r, 0, (uint16_t)(0x63C0 | g_emu.tries));
 }
 
-/* PSO CDS, 1.x dialect (AKIS-CARD.md §3): a modulus-length block is raw
+/* PSO CDS, 1.x dialect (docs/card.md §3): a modulus-length block is raw
  * RSA, anything shorter a DigestInfo to pad with PKCS#1 v1.5. */
 static size_t emu_sign(const uint8_t *in, size_t n, uint8_t *r)
 {

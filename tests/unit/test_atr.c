@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* akis/atr.c: every ATR of AKIS-CARD.md §1, plus ATRs that are not AKİS. */
+/* akis/atr.c: every ATR of docs/card.md §1, plus ATRs that are not AKİS. */
 #include "akis_fixture.h"
 
 struct atr_case {

@@ -445,7 +445,7 @@ static void test_no_pad(void **state)
 /* ----- C_SetPIN / C_InitPIN on the pad (FEATURE_MODIFY_PIN_DIRECT) ----- */
 
 /* C_SetPIN(h, NULL, 0, NULL, 0): the PIN_MODIFY_STRUCTURE per profile
- * (AKIS-CARD.md §3 dialects), then the tries read again without data (R18).
+ * (docs/card.md §3 dialects), then the tries read again without data (R18).
  * In an SO session the PUK is changed (R21). */
 static void test_pad_change_structs(void **state)
 {
@@ -520,7 +520,7 @@ static void test_pad_change_results(void **state)
 		{"6401", CKR_FUNCTION_CANCELED, 0},
 		{"6402", CKR_PIN_INVALID, 0},
 		{"6403", CKR_PIN_LEN_RANGE, 0},
-		{"6A80", CKR_PIN_INVALID, 0}, /* new PIN not 4–8 digits (AKIS-CARD.md §3) */
+		{"6A80", CKR_PIN_INVALID, 0}, /* new PIN not 4–8 digits (docs/card.md §3) */
 	};
 	(void)state;
 

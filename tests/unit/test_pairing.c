@@ -328,7 +328,7 @@ static void test_swapped(void **state)
 /* Two RSA-2048 keys with one iD and one certificate: nothing tells which
  * key it belongs to, so no key gets it (a guess could show a key under
  * another key's certificate); the 2F1n ↔ key reference convention
- * (AKIS-CARD.md §2) settles it when the certificate has such a path. */
+ * (docs/card.md §2) settles it when the certificate has such a path. */
 static void test_ambiguous(void **state)
 {
 	struct fx_objs *t = *state;

@@ -1,5 +1,5 @@
 /* Unit tests of akis-vcard's card side: byte-level command/response cases per
- * profile (AKIS-CARD.md) and a random-APDU robustness run (bounded parsing:
+ * profile (docs/card.md) and a random-APDU robustness run (bounded parsing:
  * every input gets a 2..246-byte answer, nothing crashes). Includes the
  * sources to reach statics; shares nothing with the module. */
 #include <setjmp.h>
@@ -223,7 +223,7 @@ static void test_2(void **state)
 	RUN(*state, steps_2);
 }
 
-/* E-seal (AKIS-CARD.md §4, R48): <VKN>SIGN0 signs without a per-signature
+/* E-seal (docs/card.md §4, R48): <VKN>SIGN0 signs without a per-signature
  * PIN, <VKN>ENCR0 (keyAgreement) does not sign; both PrKDF entries and both
  * CDF entries carry the same iD. */
 static const struct step steps_seal[] = {

@@ -192,7 +192,7 @@ static int sign_mode(const struct vc_card *c, const struct vc_key *k, size_t n)
 {
 	if (!vc_is_1x(c))
 		return c->se_alg;
-	return n == key_bytes(k) ? ALG_RAW : ALG_PKCS1; /* AKIS-CARD.md §3, 1.x [C] */
+	return n == key_bytes(k) ? ALG_RAW : ALG_PKCS1; /* docs/card.md §3, 1.x [C] */
 }
 
 static bool input_ok(const struct vc_key *k, int mode, size_t n)
@@ -218,7 +218,7 @@ static uint16_t compute_signature(struct vc_card *c, const struct vc_cmd *cmd, s
 		return SW_CONDITIONS;
 	if (!vc_sec_verified(c, 0x81))
 		return SW_SEC_STATUS;
-	/* AKIS-CARD.md §3: per-signature PIN of a userConsent key on akis-2 */
+	/* docs/card.md §3: per-signature PIN of a userConsent key on akis-2 */
 	if (!vc_is_1x(c) && k->user_consent && !k->consent_ok)
 		return SW_SEC_STATUS;
 	mode = sign_mode(c, k, cmd->lc);

@@ -1,4 +1,4 @@
-/* Key selection (MSE) and on-card crypto (PSO) with OpenSSL, AKIS-CARD.md §3. */
+/* Key selection (MSE) and on-card crypto (PSO) with OpenSSL, docs/card.md §3. */
 #ifndef AKIS_VCARD_CRYPTOOP_H
 #define AKIS_VCARD_CRYPTOOP_H
 

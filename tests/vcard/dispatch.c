@@ -1,7 +1,7 @@
 /* APDU engine of the virtual card.
- * ISO 7816-4 §5.1 (short APDUs only, AKIS-CARD.md §1), §5.3.4 command
+ * ISO 7816-4 §5.1 (short APDUs only, docs/card.md §1), §5.3.4 command
  * chaining (CLA bit 0x10), §5.3.3/§7.6.1 61xx + GET RESPONSE, 6Cxx only for
- * case-2 commands (AKIS-CARD.md §1). Every length is checked before use. */
+ * case-2 commands (docs/card.md §1). Every length is checked before use. */
 #include "dispatch.h"
 
 #include <string.h>
@@ -97,7 +97,7 @@ static size_t deliver(struct vc_card *c, const struct vc_cmd *cmd, struct vc_res
 	size_t want = cmd->has_le ? cmd->le : 256; /* P2 00 SELECT answers without Le */
 	if (!sw_carries_data(r->sw) || r->len == 0)
 		return sw_only(r->sw, out);
-	/* 6Cxx: only a case-2 command whose Le is too small (AKIS-CARD.md §1) */
+	/* 6Cxx: only a case-2 command whose Le is too small (docs/card.md §1) */
 	if (!r->sized && cmd->lc == 0 && cmd->has_le && cmd->le < r->len && r->len <= 256)
 		return sw_only((uint16_t)(0x6C00 | (r->len & 0xFF)), out);
 	memcpy(c->pend, r->data, r->len);

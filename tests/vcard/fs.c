@@ -1,5 +1,5 @@
 /* File system of the virtual card: SELECT (ISO 7816-4 §11.1.1), READ BINARY
- * (§11.2.3), and AKIS's LIST FILES (AKIS-CARD.md §3). */
+ * (§11.2.3), and AKIS's LIST FILES (docs/card.md §3). */
 #include "fs.h"
 
 #include <string.h>
@@ -107,7 +107,7 @@ static int resolve(const struct vc_card *c, const struct vc_cmd *cmd, uint16_t *
 
 static uint8_t sec_byte(const struct vc_card *c, int idx)
 {
-	/* AKIS-CARD.md §3: 12 on EFs, 02 on DFs, plus 40/80 when the DF's first PIN
+	/* docs/card.md §3: 12 on EFs, 02 on DFs, plus 40/80 when the DF's first PIN
 	 * lost tries [S]. */
 	const struct vc_file *f = &c->files[idx];
 	const struct vc_pin *p;
@@ -171,7 +171,7 @@ void vc_cmd_select(struct vc_card *c, const struct vc_cmd *cmd, struct vc_resp *
 		return;
 	}
 	if (c->files[t].is_df) {
-		/* AKIS-CARD.md §3 (2.x): re-selecting the MF logs DF 3D00 out */
+		/* docs/card.md §3 (2.x): re-selecting the MF logs DF 3D00 out */
 		if (t == 0 && !vc_is_1x(c) && child(c, 0, VC_FID_PKCS15) > 0)
 			vc_sec_clear_df(c, child(c, 0, VC_FID_PKCS15));
 		if (t != c->cur_df)
@@ -218,7 +218,7 @@ void vc_cmd_read_binary(struct vc_card *c, const struct vc_cmd *cmd, struct vc_r
 	memcpy(r->data, f->data + off, n);
 	r->len = n;
 	r->sized = true;
-	r->sw = cmd->le > avail ? SW_EOF : SW_OK; /* AKIS-CARD.md §3: 6282 past the end */
+	r->sw = cmd->le > avail ? SW_EOF : SW_OK; /* docs/card.md §3: 6282 past the end */
 }
 
 void vc_cmd_list_files(struct vc_card *c, const struct vc_cmd *cmd, struct vc_resp *r)

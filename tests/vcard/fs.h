@@ -1,4 +1,4 @@
-/* File system commands: SELECT, READ BINARY, LIST FILES (AKIS-CARD.md §2, §3). */
+/* File system commands: SELECT, READ BINARY, LIST FILES (docs/card.md §2, §3). */
 #ifndef AKIS_VCARD_FS_H
 #define AKIS_VCARD_FS_H
 

@@ -49,7 +49,7 @@ static bool atr_hex_ok(const char *s)
 	return strspn(s, "0123456789abcdefABCDEF") == n;
 }
 
-/* --ec-curve: the curve of the akis-2 NES keys (AKIS-CARD.md §1: P-256 or P-384). */
+/* --ec-curve: the curve of the akis-2 NES keys (docs/card.md §1: P-256 or P-384). */
 static bool ec_curve(const char *v, bool *p256)
 {
 	*p256 = strcmp(v, "p256") == 0;

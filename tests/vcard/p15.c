@@ -1,6 +1,6 @@
 /* PKCS#15 v1.1 / ISO 7816-15 directory files of a provisioned card, as DER.
  * Module PKCS-15 uses IMPLICIT TAGS; CHOICE tags are explicit. Paths are
- * absolute (from 3F00). AKIS-CARD.md §2 says which files exist [S]. */
+ * absolute (from 3F00). docs/card.md §2 says which files exist [S]. */
 #include "prov.h"
 
 #include <string.h>
@@ -68,7 +68,7 @@ bool vc_p15_tokeninfo(const struct vc_prov *p, struct vc_der *d)
 	struct vc_der s;
 	char label[32], h[17];
 	hex16(p->serial + 4, h);
-	snprintf(label, sizeof label, "AKIS_%s", h); /* AKIS-CARD.md §3 GET DATA [S] */
+	snprintf(label, sizeof label, "AKIS_%s", h); /* docs/card.md §3 GET DATA [S] */
 	der_init(&s);
 	der_int(&s, 0);
 	der_octets(&s, p->serial, sizeof p->serial);

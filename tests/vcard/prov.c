@@ -1,4 +1,4 @@
-/* Provisioning a card image with OpenSSL (AKIS-CARD.md §4): a test CA chain,
+/* Provisioning a card image with OpenSSL (docs/card.md §4): a test CA chain,
  * the holder's NES key + certificate, an authentication key where the profile
  * has one, the PKCS#15 files, card.conf. Nothing here touches a real card. */
 #include "prov.h"
@@ -61,7 +61,7 @@ static bool write_pem(const char *dir, const char *name, EVP_PKEY *key, X509 *ce
 	return (fclose(f) == 0) && ok;
 }
 
-/* The e-seal (Mali Mühür) layout, AKIS-CARD.md §4: <VKN>SIGN0 and
+/* The e-seal (Mali Mühür) layout, docs/card.md §4: <VKN>SIGN0 and
  * <VKN>ENCR0 on P-384, organisation certificates, no userConsent. */
 static void plan_seal(struct vc_prov *p)
 {
@@ -113,7 +113,7 @@ static void plan_holder(struct vc_prov *p)
 }
 
 /* Key n ↔ certificate 2F1n ↔ key reference 2n+1 on 1.x and 0x80|(n+1) on
- * 2.x, the convention of AKIS-CARD.md §2 [C]. */
+ * 2.x, the convention of docs/card.md §2 [C]. */
 static void plan(struct vc_prov *p)
 {
 	bool two = p->o->profile == VC_AKIS_2;
@@ -150,7 +150,7 @@ static bool make_keys(struct vc_prov *p, struct vc_ca *ca)
 			return false;
 	}
 	/* e-seal: both pairs carry the SIGN0 key's iD in PrKDF, PuKDF and CDF, as
-	 * real cards do (AKIS-CARD.md §4); the module must tell them apart (R23). */
+	 * real cards do (docs/card.md §4); the module must tell them apart (R23). */
 	if (p->o->e_seal)
 		memcpy(p->keys[1].id, p->keys[0].id, sizeof p->keys[1].id);
 	return true;

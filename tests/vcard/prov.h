@@ -1,4 +1,4 @@
-/* `akis-vcard init`: provisioning a card image (AKIS-CARD.md §4). */
+/* `akis-vcard init`: provisioning a card image (docs/card.md §4). */
 #ifndef AKIS_VCARD_PROV_H
 #define AKIS_VCARD_PROV_H
 
@@ -19,7 +19,7 @@ struct vc_init_opts {
 	const char *tckn;
 	const char *atr_hex;  /* --atr: overrides the profile's ATR (validated by the caller) */
 	bool ec_p256;         /* --ec-curve p256: akis-2 NES keys on P-256 (default P-384) */
-	bool e_seal;          /* --e-seal: a Mali Mühür card (akis-2 only, AKIS-CARD.md §4) */
+	bool e_seal;          /* --e-seal: a Mali Mühür card (akis-2 only, docs/card.md §4) */
 	const char *company;  /* --company: the e-seal's organisation */
 	const char *vkn;      /* --vkn: its 10-digit tax number */
 };

@@ -59,7 +59,7 @@ static void logf_line(struct vc_run *r, const char *fmt, const char *s)
 }
 
 /* One line per APDU, hex; the data of VERIFY / CHANGE REFERENCE DATA /
- * RESET RETRY COUNTER (INS 20/24/2C) is redacted (DESIGN.md: PINs never logged). */
+ * RESET RETRY COUNTER (INS 20/24/2C) is redacted (docs/design.md: PINs never logged). */
 static void log_apdu(struct vc_run *r, const char *dir, const uint8_t *b, size_t n)
 {
 	char hex[2 * VC_VPCD_MSG_MAX + 32];

@@ -1,5 +1,5 @@
 /* PINs and security status of the virtual card.
- * Rules: AKIS-CARD.md §3 (VERIFY, CHANGE REFERENCE DATA, RESET RETRY COUNTER,
+ * Rules: docs/card.md §3 (VERIFY, CHANGE REFERENCE DATA, RESET RETRY COUNTER,
  * LOGOUT) and ISO 7816-4 §11.5. PINs 81/82 live in DF 3D00, 01/02 in the MF. */
 #include "sec.h"
 
@@ -109,10 +109,10 @@ static uint16_t check_pin(struct vc_card *c, struct vc_pin *p, const uint8_t *d,
 	}
 	p->tries = p->tries > 0 ? p->tries - 1 : 0;
 	p->verified = false;
-	for (int i = 0; i < c->nkeys; i++) /* AKIS-CARD.md §3: a wrong VERIFY clears it */
+	for (int i = 0; i < c->nkeys; i++) /* docs/card.md §3: a wrong VERIFY clears it */
 		c->keys[i].consent_ok = false;
 	if (p->ref == 0x82 && p->tries == 0)
-		c->life_cycle = 0xAA; /* AKIS-CARD.md §4: PUK exhausted → unusable [C] */
+		c->life_cycle = 0xAA; /* docs/card.md §4: PUK exhausted → unusable [C] */
 	save(c);
 	return tries_sw(p);
 }
@@ -320,7 +320,7 @@ void vc_cmd_get_challenge(struct vc_card *c, const struct vc_cmd *cmd, struct vc
 	r->sw = SW_OK;
 }
 
-/* SET LIFE CYCLE 80 09 00 01/02 (AKIS-CARD.md §3); needs the system PIN [S]. */
+/* SET LIFE CYCLE 80 09 00 01/02 (docs/card.md §3); needs the system PIN [S]. */
 void vc_cmd_set_life_cycle(struct vc_card *c, const struct vc_cmd *cmd, struct vc_resp *r)
 {
 	if (cmd->p1 != 0x00 || (cmd->p2 != 0x01 && cmd->p2 != 0x02)) {

@@ -1,4 +1,4 @@
-/* Security status: PINs, PUKs, LOGOUT, life cycle, GET DATA (AKIS-CARD.md §3). */
+/* Security status: PINs, PUKs, LOGOUT, life cycle, GET DATA (docs/card.md §3). */
 #ifndef AKIS_VCARD_SEC_H
 #define AKIS_VCARD_SEC_H
 

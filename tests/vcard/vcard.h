@@ -1,4 +1,4 @@
-/* akis-vcard: a virtual AKIS card (card side of /work/shared/AKIS-CARD.md).
+/* akis-vcard: a virtual AKIS card (card side of docs/card.md).
  * Shares no code with the module (apdu/, akis/, pkcs11/). */
 #ifndef AKIS_VCARD_H
 #define AKIS_VCARD_H
@@ -18,14 +18,14 @@
 #define VC_MAX_PINS 4
 #define VC_MAX_EF (32 * 1024)  /* largest EF we load */
 #define VC_RESP_MAX 1024       /* largest response a handler builds */
-#define VC_CHAIN_MAX 1024      /* command chaining accumulator, AKIS-CARD.md §3 */
-#define VC_RESP_CAP 244        /* AKIS-CARD.md §1: at most 244 data bytes per response */
+#define VC_CHAIN_MAX 1024      /* command chaining accumulator, docs/card.md §3 */
+#define VC_RESP_CAP 244        /* docs/card.md §1: at most 244 data bytes per response */
 #define VC_PIN_MIN 4
 #define VC_PIN_MAX 8
 
 enum vc_profile { VC_AKIS_10, VC_AKIS_12, VC_AKIS_2 };
 
-/* Status words (ISO 7816-4 §5.1.3, AKIS-CARD.md §5). */
+/* Status words (ISO 7816-4 §5.1.3, docs/card.md §5). */
 enum {
 	SW_OK = 0x9000,
 	SW_EOF = 0x6282,
@@ -130,7 +130,7 @@ static inline bool vc_is_1x(const struct vc_card *c)
 	return c->profile != VC_AKIS_2;
 }
 
-/* The blocked code per profile, AKIS-CARD.md §3 VERIFY. */
+/* The blocked code per profile, docs/card.md §3 VERIFY. */
 static inline uint16_t vc_blocked_sw(const struct vc_card *c)
 {
 	return vc_is_1x(c) ? SW_REF_UNUSABLE : SW_AUTH_BLOCKED;

@@ -1,4 +1,4 @@
-/* Test CA chain and holder certificates (AKIS-CARD.md §4).
+/* Test CA chain and holder certificates (docs/card.md §4).
  * NES certificate: subject C=TR, serialNumber=TCKN, CN=holder; KeyUsage
  * critical digitalSignature+nonRepudiation; certificatePolicies
  * 2.16.792.1.2.1.1.5.7.1.1; qcStatements (RFC 3739 §3.2.6) with QcCompliance

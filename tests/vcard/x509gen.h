@@ -1,4 +1,4 @@
-/* Test certificates made with OpenSSL at provisioning time (AKIS-CARD.md §4). */
+/* Test certificates made with OpenSSL at provisioning time (docs/card.md §4). */
 #ifndef AKIS_VCARD_X509GEN_H
 #define AKIS_VCARD_X509GEN_H
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Readers and cards for akis-tool. Every card operation runs inside one
- * PC/SC transaction (akis_begin/akis_end, DESIGN.md "Transactions"), held
+ * PC/SC transaction (akis_begin/akis_end, docs/design.md "Transactions"), held
  * only for the operation, never while a person types.
  */
 #include "card.h"

@@ -4,9 +4,9 @@
  *
  * Order, every time: read the card's rules and counters (one transaction),
  * ask for the secrets with no transaction held, check them on the host
- * (akis_pin_check: a malformed PIN never costs a try, AKIS-CARD.md §3),
+ * (akis_pin_check: a malformed PIN never costs a try, docs/card.md §3),
  * then one transaction for the change, ended by LOGOUT so that a verified
- * PIN does not outlive the tool (DESIGN.md "Logout hygiene").
+ * PIN does not outlive the tool (docs/design.md "Logout hygiene").
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -292,7 +292,7 @@ static int unblock_tx(struct akis_card *card, const struct secret *puk, const st
 	rv = akis_pin_verify_tx(card, AKIS_PIN_SO, puk->v, puk->len, &tries);
 	int ex = card_result(rv, AKIS_PIN_SO, tries);
 	if (ex == TOOL_EXIT_OK) {
-		/* RESET RETRY COUNTER after VERIFY PUK (AKIS-CARD.md §3). */
+		/* RESET RETRY COUNTER after VERIFY PUK (docs/card.md §3). */
 		rv = akis_pin_unblock_tx(card, nw->v, nw->len);
 		ex = card_result(rv, AKIS_PIN_USER, -1);
 	}

@@ -27,7 +27,7 @@ struct tool_pin_state {
 	int tries_left;  /* -1: the card did not say */
 };
 
-/* Life cycle byte (AKIS-CARD.md §3, GET DATA 01 04). */
+/* Life cycle byte (docs/card.md §3, GET DATA 01 04). */
 #define TOOL_LC_USABLE 0xA5u
 #define TOOL_LC_ADMIN 0xA0u
 #define TOOL_LC_DEAD 0xAAu
@@ -86,7 +86,7 @@ struct tool_report {
 /* Recompute r->warnings from the rest of *r at time `now`. */
 void tool_report_warnings(struct tool_report *r, time_t now);
 
-/* Profile name as in AKIS-CARD.md §1 ("akis-1.2"). */
+/* Profile name as in docs/card.md §1 ("akis-1.2"). */
 const char *tool_profile_name(enum akis_profile p);
 /* "usable" / "admin" / "dead" / "unknown" (JSON). */
 const char *tool_life_cycle_name(uint8_t lc);

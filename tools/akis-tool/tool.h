@@ -3,7 +3,7 @@
  * akis-tool: shared declarations of the card monitor (R40-R43).
  *
  * The tool talks to the card only through akis/akis.h and to the readers
- * only through apdu/pcsc.h (DESIGN.md "Layers"); it builds no APDU.
+ * only through apdu/pcsc.h (docs/design.md "Layers"); it builds no APDU.
  */
 #ifndef AKIS_TOOL_TOOL_H
 #define AKIS_TOOL_TOOL_H
