@@ -93,6 +93,16 @@ check: deps
 deps:
 	@tests/install-deps
 
+# Every C file as .clang-format wants it (issue 12); .ci/run calls this.
+.PHONY: format format-check
+format:
+	git ls-files '*.c' '*.h' | xargs clang-format -i
+format-check:
+	@bad=$$(git ls-files '*.c' '*.h' | while read -r f; do \
+		clang-format --dry-run -Werror "$$f" >/dev/null 2>&1 || echo "$$f"; done); \
+	if [ -n "$$bad" ]; then echo "format-check: not as .clang-format wants (make format):"; \
+		echo "$$bad"; exit 1; fi; echo "format-check: every C file as .clang-format wants"
+
 demo: deps
 	$(MAKE) all
 	tests/demo $(BUILD)
@@ -146,6 +156,7 @@ help:
 	@echo "make check-valgrind  unit tests, pkcs11-tool and the behaviour suite under valgrind (build-vg/)"
 	@echo "make bench      APDUs, bytes and time per operation; make fuzz: libFuzzer targets"
 	@echo "make install    PREFIX=$(PREFIX) DESTDIR=..."
+	@echo "make format     clang-format every C file; make format-check: only check (CI)"
 	@echo "make install-compat  install, plus $(COMPATLIB) -> the module, for Java e-signature"
 	@echo "                programs that load the closed module's name (refuses if a foreign file is there)"
 	@echo "make uninstall  removes what install put; libakisp11.so only if it is our symlink"

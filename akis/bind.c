@@ -14,24 +14,24 @@
 #include "../apdu/log.h"
 #include "../apdu/tlv.h"
 
-#define INS_GET_DATA 0xCA
+#define INS_GET_DATA    0xCA
 #define INS_SELECT_NAME 0xA4
-#define SYSBUF_LEN 0x4D   /* GET DATA 01 06 */
-#define SERIAL_OFF 55u    /* docs/card.md §3 [C] */
-#define SERIAL_LEN 12u
-#define LCS_LEN 0x0A      /* GET DATA 01 04 */
-#define LCS_OFF 6u
+#define SYSBUF_LEN      0x4D /* GET DATA 01 06 */
+#define SERIAL_OFF      55u  /* docs/card.md §3 [C] */
+#define SERIAL_LEN      12u
+#define LCS_LEN         0x0A /* GET DATA 01 04 */
+#define LCS_OFF         6u
 
 static const uint8_t p15_name[] = {'P', 'K', 'C', 'S', '-', '1', '5'};
 static const uint8_t p15_aid[] = {0xA0, 0x00, 0x00, 0x00, 0x63, 0x50,
-				  0x4B, 0x43, 0x53, 0x2D, 0x31, 0x35};
+                                  0x4B, 0x43, 0x53, 0x2D, 0x31, 0x35};
 static const uint8_t fid_efdir[] = {0x2F, 0x00};
 static const uint8_t fid_odf[] = {0x50, 0x31};
 static const uint8_t fid_tokeninfo[] = {0x50, 0x32};
 
 /* GET DATA 01 p2 with Le; the answer's bytes [off, off+n) into out. */
-static akis_rv get_data_tx(struct akis_card *card, uint8_t p2, size_t le, size_t off,
-			   uint8_t *out, size_t n)
+static akis_rv get_data_tx(struct akis_card *card, uint8_t p2, size_t le, size_t off, uint8_t *out,
+                           size_t n)
 {
 	uint8_t buf[APDU_SHORT_LE_MAX];
 	size_t len = 0;
@@ -122,8 +122,7 @@ static akis_rv bind_app_tx(struct akis_card *card)
 	return rv;
 }
 
-static bool path_join(const struct akis_card *card, const uint8_t *fid, uint8_t *out,
-		      size_t *len)
+static bool path_join(const struct akis_card *card, const uint8_t *fid, uint8_t *out, size_t *len)
 {
 	if (card->app_path_len + 2 > AKIS_PATH_MAX)
 		return false;
@@ -138,7 +137,7 @@ typedef akis_rv (*dir_parser)(struct akis_card *card, const uint8_t *buf, size_t
 /* Read one directory file and parse it. A missing file is fine when
  * optional; anything malformed fails the bind (never a half-read token). */
 static akis_rv dir_file_tx(struct akis_card *card, const uint8_t *path, size_t path_len,
-			   dir_parser parse, bool optional)
+                           dir_parser parse, bool optional)
 {
 	uint8_t *buf = NULL;
 	size_t len = 0;
@@ -154,7 +153,7 @@ static akis_rv dir_file_tx(struct akis_card *card, const uint8_t *path, size_t p
 }
 
 static akis_rv bind_pkcs15_tx(struct akis_card *card, const struct akis_odf *odf,
-			      const char *cache_dir)
+                              const char *cache_dir)
 {
 	uint8_t path[AKIS_PATH_MAX];
 	size_t path_len = 0;
@@ -163,16 +162,16 @@ static akis_rv bind_pkcs15_tx(struct akis_card *card, const struct akis_odf *odf
 		rv = dir_file_tx(card, path, path_len, akis_p15_tokeninfo, true);
 	if (rv == AKIS_OK)
 		rv = dir_file_tx(card, odf->path[AKIS_ODF_AODF], odf->len[AKIS_ODF_AODF],
-				 akis_p15_aodf, true);
+		                 akis_p15_aodf, true);
 	if (rv == AKIS_OK)
 		rv = dir_file_tx(card, odf->path[AKIS_ODF_PRKDF], odf->len[AKIS_ODF_PRKDF],
-				 akis_p15_prkdf, false);
+		                 akis_p15_prkdf, false);
 	if (rv == AKIS_OK)
 		rv = dir_file_tx(card, odf->path[AKIS_ODF_PUKDF], odf->len[AKIS_ODF_PUKDF],
-				 akis_p15_pukdf, true);
+		                 akis_p15_pukdf, true);
 	if (rv == AKIS_OK)
 		rv = dir_file_tx(card, odf->path[AKIS_ODF_CDF], odf->len[AKIS_ODF_CDF],
-				 akis_p15_cdf, false);
+		                 akis_p15_cdf, false);
 	for (size_t i = 0; rv == AKIS_OK && i < card->n_certs; i++) {
 		if (card->certs[i].der != NULL)
 			continue;
@@ -180,7 +179,7 @@ static akis_rv bind_pkcs15_tx(struct akis_card *card, const struct akis_odf *odf
 		if (rv == AKIS_ERR_NOT_FOUND) {
 			log_msg(LOG_OBJ, "certificate %zu: file missing, dropped", i);
 			memmove(&card->certs[i], &card->certs[i + 1],
-				(card->n_certs - i - 1) * sizeof card->certs[0]);
+			        (card->n_certs - i - 1) * sizeof card->certs[0]);
 			card->n_certs--;
 			i--;
 			rv = AKIS_OK;
@@ -241,7 +240,7 @@ akis_rv akis_bind_tx(struct akis_card *card, const char *cache_dir)
 		akis_keys_complete(card);
 		akis_cache_store(card, cache_dir);
 		log_msg(LOG_OBJ, "bound: %zu keys, %zu certificates, %lu files read, %lu cached",
-			card->n_keys, card->n_certs, card->binds, card->cache_hits);
+		        card->n_keys, card->n_certs, card->binds, card->cache_hits);
 	} else {
 		log_msg(LOG_OBJ, "bind failed: %s", akis_rv_name(rv));
 		akis_card_clear_directory(card);

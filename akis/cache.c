@@ -65,7 +65,7 @@ static bool cache_dir_private(const char *dir, bool create)
 }
 
 static bool cache_name(const struct akis_card *card, const char *dir, bool create, char *out,
-		       size_t cap)
+                       size_t cap)
 {
 	if (!cache_dir_private(dir, create)) {
 		log_msg(LOG_OBJ, "cache: %s missing or not private, not used", dir);
@@ -108,7 +108,7 @@ out:
 
 /* Find the entry for path: records of { u8 path_len, path, u16 der_len, der }. */
 static bool cache_find(const uint8_t *buf, size_t len, const uint8_t *path, size_t path_len,
-		       struct rd *der)
+                       struct rd *der)
 {
 	struct rd r = rd_init(buf, len);
 	uint8_t magic[sizeof cache_magic], plen, p[AKIS_PATH_MAX];
@@ -127,7 +127,7 @@ static bool cache_find(const uint8_t *buf, size_t len, const uint8_t *path, size
 
 /* Cached certificate for this path and size whose tail the card confirms. */
 static akis_rv cache_try_tx(struct akis_card *card, struct akis_cert *c, size_t size,
-			    const char *cache_dir, bool *hit)
+                            const char *cache_dir, bool *hit)
 {
 	char name[4096];
 	uint8_t tail[AKIS_READ_STEP], *file = NULL;
@@ -170,7 +170,7 @@ akis_rv akis_cert_read_tx(struct akis_card *card, size_t i, const char *cache_di
 	uint8_t *buf = NULL;
 	if (cache_dir == NULL)
 		return akis_read_file_tx(card, c->path, c->path_len, AKIS_CERT_MAX, &c->der,
-					 &c->der_len);
+		                         &c->der_len);
 	akis_rv rv = akis_select_tx(card, c->path, c->path_len, false, &size);
 	if (rv != AKIS_OK || size > AKIS_CERT_MAX)
 		return rv != AKIS_OK ? rv : AKIS_ERR_CARD_DATA;

@@ -12,12 +12,12 @@
 #include "../apdu/tlv.h"
 
 /* ISO 7816-4 §7.1.1 */
-#define INS_SELECT 0xA4
-#define INS_READ_BINARY 0xB0
-#define SEL_BY_FID 0x00
+#define INS_SELECT       0xA4
+#define INS_READ_BINARY  0xB0
+#define SEL_BY_FID       0x00
 #define SEL_PATH_FROM_MF 0x08
-#define SEL_P2_FCI 0x00
-#define SEL_P2_NONE 0x0C
+#define SEL_P2_FCI       0x00
+#define SEL_P2_NONE      0x0C
 
 static void card_free_directory(struct akis_card *card)
 {
@@ -32,8 +32,7 @@ static void card_free_directory(struct akis_card *card)
 	memset(card->pins, 0, sizeof card->pins);
 }
 
-akis_rv akis_card_new(struct apdu_card *io, const struct akis_atr_info *atr,
-		      struct akis_card **out)
+akis_rv akis_card_new(struct apdu_card *io, const struct akis_atr_info *atr, struct akis_card **out)
 {
 	struct akis_atr_info info;
 	if (io == NULL || out == NULL)
@@ -121,14 +120,14 @@ void akis_end(struct akis_card *card)
 	/* R22: the LOGOUT did not clear the card's security state; a reset does */
 	apdu_rv arv = apdu_end(card->io, true);
 	log_msg(LOG_PIN, "transaction ended with a card reset (the LOGOUT failed): %s",
-		apdu_rv_name(arv));
+	        apdu_rv_name(arv));
 	card->reset_at_end = false;
 	card->maybe_verified[AKIS_PIN_USER] = card->maybe_verified[AKIS_PIN_SO] = false;
 	akis_sel_forget(card);
 }
 
 akis_rv akis_xmit_tx(struct akis_card *card, const struct apdu *cmd, uint8_t *resp, size_t cap,
-		     size_t *len, uint16_t *sw)
+                     size_t *len, uint16_t *sw)
 {
 	size_t dummy_len = 0;
 	apdu_rv arv = apdu_transmit(card->io, cmd, resp, cap, len ? len : &dummy_len, sw);
@@ -167,30 +166,35 @@ static void sel_remember(struct akis_card *card, const uint8_t *path, size_t len
 
 /* One SELECT; FCI into fci/fci_len when p2 asks for it. */
 static akis_rv select_one_tx(struct akis_card *card, uint8_t p1, const uint8_t *data, size_t n,
-			     bool want_fci, uint8_t *fci, size_t *fci_len, uint16_t *sw)
+                             bool want_fci, uint8_t *fci, size_t *fci_len, uint16_t *sw)
 {
-	struct apdu cmd = {0x00, INS_SELECT, p1, want_fci ? SEL_P2_FCI : SEL_P2_NONE, data, n,
-			   want_fci ? APDU_SHORT_LE_MAX : 0};
+	struct apdu cmd = {0x00,
+	                   INS_SELECT,
+	                   p1,
+	                   want_fci ? SEL_P2_FCI : SEL_P2_NONE,
+	                   data,
+	                   n,
+	                   want_fci ? APDU_SHORT_LE_MAX : 0};
 	*fci_len = 0;
 	return akis_xmit_tx(card, &cmd, fci, want_fci ? APDU_SHORT_LE_MAX : 0, fci_len, sw);
 }
 
 /* Fallback when the card refuses P1 08: MF, then FID by FID (P1 00). */
 static akis_rv select_by_fids_tx(struct akis_card *card, const uint8_t *path, size_t len,
-				 bool want_fci, uint8_t *fci, size_t *fci_len, uint16_t *sw)
+                                 bool want_fci, uint8_t *fci, size_t *fci_len, uint16_t *sw)
 {
 	static const uint8_t mf[2] = {0x3F, 0x00};
 	akis_rv rv = select_one_tx(card, SEL_BY_FID, mf, 2, want_fci && len == 0, fci, fci_len, sw);
 	for (size_t i = 0; rv == AKIS_OK && *sw == 0x9000 && i + 2 <= len; i += 2) {
 		bool last = i + 2 == len;
 		rv = select_one_tx(card, SEL_BY_FID, path + i, 2, want_fci && last, fci, fci_len,
-				   sw);
+		                   sw);
 	}
 	return rv;
 }
 
 akis_rv akis_select_tx(struct akis_card *card, const uint8_t *path, size_t len, bool is_df,
-		       size_t *size)
+                       size_t *size)
 {
 	uint8_t fci[APDU_SHORT_LE_MAX];
 	size_t fci_len = 0;
@@ -204,7 +208,7 @@ akis_rv akis_select_tx(struct akis_card *card, const uint8_t *path, size_t len, 
 	akis_sel_forget(card);
 	if (!card->no_path_select && len > 0) {
 		rv = select_one_tx(card, SEL_PATH_FROM_MF, path, len, size != NULL, fci, &fci_len,
-				   &sw);
+		                   &sw);
 		if (rv != AKIS_OK)
 			return rv;
 		if (sw == 0x6A86 || sw == 0x6A81 || sw == 0x6D00 || sw == 0x6A80) {
@@ -237,7 +241,7 @@ akis_rv akis_select_app_tx(struct akis_card *card)
 
 /* One READ BINARY at `off` for `want` bytes; *done when the file ended. */
 static akis_rv read_step_tx(struct akis_card *card, size_t off, size_t want, uint8_t *dst,
-			    size_t *got, bool *done)
+                            size_t *got, bool *done)
 {
 	struct apdu cmd = {0x00, INS_READ_BINARY, (uint8_t)(off >> 8), (uint8_t)off, NULL, 0, want};
 	uint16_t sw = 0;
@@ -246,15 +250,23 @@ static akis_rv read_step_tx(struct akis_card *card, size_t off, size_t want, uin
 	if (rv != AKIS_OK)
 		return rv;
 	switch (sw) {
-	case 0x9000: *done = *got < want; return AKIS_OK;
-	case 0x6282: *done = true; return AKIS_OK; /* end of file before Le (§3) */
-	case 0x6B00: *done = true; *got = 0; return AKIS_OK; /* offset at or past the end */
-	default: return akis_sw_ctx(card->atr.profile, sw, AKIS_SW_GENERAL, NULL);
+	case 0x9000:
+		*done = *got < want;
+		return AKIS_OK;
+	case 0x6282:
+		*done = true;
+		return AKIS_OK; /* end of file before Le (§3) */
+	case 0x6B00:
+		*done = true;
+		*got = 0;
+		return AKIS_OK; /* offset at or past the end */
+	default:
+		return akis_sw_ctx(card->atr.profile, sw, AKIS_SW_GENERAL, NULL);
 	}
 }
 
 akis_rv akis_read_current_tx(struct akis_card *card, size_t size, uint8_t *buf, size_t cap,
-			     size_t *len)
+                             size_t *len)
 {
 	size_t off = 0, got;
 	bool done = false;
@@ -279,8 +291,8 @@ akis_rv akis_read_current_tx(struct akis_card *card, size_t size, uint8_t *buf, 
 	return AKIS_OK;
 }
 
-akis_rv akis_read_file_tx(struct akis_card *card, const uint8_t *path, size_t path_len,
-			  size_t cap, uint8_t **out, size_t *out_len)
+akis_rv akis_read_file_tx(struct akis_card *card, const uint8_t *path, size_t path_len, size_t cap,
+                          uint8_t **out, size_t *out_len)
 {
 	size_t size = 0, len = 0;
 	uint8_t *buf = NULL;

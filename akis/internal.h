@@ -21,8 +21,8 @@
 /* ----- card.c: transport and file system ----- */
 
 /* apdu_transmit + apdu_rv translation; forgets the selection on a reset. */
-akis_rv akis_xmit_tx(struct akis_card *card, const struct apdu *cmd, uint8_t *resp,
-		     size_t cap, size_t *len, uint16_t *sw) AKIS_WUR;
+akis_rv akis_xmit_tx(struct akis_card *card, const struct apdu *cmd, uint8_t *resp, size_t cap,
+                     size_t *len, uint16_t *sw) AKIS_WUR;
 
 /* Free and zero keys, certificates, PIN infos. */
 void akis_card_clear_directory(struct akis_card *card);
@@ -41,18 +41,18 @@ void akis_sel_forget(struct akis_card *card);
  * FCI has none). Skips the APDU when the path is already current and no FCI
  * is wanted. AKIS_ERR_NOT_FOUND for 6A82.
  */
-akis_rv akis_select_tx(struct akis_card *card, const uint8_t *path, size_t len,
-		       bool is_df, size_t *size) AKIS_WUR;
+akis_rv akis_select_tx(struct akis_card *card, const uint8_t *path, size_t len, bool is_df,
+                       size_t *size) AKIS_WUR;
 /* Make the application DF (card->app_path) current (no APDU when it is). */
 akis_rv akis_select_app_tx(struct akis_card *card) AKIS_WUR;
 
 /* READ BINARY of the current EF. size 0 = unknown (read until 6282/6B00 or
  * a short answer). Up to cap bytes into buf. */
 akis_rv akis_read_current_tx(struct akis_card *card, size_t size, uint8_t *buf, size_t cap,
-			     size_t *len) AKIS_WUR;
+                             size_t *len) AKIS_WUR;
 /* Select (with FCI) and read a whole EF into a malloc'd buffer. */
-akis_rv akis_read_file_tx(struct akis_card *card, const uint8_t *path, size_t path_len,
-			  size_t cap, uint8_t **out, size_t *out_len) AKIS_WUR;
+akis_rv akis_read_file_tx(struct akis_card *card, const uint8_t *path, size_t path_len, size_t cap,
+                          uint8_t **out, size_t *out_len) AKIS_WUR;
 
 /* ----- pin.c ----- */
 
@@ -65,8 +65,7 @@ void akis_pin_note_sent(struct akis_card *card, enum akis_pin_which which, akis_
 /* What the command carried, for the status words whose meaning depends on
  * it (6700 on a PIN, 6A80 on a new PIN). */
 enum akis_sw_context { AKIS_SW_GENERAL, AKIS_SW_PIN, AKIS_SW_NEW_PIN };
-akis_rv akis_sw_ctx(enum akis_profile profile, uint16_t sw, enum akis_sw_context ctx,
-		    int *tries);
+akis_rv akis_sw_ctx(enum akis_profile profile, uint16_t sw, enum akis_sw_context ctx, int *tries);
 
 /* ----- pkcs15.c ----- */
 
@@ -76,17 +75,17 @@ struct akis_odf {
 };
 #define AKIS_ODF_PRKDF 0
 #define AKIS_ODF_PUKDF 1
-#define AKIS_ODF_CDF 4
-#define AKIS_ODF_AODF 8
+#define AKIS_ODF_CDF   4
+#define AKIS_ODF_AODF  8
 
 /* Turn a PKCS#15 Path (absolute with 3F00, or relative to the application
  * DF) into a path from the MF without 3F00. */
 bool akis_p15_path(const struct akis_card *card, struct rd *path_value, uint8_t *out,
-		   size_t *out_len) AKIS_WUR;
+                   size_t *out_len) AKIS_WUR;
 
 akis_rv akis_p15_efdir(struct akis_card *card, const uint8_t *buf, size_t len) AKIS_WUR;
 akis_rv akis_p15_odf(const struct akis_card *card, const uint8_t *buf, size_t len,
-		     struct akis_odf *odf) AKIS_WUR;
+                     struct akis_odf *odf) AKIS_WUR;
 akis_rv akis_p15_tokeninfo(struct akis_card *card, const uint8_t *buf, size_t len) AKIS_WUR;
 akis_rv akis_p15_aodf(struct akis_card *card, const uint8_t *buf, size_t len) AKIS_WUR;
 akis_rv akis_p15_prkdf(struct akis_card *card, const uint8_t *buf, size_t len) AKIS_WUR;

@@ -10,27 +10,27 @@
 #include "internal.h"
 #include "../apdu/log.h"
 
-#define INS_MSE 0x22
-#define INS_PSO 0x2A
+#define INS_MSE           0x22
+#define INS_PSO           0x2A
 #define INS_GET_CHALLENGE 0x84
-#define MSE_1X_P1 0xC3        /* 1.x: MSE with the key reference in P2 [C] */
-#define MSE_SET 0x41          /* ISO 7816-4 §11.5.11: SET for computation */
-#define CRT_DST 0xB6
-#define CRT_CT 0xB8
-#define PSO_CDS_P1 0x9E
-#define PSO_CDS_P2 0x9A
-#define PSO_DEC_P1 0x80
-#define PSO_DEC_P2 0x86
-#define IN_MAX 512u           /* RSA-4096 block */
-#define RANDOM_STEP 128u
+#define MSE_1X_P1         0xC3 /* 1.x: MSE with the key reference in P2 [C] */
+#define MSE_SET           0x41 /* ISO 7816-4 §11.5.11: SET for computation */
+#define CRT_DST           0xB6
+#define CRT_CT            0xB8
+#define PSO_CDS_P1        0x9E
+#define PSO_CDS_P2        0x9A
+#define PSO_DEC_P1        0x80
+#define PSO_DEC_P2        0x86
+#define IN_MAX            512u /* RSA-4096 block */
+#define RANDOM_STEP       128u
 #define RANDOM_STEP_SMALL 8u
 
 /* 2.x algorithm references (docs/card.md §3 "alg") */
 static const uint8_t alg_ref[] = {
-	[AKIS_SIGN_RSA_RAW] = 0x00,
-	[AKIS_SIGN_RSA_PKCS1] = 0x02,
-	[AKIS_SIGN_RSA_PSS] = 0x05,
-	[AKIS_SIGN_ECDSA] = 0x04,
+        [AKIS_SIGN_RSA_RAW] = 0x00,
+        [AKIS_SIGN_RSA_PKCS1] = 0x02,
+        [AKIS_SIGN_RSA_PSS] = 0x05,
+        [AKIS_SIGN_ECDSA] = 0x04,
 };
 
 bool akis_key_can(const struct akis_card *card, size_t key, enum akis_sign_alg alg)
@@ -41,9 +41,12 @@ bool akis_key_can(const struct akis_card *card, size_t key, enum akis_sign_alg a
 	bool v2 = card->atr.profile == AKIS_PROFILE_2;
 	switch (alg) {
 	case AKIS_SIGN_RSA_RAW:
-	case AKIS_SIGN_RSA_PKCS1: return k->type == AKIS_KEY_RSA;
-	case AKIS_SIGN_RSA_PSS: return v2 && k->type == AKIS_KEY_RSA;
-	case AKIS_SIGN_ECDSA: return v2 && k->type == AKIS_KEY_EC;
+	case AKIS_SIGN_RSA_PKCS1:
+		return k->type == AKIS_KEY_RSA;
+	case AKIS_SIGN_RSA_PSS:
+		return v2 && k->type == AKIS_KEY_RSA;
+	case AKIS_SIGN_ECDSA:
+		return v2 && k->type == AKIS_KEY_EC;
 	}
 	return false;
 }
@@ -106,7 +109,7 @@ static akis_rv mse_tx(struct akis_card *card, const struct akis_key *k, uint8_t 
 
 /* PSO with data (chained by apdu_transmit past 255 bytes), Le 00. */
 static akis_rv pso_tx(struct akis_card *card, uint8_t p1, uint8_t p2, const uint8_t *in,
-		      size_t in_len, uint8_t *out, size_t out_cap, size_t *out_len)
+                      size_t in_len, uint8_t *out, size_t out_cap, size_t *out_len)
 {
 	uint16_t sw = 0;
 	struct apdu cmd = {0x00, INS_PSO, p1, p2, in, in_len, APDU_SHORT_LE_MAX};
@@ -115,7 +118,7 @@ static akis_rv pso_tx(struct akis_card *card, uint8_t p1, uint8_t p2, const uint
 }
 
 static akis_rv sign_args(const struct akis_key *k, enum akis_sign_alg alg, size_t in_len,
-			 size_t out_cap)
+                         size_t out_cap)
 {
 	size_t klen = (k->bits + 7) / 8, need = result_len(k);
 	if (in_len == 0 || in_len > IN_MAX)
@@ -131,9 +134,8 @@ static akis_rv sign_args(const struct akis_key *k, enum akis_sign_alg alg, size_
 	return AKIS_OK;
 }
 
-akis_rv akis_sign_tx(struct akis_card *card, size_t key, enum akis_sign_alg alg,
-		     const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap,
-		     size_t *out_len)
+akis_rv akis_sign_tx(struct akis_card *card, size_t key, enum akis_sign_alg alg, const uint8_t *in,
+                     size_t in_len, uint8_t *out, size_t out_cap, size_t *out_len)
 {
 	if (card == NULL || in == NULL || out == NULL || out_len == NULL || key >= card->n_keys)
 		return AKIS_ERR_ARGS;
@@ -156,7 +158,7 @@ akis_rv akis_sign_tx(struct akis_card *card, size_t key, enum akis_sign_alg alg,
 }
 
 akis_rv akis_decrypt_tx(struct akis_card *card, size_t key, const uint8_t *in, size_t in_len,
-			uint8_t *out, size_t out_cap, size_t *out_len)
+                        uint8_t *out, size_t out_cap, size_t *out_len)
 {
 	uint8_t buf[IN_MAX + 1];
 	if (card == NULL || in == NULL || out == NULL || out_len == NULL || key >= card->n_keys)

@@ -20,11 +20,11 @@
 #include "../apdu/tlv.h"
 
 #define INS_LIST_FILES 0x18
-#define LIST_RECORD 20u   /* docs/card.md §3 */
+#define LIST_RECORD    20u /* docs/card.md §3 */
 #define FID_CERT_FIRST 0x2F10u
 #define FID_CERT_PROBE 10u /* 2F10…2F19 */
-#define USER_PIN_REF 0x81
-#define PUK_REF 0x82
+#define USER_PIN_REF   0x81
+#define PUK_REF        0x82
 
 /* docs/card.md §3: user PIN 81, PUK 82, 4–8 digits; ASCII except 1.0. */
 void akis_pins_default(struct akis_card *card)
@@ -36,7 +36,7 @@ void akis_pins_default(struct akis_card *card)
 		p->present = true;
 		p->ref = w == AKIS_PIN_USER ? USER_PIN_REF : PUK_REF;
 		p->enc = card->atr.profile == AKIS_PROFILE_1_0 ? AKIS_PIN_ENC_HALF_NIBBLE_BCD
-							       : AKIS_PIN_ENC_ASCII;
+		                                               : AKIS_PIN_ENC_ASCII;
 		p->min_len = 4;
 		p->max_len = 8;
 		p->digits_only = true;
@@ -59,7 +59,8 @@ static unsigned usage_from_ku(uint32_t ku, enum akis_key_type type)
 {
 	unsigned u = 0;
 	if (ku == UINT32_MAX) /* no extension: anything the key type allows */
-		return type == AKIS_KEY_RSA ? AKIS_USAGE_SIGN | AKIS_USAGE_DECRYPT : AKIS_USAGE_SIGN;
+		return type == AKIS_KEY_RSA ? AKIS_USAGE_SIGN | AKIS_USAGE_DECRYPT
+		                            : AKIS_USAGE_SIGN;
 	if (ku & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION))
 		u |= AKIS_USAGE_SIGN;
 	if (ku & KU_NON_REPUDIATION)
@@ -183,7 +184,7 @@ static bool pair_convention(const struct akis_card *card, size_t i, size_t j)
 		return false;
 	unsigned n = c->path[c->path_len - 1] & 0x0Fu;
 	uint8_t ref = card->atr.profile == AKIS_PROFILE_2 ? (uint8_t)(0x80u | (n + 1))
-							  : (uint8_t)(2 * n + 1);
+	                                                  : (uint8_t)(2 * n + 1);
 	return card->keys[i].key_ref == ref;
 }
 
@@ -257,7 +258,9 @@ static void pair_round(struct pairing *pp, int round)
 			pp->taken[j] = true;
 			changed = true;
 			log_msg(LOG_OBJ, "key %zu: certificate %d (%s)", i, j,
-				round == 3 ? "public key" : round == 2 ? "iD" : "key type and size");
+			        round == 3   ? "public key"
+			        : round == 2 ? "iD"
+			                     : "key type and size");
 		}
 	}
 }
@@ -370,7 +373,7 @@ static void nodir_add(struct akis_card *card, uint16_t fid)
 	snprintf(k->label, sizeof k->label, "%s", label);
 	/* docs/card.md §2 [C]: 2F1n → key 2n+1 (1.x), 0x80|(n+1) (2.x) */
 	k->key_ref = card->atr.profile == AKIS_PROFILE_2 ? (uint8_t)(0x80u | (n + 1))
-							 : (uint8_t)(2 * n + 1);
+	                                                 : (uint8_t)(2 * n + 1);
 	k->type = f.type;
 	k->bits = f.bits;
 	k->usage = f.usage;
@@ -379,7 +382,7 @@ static void nodir_add(struct akis_card *card, uint16_t fid)
 	k->auth_pin_ref = card->pins[AKIS_PIN_USER].ref;
 	k->cert = (int)(card->n_certs - 1);
 	log_msg(LOG_OBJ, "no directory: %04X -> key %02X %s %u bits", fid, k->key_ref,
-		f.type == AKIS_KEY_RSA ? "RSA" : "EC", f.bits);
+	        f.type == AKIS_KEY_RSA ? "RSA" : "EC", f.bits);
 }
 
 /* Read the certificate at 2F1n in the application DF, if there. */
@@ -409,7 +412,7 @@ static akis_rv nodir_cert_tx(struct akis_card *card, uint16_t fid, const char *c
 
 /* LIST FILES (1.x): 20-byte records, byte 0 2F (EF) or 3D (DF), 1-2 FID. */
 static akis_rv list_files_tx(struct akis_card *card, uint16_t *fids, size_t cap, size_t *n,
-			     bool *listed)
+                             bool *listed)
 {
 	uint8_t buf[APDU_CHAIN_CAP];
 	size_t len = 0;

@@ -14,14 +14,14 @@
 #include "internal.h"
 #include "../apdu/log.h"
 
-#define INS_VERIFY 0x20
-#define INS_CHANGE 0x24
+#define INS_VERIFY      0x20
+#define INS_CHANGE      0x24
 #define INS_RESET_RETRY 0x2C
-#define INS_LOGOUT 0x1A
-#define PIN_ENC_MAX AKIS_PIN_MAX /* one encoded PIN: at most a byte per character */
+#define INS_LOGOUT      0x1A
+#define PIN_ENC_MAX     AKIS_PIN_MAX /* one encoded PIN: at most a byte per character */
 
 akis_rv akis_pin_check(const struct akis_card *card, enum akis_pin_which which, const char *pin,
-		       size_t len)
+                       size_t len)
 {
 	if (card == NULL || (which != AKIS_PIN_USER && which != AKIS_PIN_SO) ||
 	    (pin == NULL && len > 0))
@@ -42,14 +42,18 @@ akis_rv akis_pin_check(const struct akis_card *card, enum akis_pin_which which, 
 /* Encode per the AODF's pinType, pad to storedLength if asked (PKCS#15
  * v1.1 §6.8.2). The caller checked the PIN. */
 static bool pin_encode(const struct akis_pin_info *pi, const char *pin, size_t len, uint8_t *out,
-		       size_t *out_len)
+                       size_t *out_len)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < len; i++) {
 		uint8_t d = (uint8_t)(pin[i] - '0');
 		switch (pi->enc) {
-		case AKIS_PIN_ENC_ASCII: out[n++] = (uint8_t)pin[i]; break;
-		case AKIS_PIN_ENC_HALF_NIBBLE_BCD: out[n++] = d; break;
+		case AKIS_PIN_ENC_ASCII:
+			out[n++] = (uint8_t)pin[i];
+			break;
+		case AKIS_PIN_ENC_HALF_NIBBLE_BCD:
+			out[n++] = d;
+			break;
 		case AKIS_PIN_ENC_BCD:
 			if (i & 1u)
 				out[n - 1] = (uint8_t)((out[n - 1] & 0xF0u) | d);
@@ -67,8 +71,8 @@ static bool pin_encode(const struct akis_pin_info *pi, const char *pin, size_t l
 }
 
 /* Check and encode in one go. */
-static akis_rv pin_prepare(const struct akis_card *card, enum akis_pin_which which,
-			   const char *pin, size_t len, uint8_t *out, size_t *out_len)
+static akis_rv pin_prepare(const struct akis_card *card, enum akis_pin_which which, const char *pin,
+                           size_t len, uint8_t *out, size_t *out_len)
 {
 	akis_rv rv = akis_pin_check(card, which, pin, len);
 	if (rv == AKIS_OK && card->life_cycle == AKIS_LCS_DEAD)
@@ -82,7 +86,7 @@ static akis_rv pin_prepare(const struct akis_card *card, enum akis_pin_which whi
 
 /* Send a PIN command in the application DF (PINs 81/82 are local to it). */
 static akis_rv pin_cmd_tx(struct akis_card *card, const struct apdu *cmd, enum akis_sw_context ctx,
-			  int *tries, uint16_t *sw_out)
+                          int *tries, uint16_t *sw_out)
 {
 	uint16_t sw = 0;
 	akis_rv rv = akis_select_app_tx(card);
@@ -93,12 +97,13 @@ static akis_rv pin_cmd_tx(struct akis_card *card, const struct apdu *cmd, enum a
 	if (sw_out != NULL)
 		*sw_out = sw;
 	rv = akis_sw_ctx(card->atr.profile, sw, ctx, tries);
-	log_msg(LOG_PIN, "INS %02X ref %02X: SW %04X -> %s", cmd->ins, cmd->p2, sw, akis_rv_name(rv));
+	log_msg(LOG_PIN, "INS %02X ref %02X: SW %04X -> %s", cmd->ins, cmd->p2, sw,
+	        akis_rv_name(rv));
 	return rv;
 }
 
 akis_rv akis_pin_status_tx(struct akis_card *card, enum akis_pin_which which,
-			   struct akis_pin_status *st)
+                           struct akis_pin_status *st)
 {
 	if (card == NULL || st == NULL || (which != AKIS_PIN_USER && which != AKIS_PIN_SO))
 		return AKIS_ERR_ARGS;
@@ -170,7 +175,7 @@ bool akis_pin_maybe_verified(const struct akis_card *card, enum akis_pin_which w
 }
 
 akis_rv akis_pin_verify_tx(struct akis_card *card, enum akis_pin_which which, const char *pin,
-			   size_t len, int *tries_left)
+                           size_t len, int *tries_left)
 {
 	uint8_t data[PIN_ENC_MAX];
 	size_t n = 0;
@@ -190,8 +195,7 @@ akis_rv akis_pin_verify_tx(struct akis_card *card, enum akis_pin_which which, co
 /* 1.x: Lold old Lnew new, P1 02 / P2 ref&7F for a local ref, else P1 01.
  * 2.x: old‖new, P1 00 P2 ref (ISO 7816-4 §11.5.7). */
 static akis_rv change_data(const struct akis_card *card, uint8_t ref, const uint8_t *o, size_t on,
-			   const uint8_t *nw, size_t nn, uint8_t *buf, size_t cap,
-			   struct apdu *cmd)
+                           const uint8_t *nw, size_t nn, uint8_t *buf, size_t cap, struct apdu *cmd)
 {
 	struct wr w = wr_init(buf, cap);
 	bool v1 = card->atr.profile != AKIS_PROFILE_2;
@@ -211,9 +215,8 @@ static akis_rv change_data(const struct akis_card *card, uint8_t ref, const uint
 	return wr_ok(&w) ? AKIS_OK : AKIS_ERR_PIN_LEN;
 }
 
-akis_rv akis_pin_change_tx(struct akis_card *card, enum akis_pin_which which,
-			   const char *old_pin, size_t old_len, const char *new_pin,
-			   size_t new_len, int *tries_left)
+akis_rv akis_pin_change_tx(struct akis_card *card, enum akis_pin_which which, const char *old_pin,
+                           size_t old_len, const char *new_pin, size_t new_len, int *tries_left)
 {
 	uint8_t o[PIN_ENC_MAX], nw[PIN_ENC_MAX], buf[2 * PIN_ENC_MAX + 2];
 	size_t on = 0, nn = 0;
@@ -243,8 +246,8 @@ akis_rv akis_pin_unblock_tx(struct akis_card *card, const char *new_pin, size_t 
 	akis_rv rv = pin_prepare(card, AKIS_PIN_USER, new_pin, new_len, nw, &nn);
 	if (rv == AKIS_OK) {
 		/* RESET RETRY COUNTER, P1 02: new reference data (ISO 7816-4 §11.5.10) */
-		struct apdu cmd = {0x00, INS_RESET_RETRY, 0x02, card->pins[AKIS_PIN_USER].ref,
-				   nw, nn, 0};
+		struct apdu cmd = {
+		        0x00, INS_RESET_RETRY, 0x02, card->pins[AKIS_PIN_USER].ref, nw, nn, 0};
 		rv = pin_cmd_tx(card, &cmd, AKIS_SW_NEW_PIN, NULL, NULL);
 	}
 	OPENSSL_cleanse(nw, sizeof nw);
@@ -264,8 +267,10 @@ akis_rv akis_logout_tx(struct akis_card *card)
 	if (rv == AKIS_ERR_REMOVED || rv == AKIS_ERR_NO_SERVICE || rv == AKIS_ERR_RESET)
 		return rv; /* the card's volatile state is gone with it */
 	/* R22: never leave a PIN verified behind */
-	log_msg(LOG_PIN, "LOGOUT failed (%s): the card will be reset at the end of this "
-		"transaction", akis_rv_name(rv));
+	log_msg(LOG_PIN,
+	        "LOGOUT failed (%s): the card will be reset at the end of this "
+	        "transaction",
+	        akis_rv_name(rv));
 	card->reset_at_end = true;
 	return AKIS_OK;
 }

@@ -27,15 +27,15 @@
 
 /* SCARD_CTL_CODE(3400) on pcsc-lite: 0x42000000 + 3400 (PC/SC part 10 §2.2) */
 #define CM_IOCTL_GET_FEATURE_REQUEST 0x42000D48u
-#define FEATURE_VERIFY_PIN_DIRECT 0x06u
-#define FEATURE_MODIFY_PIN_DIRECT 0x07u
-#define PINPAD_STRUCT_MAX 96u
-#define PINPAD_BLOCK_MAX 15u /* bmPINBlockString bits 3-0 */
-#define PINPAD_APDU_MAX (5u + 2u * (1u + PINPAD_BLOCK_MAX))
+#define FEATURE_VERIFY_PIN_DIRECT    0x06u
+#define FEATURE_MODIFY_PIN_DIRECT    0x07u
+#define PINPAD_STRUCT_MAX            96u
+#define PINPAD_BLOCK_MAX             15u /* bmPINBlockString bits 3-0 */
+#define PINPAD_APDU_MAX              (5u + 2u * (1u + PINPAD_BLOCK_MAX))
 
 /* bConfirmPIN (PC/SC part 10 §2.5.3): bit 0 the new PIN is typed twice,
  * bit 1 the current PIN is typed first (else bInsertionOffsetOld is unused). */
-#define CONFIRM_NEW 0x01u
+#define CONFIRM_NEW     0x01u
 #define CONFIRM_CURRENT 0x02u
 
 void akis_pinpad_discover(struct akis_card *card)
@@ -61,7 +61,7 @@ void akis_pinpad_discover(struct akis_card *card)
 			card->pinpad_modify_ioctl = code;
 	}
 	log_msg(LOG_PIN, "PIN pad: verify %08X modify %08X", card->pinpad_verify_ioctl,
-		card->pinpad_modify_ioctl);
+	        card->pinpad_modify_ioctl);
 }
 
 static void wr_u16le(struct wr *w, uint16_t v)
@@ -81,9 +81,12 @@ static void wr_u32le(struct wr *w, uint32_t v)
 static uint8_t pin_format(const struct akis_pin_info *pi)
 {
 	switch (pi->enc) {
-	case AKIS_PIN_ENC_ASCII: return 0x82;
-	case AKIS_PIN_ENC_HALF_NIBBLE_BCD: return 0x80; /* "binary": one digit 0x00-0x09 a byte */
-	case AKIS_PIN_ENC_BCD: return 0x81;
+	case AKIS_PIN_ENC_ASCII:
+		return 0x82;
+	case AKIS_PIN_ENC_HALF_NIBBLE_BCD:
+		return 0x80; /* "binary": one digit 0x00-0x09 a byte */
+	case AKIS_PIN_ENC_BCD:
+		return 0x81;
 	}
 	return 0x82;
 }
@@ -105,18 +108,18 @@ static size_t verify_struct(const struct akis_pin_info *pi, uint8_t *buf, size_t
 {
 	unsigned blk = pin_block(pi);
 	struct wr w = wr_init(buf, cap);
-	wr_u8(&w, 0x00);                           /* bTimerOut: reader default */
-	wr_u8(&w, 0x00);                           /* bTimerOut2 */
-	wr_u8(&w, pin_format(pi));                 /* bmFormatString */
-	wr_u8(&w, (uint8_t)blk);                   /* bmPINBlockString: block size */
-	wr_u8(&w, 0x00);                           /* bmPINLengthFormat: no length field */
-	wr_u16le(&w, pin_min_max(pi));             /* wPINMaxExtraDigit */
-	wr_u8(&w, 0x02);                           /* bEntryValidationCondition: OK key */
-	wr_u8(&w, 0x01);                           /* bNumberMessage */
-	wr_u16le(&w, 0x0409);                      /* wLangId */
-	wr_u8(&w, 0x00);                           /* bMsgIndex */
-	wr_bytes(&w, "\0\0\0", 3);                 /* bTeoPrologue */
-	wr_u32le(&w, (uint32_t)(5 + blk));         /* ulDataLength */
+	wr_u8(&w, 0x00);                   /* bTimerOut: reader default */
+	wr_u8(&w, 0x00);                   /* bTimerOut2 */
+	wr_u8(&w, pin_format(pi));         /* bmFormatString */
+	wr_u8(&w, (uint8_t)blk);           /* bmPINBlockString: block size */
+	wr_u8(&w, 0x00);                   /* bmPINLengthFormat: no length field */
+	wr_u16le(&w, pin_min_max(pi));     /* wPINMaxExtraDigit */
+	wr_u8(&w, 0x02);                   /* bEntryValidationCondition: OK key */
+	wr_u8(&w, 0x01);                   /* bNumberMessage */
+	wr_u16le(&w, 0x0409);              /* wLangId */
+	wr_u8(&w, 0x00);                   /* bMsgIndex */
+	wr_bytes(&w, "\0\0\0", 3);         /* bTeoPrologue */
+	wr_u32le(&w, (uint32_t)(5 + blk)); /* ulDataLength */
 	/* abData: the VERIFY template; Lc and padding filled by the reader */
 	wr_u8(&w, 0x00);
 	wr_u8(&w, 0x20);
@@ -151,7 +154,7 @@ static void wr_block(struct wr *w, const struct akis_pin_info *pi, unsigned blk)
  * PINs both at offset 0 (the reader appends the new PIN, sets Lc).
  */
 static bool change_tpl(const struct akis_card *card, const struct akis_pin_info *pi,
-		       struct modify_tpl *t)
+                       struct modify_tpl *t)
 {
 	unsigned blk = pin_block(pi);
 	bool v1 = card->atr.profile != AKIS_PROFILE_2;
@@ -200,39 +203,40 @@ static bool reset_tpl(const struct akis_pin_info *pi, struct modify_tpl *t)
  * Messages: 3 (current, new, confirm) or 2 (new, confirm); the indexes
  * 00 01 02 of the reader's table, as CCID readers expect them. */
 static size_t modify_struct(const struct akis_pin_info *pi, const struct modify_tpl *t,
-			    uint8_t *buf, size_t cap)
+                            uint8_t *buf, size_t cap)
 {
 	struct wr w = wr_init(buf, cap);
-	wr_u8(&w, 0x00);                                  /* bTimerOut: reader default */
-	wr_u8(&w, 0x00);                                  /* bTimerOut2 */
-	wr_u8(&w, pin_format(pi));                        /* bmFormatString */
-	wr_u8(&w, (uint8_t)pin_block(pi));                /* bmPINBlockString */
-	wr_u8(&w, 0x00);                                  /* bmPINLengthFormat: none */
-	wr_u8(&w, t->off_old);                            /* bInsertionOffsetOld */
-	wr_u8(&w, t->off_new);                            /* bInsertionOffsetNew */
-	wr_u16le(&w, pin_min_max(pi));                    /* wPINMaxExtraDigit */
-	wr_u8(&w, t->confirm);                            /* bConfirmPIN */
-	wr_u8(&w, 0x02);                                  /* bEntryValidationCondition: OK key */
-	wr_u8(&w, t->confirm & CONFIRM_CURRENT ? 3 : 2);  /* bNumberMessage */
-	wr_u16le(&w, 0x0409);                             /* wLangId */
-	wr_bytes(&w, "\x00\x01\x02", 3);                  /* bMsgIndex1..3 */
-	wr_bytes(&w, "\0\0\0", 3);                        /* bTeoPrologue */
-	wr_u32le(&w, (uint32_t)t->apdu_len);              /* ulDataLength */
-	wr_bytes(&w, t->apdu, t->apdu_len);               /* abData */
+	wr_u8(&w, 0x00);                                 /* bTimerOut: reader default */
+	wr_u8(&w, 0x00);                                 /* bTimerOut2 */
+	wr_u8(&w, pin_format(pi));                       /* bmFormatString */
+	wr_u8(&w, (uint8_t)pin_block(pi));               /* bmPINBlockString */
+	wr_u8(&w, 0x00);                                 /* bmPINLengthFormat: none */
+	wr_u8(&w, t->off_old);                           /* bInsertionOffsetOld */
+	wr_u8(&w, t->off_new);                           /* bInsertionOffsetNew */
+	wr_u16le(&w, pin_min_max(pi));                   /* wPINMaxExtraDigit */
+	wr_u8(&w, t->confirm);                           /* bConfirmPIN */
+	wr_u8(&w, 0x02);                                 /* bEntryValidationCondition: OK key */
+	wr_u8(&w, t->confirm & CONFIRM_CURRENT ? 3 : 2); /* bNumberMessage */
+	wr_u16le(&w, 0x0409);                            /* wLangId */
+	wr_bytes(&w, "\x00\x01\x02", 3);                 /* bMsgIndex1..3 */
+	wr_bytes(&w, "\0\0\0", 3);                       /* bTeoPrologue */
+	wr_u32le(&w, (uint32_t)t->apdu_len);             /* ulDataLength */
+	wr_bytes(&w, t->apdu, t->apdu_len);              /* abData */
 	return wr_ok(&w) ? w.len : 0;
 }
 
 /* One exchange with the reader in the application DF; its answer is the
  * card's status word, or the reader's own (64xx). */
 static akis_rv pad_exchange_tx(struct akis_card *card, uint32_t ioctl, const uint8_t *st,
-			       size_t st_len, enum akis_sw_context ctx, int *tries, uint16_t *sw)
+                               size_t st_len, enum akis_sw_context ctx, int *tries, uint16_t *sw)
 {
 	uint8_t out[16];
 	size_t out_len = 0;
 	akis_rv rv = akis_select_app_tx(card);
 	if (rv != AKIS_OK)
 		return rv;
-	rv = akis_rv_from_apdu(apdu_control(card->io, ioctl, st, st_len, out, sizeof out, &out_len));
+	rv = akis_rv_from_apdu(
+	        apdu_control(card->io, ioctl, st, st_len, out, sizeof out, &out_len));
 	if (rv != AKIS_OK)
 		return rv;
 	struct rd r = rd_init(out, out_len);
@@ -255,11 +259,11 @@ akis_rv akis_pinpad_verify_tx(struct akis_card *card, enum akis_pin_which which,
 	if (st_len == 0)
 		return AKIS_ERR_ARGS;
 	akis_rv rv = pad_exchange_tx(card, card->pinpad_verify_ioctl, st, st_len, AKIS_SW_PIN,
-				     &tries, &sw);
+	                             &tries, &sw);
 	/* 64xx: the reader's own answer (timeout, cancel): nothing reached the card */
 	akis_pin_note_sent(card, which, (sw >> 8) == 0x64 ? AKIS_ERR_CANCELLED : rv);
 	log_msg(LOG_PIN, "PIN pad verify ref %02X: SW %04X -> %s", card->pins[which].ref, sw,
-		akis_rv_name(rv));
+	        akis_rv_name(rv));
 	if (tries_left != NULL)
 		*tries_left = tries;
 	return rv;
@@ -268,7 +272,7 @@ akis_rv akis_pinpad_verify_tx(struct akis_card *card, enum akis_pin_which which,
 /* The template for a change (or, which == AKIS_PIN_USER && reset, a
  * RESET RETRY COUNTER), false with the reason logged. No exchange. */
 static bool modify_plan(const struct akis_card *card, enum akis_pin_which which, bool reset,
-			struct modify_tpl *t)
+                        struct modify_tpl *t)
 {
 	const struct akis_pin_info *pi;
 	if (card == NULL || (which != AKIS_PIN_USER && which != AKIS_PIN_SO))
@@ -279,16 +283,19 @@ static bool modify_plan(const struct akis_card *card, enum akis_pin_which which,
 		return false;
 	}
 	if (pi->pad_len > PINPAD_BLOCK_MAX) {
-		log_msg(LOG_PIN, "PIN pad: ref %02X: a %u-byte PIN block does not fit a "
-			"PIN_MODIFY_STRUCTURE (at most %u)", pi->ref, pi->pad_len, PINPAD_BLOCK_MAX);
+		log_msg(LOG_PIN,
+		        "PIN pad: ref %02X: a %u-byte PIN block does not fit a "
+		        "PIN_MODIFY_STRUCTURE (at most %u)",
+		        pi->ref, pi->pad_len, PINPAD_BLOCK_MAX);
 		return false;
 	}
 	if (reset ? reset_tpl(pi, t) : change_tpl(card, pi, t))
 		return true;
-	log_msg(LOG_PIN, "PIN pad: ref %02X: the 1.x CHANGE REFERENCE DATA (Lold old Lnew new) "
-		"with variable-length PINs cannot be described in a PIN_MODIFY_STRUCTURE (the "
-		"place of the new PIN depends on the old PIN's length): PINs must be given",
-		pi->ref);
+	log_msg(LOG_PIN,
+	        "PIN pad: ref %02X: the 1.x CHANGE REFERENCE DATA (Lold old Lnew new) "
+	        "with variable-length PINs cannot be described in a PIN_MODIFY_STRUCTURE (the "
+	        "place of the new PIN depends on the old PIN's length): PINs must be given",
+	        pi->ref);
 	return false;
 }
 
@@ -305,7 +312,7 @@ bool akis_pinpad_can_unblock(const struct akis_card *card)
 }
 
 static akis_rv modify_tx(struct akis_card *card, enum akis_pin_which which, bool reset,
-			 int *tries_left)
+                         int *tries_left)
 {
 	uint8_t st[PINPAD_STRUCT_MAX];
 	struct modify_tpl t;
@@ -319,15 +326,15 @@ static akis_rv modify_tx(struct akis_card *card, enum akis_pin_which which, bool
 		st_len = modify_struct(&card->pins[which], &t, st, sizeof st);
 	if (st_len > 0) {
 		rv = pad_exchange_tx(card, card->pinpad_modify_ioctl, st, st_len, AKIS_SW_NEW_PIN,
-				     &tries, &sw);
+		                     &tries, &sw);
 		if (!reset) /* a change verifies the old PIN on the card */
 			akis_pin_note_sent(card, which,
-					   (sw >> 8) == 0x64 ? AKIS_ERR_CANCELLED : rv);
+			                   (sw >> 8) == 0x64 ? AKIS_ERR_CANCELLED : rv);
 	}
 	if (st_len > 0)
 		log_msg(LOG_PIN, "PIN pad %s ref %02X: SW %04X -> %s",
-			reset ? "RESET RETRY COUNTER" : "CHANGE", card->pins[which].ref, sw,
-			akis_rv_name(rv));
+		        reset ? "RESET RETRY COUNTER" : "CHANGE", card->pins[which].ref, sw,
+		        akis_rv_name(rv));
 	if (tries_left != NULL)
 		*tries_left = tries;
 	return rv;

@@ -17,28 +17,28 @@
 #include "../apdu/log.h"
 #include "../apdu/tlv.h"
 
-#define T_BOOL 0x01
-#define T_INT 0x02
-#define T_BITS 0x03
+#define T_BOOL   0x01
+#define T_INT    0x02
+#define T_BITS   0x03
 #define T_OCTETS 0x04
-#define T_ENUM 0x0A
-#define T_UTF8 0x0C
-#define T_SEQ 0x30
-#define T_CTX0 0x80
+#define T_ENUM   0x0A
+#define T_UTF8   0x0C
+#define T_SEQ    0x30
+#define T_CTX0   0x80
 #define T_CTX0_C 0xA0
 #define T_CTX1_C 0xA1
 
 /* PinFlags (PKCS#15 v1.1 §6.8.2) */
-#define PINF_LOCAL (1ul << 1)
+#define PINF_LOCAL         (1ul << 1)
 #define PINF_NEEDS_PADDING (1ul << 5)
-#define PINF_UNBLOCKING (1ul << 6)
-#define PINF_SO (1ul << 7)
+#define PINF_UNBLOCKING    (1ul << 6)
+#define PINF_SO            (1ul << 7)
 
 /* PinType */
 enum { PINTYPE_BCD = 0, PINTYPE_ASCII = 1, PINTYPE_UTF8 = 2, PINTYPE_HALF_NIBBLE = 3 };
 
 static const uint8_t p15_aid[] = {0xA0, 0x00, 0x00, 0x00, 0x63, 0x50,
-				  0x4B, 0x43, 0x53, 0x2D, 0x31, 0x35};
+                                  0x4B, 0x43, 0x53, 0x2D, 0x31, 0x35};
 static const uint8_t p15_name[] = {'P', 'K', 'C', 'S', '-', '1', '5'};
 
 /* Unsigned big-endian integer contents, 1..4 significant bytes. Lax about
@@ -128,9 +128,9 @@ akis_rv akis_p15_efdir(struct akis_card *card, const uint8_t *buf, size_t len)
 		if (tag != 0x61 || !rd_find(&app, 0x4F, &aid) || !rd_find(&app, 0x51, &path))
 			continue;
 		bool is_p15 = (rd_left(&aid) == sizeof p15_aid &&
-			       memcmp(aid.p, p15_aid, sizeof p15_aid) == 0) ||
-			      (rd_left(&aid) == sizeof p15_name &&
-			       memcmp(aid.p, p15_name, sizeof p15_name) == 0);
+		               memcmp(aid.p, p15_aid, sizeof p15_aid) == 0) ||
+		              (rd_left(&aid) == sizeof p15_name &&
+		               memcmp(aid.p, p15_name, sizeof p15_name) == 0);
 		uint8_t p[AKIS_PATH_MAX];
 		size_t n = 0;
 		struct akis_card root = *card;
@@ -148,7 +148,7 @@ akis_rv akis_p15_efdir(struct akis_card *card, const uint8_t *buf, size_t len)
 /* ----- ODF (PKCS#15 v1.1 §6.7): [n] { Path } ----- */
 
 akis_rv akis_p15_odf(const struct akis_card *card, const uint8_t *buf, size_t len,
-		     struct akis_odf *odf)
+                     struct akis_odf *odf)
 {
 	struct rd r = rd_init(buf, len), v, seq;
 	unsigned tag;
@@ -165,8 +165,8 @@ akis_rv akis_p15_odf(const struct akis_card *card, const uint8_t *buf, size_t le
 			return AKIS_ERR_CARD_DATA;
 	}
 	log_msg(LOG_OBJ, "ODF: AODF %s PrKDF %s PuKDF %s CDF %s",
-		odf->len[AKIS_ODF_AODF] ? "yes" : "no", odf->len[AKIS_ODF_PRKDF] ? "yes" : "no",
-		odf->len[AKIS_ODF_PUKDF] ? "yes" : "no", odf->len[AKIS_ODF_CDF] ? "yes" : "no");
+	        odf->len[AKIS_ODF_AODF] ? "yes" : "no", odf->len[AKIS_ODF_PRKDF] ? "yes" : "no",
+	        odf->len[AKIS_ODF_PUKDF] ? "yes" : "no", odf->len[AKIS_ODF_CDF] ? "yes" : "no");
 	return AKIS_OK;
 }
 
@@ -254,8 +254,8 @@ static bool pin_attrs(struct rd *pa, struct akis_pin_info *pin, unsigned long *f
 			return false;
 	}
 	pin->enc = type == PINTYPE_HALF_NIBBLE ? AKIS_PIN_ENC_HALF_NIBBLE_BCD
-		 : type == PINTYPE_BCD	       ? AKIS_PIN_ENC_BCD
-						: AKIS_PIN_ENC_ASCII;
+	           : type == PINTYPE_BCD       ? AKIS_PIN_ENC_BCD
+	                                       : AKIS_PIN_ENC_ASCII;
 	if (n_int < 2 || pin->min_len == 0)
 		return false;
 	if (pin->max_len == 0 || pin->max_len > 64)
@@ -285,7 +285,7 @@ static bool aodf_entry(struct rd *obj, struct akis_pin_info *pin, unsigned long 
 /* Prefer a PIN local to the application (ref with bit 8 set, or the local
  * flag) over a global one (the MF system PIN 01/02); else the first one. */
 static void aodf_keep(struct akis_card *card, const struct akis_pin_info *pin, unsigned long flags,
-		      bool *seen)
+                      bool *seen)
 {
 	enum akis_pin_which w = (flags & (PINF_UNBLOCKING | PINF_SO)) ? AKIS_PIN_SO : AKIS_PIN_USER;
 	bool local = (flags & PINF_LOCAL) || (pin->ref & 0x80u);
@@ -295,7 +295,7 @@ static void aodf_keep(struct akis_card *card, const struct akis_pin_info *pin, u
 	seen[w] = true;
 	*slot = *pin;
 	log_msg(LOG_PIN, "AODF: %s ref %02X len %u-%u enc %d pad %u", w ? "PUK" : "PIN", pin->ref,
-		pin->min_len, pin->max_len, (int)pin->enc, pin->pad_len);
+	        pin->min_len, pin->max_len, (int)pin->enc, pin->pad_len);
 }
 
 akis_rv akis_p15_aodf(struct akis_card *card, const uint8_t *buf, size_t len)
@@ -322,13 +322,14 @@ akis_rv akis_p15_aodf(struct akis_card *card, const uint8_t *buf, size_t len)
 
 /* CommonKeyAttributes ::= SEQUENCE { iD, usage, native, accessFlags, keyReference, … } */
 static bool key_common(struct rd *obj, uint8_t *id, size_t *id_len, unsigned *usage,
-		       unsigned long *ref)
+                       unsigned long *ref)
 {
 	struct rd seq, v;
 	unsigned tag, n_bits = 0;
 	unsigned long bits = 0;
 	*ref = 0;
-	if (!rd_expect(obj, T_SEQ, &seq) || !rd_expect(&seq, T_OCTETS, &v) || !p15_id(&v, id, id_len))
+	if (!rd_expect(obj, T_SEQ, &seq) || !rd_expect(&seq, T_OCTETS, &v) ||
+	    !p15_id(&v, id, id_len))
 		return false;
 	while (!rd_empty(&seq)) {
 		if (!rd_tlv(&seq, &tag, &v))
@@ -381,8 +382,8 @@ static bool prkdf_entry(struct akis_card *card, unsigned tag, struct rd *obj, st
 	k->type = tag == T_SEQ ? AKIS_KEY_RSA : AKIS_KEY_EC;
 	if (k->type == AKIS_KEY_RSA) {
 		/* PrivateRSAKeyAttributes ::= SEQUENCE { value, modulusLength, … } */
-		if (!rd_tlv(&attrs, &t, &v) || !rd_expect(&attrs, T_INT, &v) || !p15_uint(&v, &bits) ||
-		    bits > 16384)
+		if (!rd_tlv(&attrs, &t, &v) || !rd_expect(&attrs, T_INT, &v) ||
+		    !p15_uint(&v, &bits) || bits > 16384)
 			return false;
 		k->bits = (unsigned)bits;
 	}
@@ -416,7 +417,7 @@ akis_rv akis_p15_prkdf(struct akis_card *card, const uint8_t *buf, size_t len)
 			return AKIS_ERR_CARD_DATA;
 		}
 		log_msg(LOG_OBJ, "PrKDF: key ref %02X %s %u bits usage %03X consent %d", k->key_ref,
-			k->type == AKIS_KEY_RSA ? "RSA" : "EC", k->bits, k->usage, k->user_consent);
+		        k->type == AKIS_KEY_RSA ? "RSA" : "EC", k->bits, k->usage, k->user_consent);
 		card->n_keys++;
 	}
 	return AKIS_OK;
@@ -471,7 +472,7 @@ akis_rv akis_p15_cdf(struct akis_card *card, const uint8_t *buf, size_t len)
 			continue; /* attribute and other certificate types */
 		if (card->n_certs >= AKIS_MAX_CERTS) {
 			log_msg(LOG_OBJ, "CDF: more than %u certificates, rest ignored",
-				AKIS_MAX_CERTS);
+			        AKIS_MAX_CERTS);
 			break;
 		}
 		struct akis_cert *c = &card->certs[card->n_certs];
@@ -512,7 +513,8 @@ static void pukdf_attach(struct akis_card *card, const uint8_t *id, size_t id_le
 {
 	for (size_t i = 0; i < card->n_keys; i++) {
 		struct akis_key *k = &card->keys[i];
-		if (k->spki != NULL || id_len == 0 || k->id_len != id_len || memcmp(k->id, id, id_len) != 0)
+		if (k->spki != NULL || id_len == 0 || k->id_len != id_len ||
+		    memcmp(k->id, id, id_len) != 0)
 			continue;
 		uint8_t *spki = spki_from(val->p, rd_left(val), &k->spki_len);
 		if (spki != NULL) {

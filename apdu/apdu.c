@@ -12,29 +12,42 @@
 
 #include "log.h"
 
-#define CLA_CHAIN 0x10u     /* ISO 7816-4 §5.1.1.1: command chaining bit */
-#define INS_GET_RESPONSE 0xC0u
-#define SW1_MORE 0x61u      /* ISO 7816-4 §5.1.3: SW2 bytes still available */
-#define SW1_WRONG_LE 0x6Cu  /* wrong Le; SW2 = exact length */
-#define SW_OK 0x9000u
+#define CLA_CHAIN              0x10u /* ISO 7816-4 §5.1.1.1: command chaining bit */
+#define INS_GET_RESPONSE       0xC0u
+#define SW1_MORE               0x61u /* ISO 7816-4 §5.1.3: SW2 bytes still available */
+#define SW1_WRONG_LE           0x6Cu /* wrong Le; SW2 = exact length */
+#define SW_OK                  0x9000u
 #define SW_CHAIN_LAST_EXPECTED 0x6883u /* ISO 7816-4 §5.1.3: last command of the chain expected */
 
 const char *apdu_rv_name(apdu_rv rv)
 {
 	switch (rv) {
-	case APDU_OK: return "APDU_OK";
-	case APDU_ERR_ARGS: return "APDU_ERR_ARGS";
-	case APDU_ERR_NO_MEMORY: return "APDU_ERR_NO_MEMORY";
-	case APDU_ERR_NO_SERVICE: return "APDU_ERR_NO_SERVICE";
-	case APDU_ERR_NO_READER: return "APDU_ERR_NO_READER";
-	case APDU_ERR_NO_CARD: return "APDU_ERR_NO_CARD";
-	case APDU_ERR_RESET: return "APDU_ERR_RESET";
-	case APDU_ERR_SHARING: return "APDU_ERR_SHARING";
-	case APDU_ERR_PROTOCOL: return "APDU_ERR_PROTOCOL";
-	case APDU_ERR_TIMEOUT: return "APDU_ERR_TIMEOUT";
-	case APDU_ERR_CANCELLED: return "APDU_ERR_CANCELLED";
-	case APDU_ERR_NOT_SUPPORTED: return "APDU_ERR_NOT_SUPPORTED";
-	case APDU_ERR_COMM: return "APDU_ERR_COMM";
+	case APDU_OK:
+		return "APDU_OK";
+	case APDU_ERR_ARGS:
+		return "APDU_ERR_ARGS";
+	case APDU_ERR_NO_MEMORY:
+		return "APDU_ERR_NO_MEMORY";
+	case APDU_ERR_NO_SERVICE:
+		return "APDU_ERR_NO_SERVICE";
+	case APDU_ERR_NO_READER:
+		return "APDU_ERR_NO_READER";
+	case APDU_ERR_NO_CARD:
+		return "APDU_ERR_NO_CARD";
+	case APDU_ERR_RESET:
+		return "APDU_ERR_RESET";
+	case APDU_ERR_SHARING:
+		return "APDU_ERR_SHARING";
+	case APDU_ERR_PROTOCOL:
+		return "APDU_ERR_PROTOCOL";
+	case APDU_ERR_TIMEOUT:
+		return "APDU_ERR_TIMEOUT";
+	case APDU_ERR_CANCELLED:
+		return "APDU_ERR_CANCELLED";
+	case APDU_ERR_NOT_SUPPORTED:
+		return "APDU_ERR_NOT_SUPPORTED";
+	case APDU_ERR_COMM:
+		return "APDU_ERR_COMM";
 	}
 	return "APDU_ERR_?";
 }
@@ -80,8 +93,8 @@ struct acc {
 /* One raw exchange: encode, count, trace, transmit, check length. The
  * encoded command may carry a PIN (VERIFY, CHANGE REFERENCE DATA, RESET
  * RETRY COUNTER): wiped at the single exit (R22). */
-static apdu_rv APDU_WUR raw_exchange(struct apdu_card *card, const struct apdu *c,
-				     uint8_t *resp, size_t *resp_len)
+static apdu_rv APDU_WUR raw_exchange(struct apdu_card *card, const struct apdu *c, uint8_t *resp,
+                                     size_t *resp_len)
 {
 	uint8_t raw[APDU_RAW_MAX];
 	size_t raw_len = 0;
@@ -125,7 +138,7 @@ static apdu_rv APDU_WUR acc_add(struct acc *a, const uint8_t *p, size_t n)
  * repeat a signature (docs/card.md §1).
  */
 static apdu_rv APDU_WUR exchange(struct apdu_card *card, const struct apdu *c, struct acc *a,
-				 uint16_t *sw)
+                                 uint16_t *sw)
 {
 	uint8_t resp[APDU_RAW_RESP_MAX];
 	size_t n = 0;
@@ -137,8 +150,8 @@ static apdu_rv APDU_WUR exchange(struct apdu_card *card, const struct apdu *c, s
 	*sw = (uint16_t)(resp[n - 2] << 8 | resp[n - 1]);
 	if ((*sw >> 8) == SW1_WRONG_LE && c->lc == 0) {
 		again.le = (*sw & 0xFFu) == 0 ? APDU_SHORT_LE_MAX : (*sw & 0xFFu);
-		log_msg(LOG_APDU, "%s: 6C%02X: re-send with Le=%zu", card->reader,
-			*sw & 0xFFu, again.le);
+		log_msg(LOG_APDU, "%s: 6C%02X: re-send with Le=%zu", card->reader, *sw & 0xFFu,
+		        again.le);
 		rv = raw_exchange(card, &again, resp, &n);
 		if (rv != APDU_OK)
 			goto out;
@@ -152,8 +165,8 @@ out:
 
 /* ISO 7816-4 §5.1.1.1: all parts but the last carry CLA | 0x10. Stops at
  * the first intermediate part whose SW is not 9000 (*stopped = true). */
-static apdu_rv APDU_WUR send_chain(struct apdu_card *card, const struct apdu *cmd,
-				   struct acc *a, uint16_t *sw, bool *stopped)
+static apdu_rv APDU_WUR send_chain(struct apdu_card *card, const struct apdu *cmd, struct acc *a,
+                                   uint16_t *sw, bool *stopped)
 {
 	struct apdu part = *cmd;
 	size_t off = 0;
@@ -189,7 +202,7 @@ static apdu_rv APDU_WUR get_responses(struct apdu_card *card, struct acc *a, uin
 		gr.le = (*sw & 0xFFu) == 0 ? APDU_SHORT_LE_MAX : (*sw & 0xFFu);
 		if (gr.le > a->cap - a->len) {
 			log_msg(LOG_APDU, "%s: 61xx past the response cap %zu", card->reader,
-				a->cap);
+			        a->cap);
 			return APDU_ERR_PROTOCOL;
 		}
 		rv = exchange(card, &gr, a, sw);
@@ -202,7 +215,7 @@ static apdu_rv APDU_WUR get_responses(struct apdu_card *card, struct acc *a, uin
 }
 
 apdu_rv apdu_transmit(struct apdu_card *card, const struct apdu *cmd, uint8_t *resp,
-		      size_t resp_cap, size_t *resp_len, uint16_t *sw)
+                      size_t resp_cap, size_t *resp_len, uint16_t *sw)
 {
 	struct acc a = {resp, resp_cap < APDU_CHAIN_CAP ? resp_cap : APDU_CHAIN_CAP, 0};
 	bool stopped = false;
@@ -220,8 +233,10 @@ apdu_rv apdu_transmit(struct apdu_card *card, const struct apdu *cmd, uint8_t *r
 	if (rv == APDU_OK && *sw == SW_CHAIN_LAST_EXPECTED && a.len == 0) {
 		/* the card was still in someone's broken chain: this answer ended
 		 * it and the command was not executed (ISO 7816-4 §5.1.1.1) */
-		log_msg(LOG_APDU, "%s: 6883: the card was left inside a command chain; "
-			"sending the command again", card->reader);
+		log_msg(LOG_APDU,
+		        "%s: 6883: the card was left inside a command chain; "
+		        "sending the command again",
+		        card->reader);
 		stopped = false;
 		rv = send_chain(card, cmd, &a, sw, &stopped);
 	}
@@ -258,7 +273,7 @@ apdu_rv apdu_reconnect(struct apdu_card *card)
 }
 
 apdu_rv apdu_control(struct apdu_card *card, uint32_t code, const uint8_t *in, size_t in_len,
-		     uint8_t *out, size_t out_cap, size_t *out_len)
+                     uint8_t *out, size_t out_cap, size_t *out_len)
 {
 	if (card == NULL || card->ops == NULL || out_len == NULL || (in == NULL && in_len > 0) ||
 	    (out == NULL && out_cap > 0))

@@ -26,25 +26,25 @@
 /* Cap on a response accumulated over 61xx / GET RESPONSE (named, docs/style.md). */
 #define APDU_CHAIN_CAP 4096u
 /* Largest raw message (command or response) on the wire. */
-#define APDU_RAW_MAX (5u + APDU_SHORT_LC_MAX + 1u)
+#define APDU_RAW_MAX      (5u + APDU_SHORT_LC_MAX + 1u)
 #define APDU_RAW_RESP_MAX (APDU_SHORT_LE_MAX + 2u)
 /* Longest ATR (ISO 7816-3). */
 #define APDU_ATR_MAX 33u
 
 typedef enum {
 	APDU_OK = 0,
-	APDU_ERR_ARGS,       /* caller error: bad lengths, NULL, too long for the encoding */
+	APDU_ERR_ARGS, /* caller error: bad lengths, NULL, too long for the encoding */
 	APDU_ERR_NO_MEMORY,
 	APDU_ERR_NO_SERVICE, /* pcscd not running or went away */
 	APDU_ERR_NO_READER,  /* the reader is gone */
 	APDU_ERR_NO_CARD,    /* card removed (or never there) */
-	APDU_ERR_RESET,      /* card was reset by someone: handle reconnected, security state lost */
-	APDU_ERR_SHARING,    /* card held exclusively by another process */
-	APDU_ERR_PROTOCOL,   /* malformed response: < 2 bytes, over a cap, wrong T */
+	APDU_ERR_RESET,    /* card was reset by someone: handle reconnected, security state lost */
+	APDU_ERR_SHARING,  /* card held exclusively by another process */
+	APDU_ERR_PROTOCOL, /* malformed response: < 2 bytes, over a cap, wrong T */
 	APDU_ERR_TIMEOUT,
-	APDU_ERR_CANCELLED,  /* wait cancelled, PIN pad cancel */
+	APDU_ERR_CANCELLED,     /* wait cancelled, PIN pad cancel */
 	APDU_ERR_NOT_SUPPORTED, /* e.g. no PIN pad feature */
-	APDU_ERR_COMM,       /* any other transport failure */
+	APDU_ERR_COMM,          /* any other transport failure */
 } apdu_rv;
 
 /* Short name for logs ("APDU_ERR_RESET"). Never NULL. */
@@ -73,19 +73,20 @@ struct apdu_card; /* a connected card: ops + implementation context */
 struct apdu_ops {
 	/* Send one raw short APDU, receive the raw response (data + SW1 SW2).
 	 * resp has room for APDU_RAW_RESP_MAX bytes. */
-	apdu_rv (*transmit)(void *ctx, const uint8_t *cmd, size_t cmd_len,
-			    uint8_t *resp, size_t *resp_len);
-	apdu_rv (*begin)(void *ctx);     /* SCardBeginTransaction */
+	apdu_rv (*transmit)(void *ctx, const uint8_t *cmd, size_t cmd_len, uint8_t *resp,
+	                    size_t *resp_len);
+	apdu_rv (*begin)(void *ctx); /* SCardBeginTransaction */
 	/* SCardEndTransaction: SCARD_LEAVE_CARD, or SCARD_RESET_CARD when reset
 	 * (the card's security state must go and a LOGOUT could not do it) */
 	apdu_rv (*end)(void *ctx, bool reset);
-	apdu_rv (*reconnect)(void *ctx); /* after APDU_ERR_RESET: SCardReconnect shared, T=1, leave */
+	apdu_rv (*reconnect)(
+	        void *ctx); /* after APDU_ERR_RESET: SCardReconnect shared, T=1, leave */
 	/* SCardControl, for PC/SC part 10 features (PIN pad). May be NULL. */
-	apdu_rv (*control)(void *ctx, uint32_t code, const uint8_t *in, size_t in_len,
-			   uint8_t *out, size_t out_cap, size_t *out_len);
+	apdu_rv (*control)(void *ctx, uint32_t code, const uint8_t *in, size_t in_len, uint8_t *out,
+	                   size_t out_cap, size_t *out_len);
 	/* Current ATR of the connected card. */
 	apdu_rv (*atr)(void *ctx, uint8_t *atr, size_t *atr_len);
-	void (*close)(void *ctx);        /* SCardDisconnect(SCARD_LEAVE_CARD), free ctx */
+	void (*close)(void *ctx); /* SCardDisconnect(SCARD_LEAVE_CARD), free ctx */
 	/* Free ctx without any transport call (a forked child). May be NULL. */
 	void (*forget)(void *ctx);
 };
@@ -117,9 +118,8 @@ struct apdu_card {
  * resp may be NULL when resp_cap is 0; response data that does not fit
  * resp_cap is APDU_ERR_PROTOCOL. Every raw exchange is traced (apdu/log.h).
  */
-apdu_rv apdu_transmit(struct apdu_card *card, const struct apdu *cmd,
-		      uint8_t *resp, size_t resp_cap, size_t *resp_len,
-		      uint16_t *sw) APDU_WUR;
+apdu_rv apdu_transmit(struct apdu_card *card, const struct apdu *cmd, uint8_t *resp,
+                      size_t resp_cap, size_t *resp_len, uint16_t *sw) APDU_WUR;
 
 apdu_rv apdu_begin(struct apdu_card *card) APDU_WUR;
 /* End the transaction; reset: end it with a card reset (every application
@@ -128,7 +128,7 @@ apdu_rv apdu_begin(struct apdu_card *card) APDU_WUR;
 apdu_rv apdu_end(struct apdu_card *card, bool reset);
 apdu_rv apdu_reconnect(struct apdu_card *card) APDU_WUR;
 apdu_rv apdu_control(struct apdu_card *card, uint32_t code, const uint8_t *in, size_t in_len,
-		     uint8_t *out, size_t out_cap, size_t *out_len) APDU_WUR;
+                     uint8_t *out, size_t out_cap, size_t *out_len) APDU_WUR;
 apdu_rv apdu_card_atr(struct apdu_card *card, uint8_t *atr, size_t *atr_len) APDU_WUR;
 void apdu_card_close(struct apdu_card *card); /* frees card; NULL is fine */
 /* After fork(): free card without any transport call (the PC/SC handle

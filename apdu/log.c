@@ -17,30 +17,30 @@
 #include "apdu.h"
 
 #define LOG_LINE_MAX 2048u
-#define LOG_HEX_MAX (3u * APDU_RAW_MAX + 8u)
+#define LOG_HEX_MAX  (3u * APDU_RAW_MAX + 8u)
 
 /* Redacted by INS byte, whatever the CLA (docs/design.md "PINs"). */
 static const uint8_t redacted_ins[] = {
-	0x20, /* VERIFY, ISO 7816-4 §7.5.6 */
-	0x24, /* CHANGE REFERENCE DATA, §7.5.7 */
-	0x2C, /* RESET RETRY COUNTER, §7.5.10 */
+        0x20, /* VERIFY, ISO 7816-4 §7.5.6 */
+        0x24, /* CHANGE REFERENCE DATA, §7.5.7 */
+        0x2C, /* RESET RETRY COUNTER, §7.5.10 */
 };
 
 static const struct {
 	const char *name;
 	unsigned bits;
 } cat_names[] = {
-	{"apdu", LOG_APDU}, {"pin", LOG_PIN}, {"p11", LOG_P11},
-	{"obj", LOG_OBJ},   {"card", LOG_CARD}, {"all", LOG_ALL},
+        {"apdu", LOG_APDU}, {"pin", LOG_PIN},   {"p11", LOG_P11},
+        {"obj", LOG_OBJ},   {"card", LOG_CARD}, {"all", LOG_ALL},
 };
 
 /* File-level state, guarded by `lock`; `cats` is also read atomically. */
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned cats;
-static FILE *sink;          /* NULL = stderr */
-static bool cats_from_env;  /* AKIS_DEBUG set: configuration does not override */
-static bool file_from_env;  /* AKIS_LOG set: likewise */
+static FILE *sink;         /* NULL = stderr */
+static bool cats_from_env; /* AKIS_DEBUG set: configuration does not override */
+static bool file_from_env; /* AKIS_LOG set: likewise */
 
 unsigned log_parse_categories(const char *s)
 {
@@ -49,7 +49,8 @@ unsigned log_parse_categories(const char *s)
 	while (s != NULL && *s != '\0') {
 		size_t n = strcspn(s, ", ;:");
 		for (size_t i = 0; i < sizeof(cat_names) / sizeof(cat_names[0]); i++) {
-			if (strlen(cat_names[i].name) == n && strncasecmp(s, cat_names[i].name, n) == 0)
+			if (strlen(cat_names[i].name) == n &&
+			    strncasecmp(s, cat_names[i].name, n) == 0)
 				bits |= cat_names[i].bits;
 		}
 		s += n;
@@ -134,8 +135,8 @@ void log_msg(enum log_cat cat, const char *fmt, ...)
 	localtime_r(&ts.tv_sec, &tm);
 	pthread_mutex_lock(&lock);
 	FILE *f = sink != NULL ? sink : stderr;
-	fprintf(f, "%02d:%02d:%02d.%03ld akis[%d:%d] %s: %s\n", tm.tm_hour, tm.tm_min,
-		tm.tm_sec, ts.tv_nsec / 1000000L, (int)getpid(), (int)gettid(), cat_name(cat), line);
+	fprintf(f, "%02d:%02d:%02d.%03ld akis[%d:%d] %s: %s\n", tm.tm_hour, tm.tm_min, tm.tm_sec,
+	        ts.tv_nsec / 1000000L, (int)getpid(), (int)gettid(), cat_name(cat), line);
 	fflush(f);
 	pthread_mutex_unlock(&lock);
 }
@@ -197,7 +198,7 @@ void log_apdu_cmd(const char *reader, const uint8_t *cmd, size_t len)
 	if (!log_enabled(LOG_APDU))
 		return;
 	log_msg(LOG_APDU, "%s > %s", reader != NULL ? reader : "?",
-		log_apdu_format(cmd, len, hex, sizeof(hex)));
+	        log_apdu_format(cmd, len, hex, sizeof(hex)));
 }
 
 void log_apdu_resp(const char *reader, const uint8_t *resp, size_t len)
@@ -207,5 +208,5 @@ void log_apdu_resp(const char *reader, const uint8_t *resp, size_t len)
 	if (!log_enabled(LOG_APDU))
 		return;
 	log_msg(LOG_APDU, "%s < %s", reader != NULL ? reader : "?",
-		log_hex(resp, len, hex, sizeof(hex)));
+	        log_hex(resp, len, hex, sizeof(hex)));
 }

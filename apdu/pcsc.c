@@ -101,8 +101,8 @@ static apdu_rv rv_logged(const char *what, const char *reader, LONG rc)
 
 	if (rv != APDU_OK)
 		log_msg(LOG_APDU, "%s%s%s: %s (0x%08lX) → %s", what, reader ? " " : "",
-			reader ? reader : "", pcsc_stringify_error(rc), (unsigned long)rc,
-			apdu_rv_name(rv));
+		        reader ? reader : "", pcsc_stringify_error(rc), (unsigned long)rc,
+		        apdu_rv_name(rv));
 	return rv;
 }
 
@@ -252,8 +252,8 @@ static void fill_reader(struct apdu_reader *r, const SCARD_READERSTATE *st)
 
 /* Current state of every reader plus, at index n, the PnP pseudo-reader.
  * st has room for APDU_READERS_MAX + 1 entries. */
-static apdu_rv APDU_WUR snapshot(SCARDCONTEXT ctx, struct name_list *nl,
-				 SCARD_READERSTATE *st, size_t *n)
+static apdu_rv APDU_WUR snapshot(SCARDCONTEXT ctx, struct name_list *nl, SCARD_READERSTATE *st,
+                                 size_t *n)
 {
 	for (int round = 0; round < LIST_RETRIES; round++) {
 		apdu_rv rv = list_names(ctx, nl);
@@ -277,8 +277,7 @@ static apdu_rv APDU_WUR snapshot(SCARDCONTEXT ctx, struct name_list *nl,
 	return APDU_ERR_NO_READER;
 }
 
-apdu_rv apdu_pcsc_readers(struct apdu_pcsc *pc, struct apdu_reader *out, size_t cap,
-			  size_t *n)
+apdu_rv apdu_pcsc_readers(struct apdu_pcsc *pc, struct apdu_reader *out, size_t cap, size_t *n)
 {
 	struct name_list nl;
 	SCARD_READERSTATE st[APDU_READERS_MAX + 1];
@@ -299,8 +298,8 @@ apdu_rv apdu_pcsc_readers(struct apdu_pcsc *pc, struct apdu_reader *out, size_t 
 }
 
 /* Same names, states and counters as `known` (order may differ)? */
-static bool same_as_known(const SCARD_READERSTATE *st, size_t n,
-			  const struct apdu_reader *known, size_t kn)
+static bool same_as_known(const SCARD_READERSTATE *st, size_t n, const struct apdu_reader *known,
+                          size_t kn)
 {
 	if (n != kn)
 		return false;
@@ -330,7 +329,7 @@ static long now_ms(void)
  * does not matter to the caller (another process connecting: INUSE) is
  * absorbed by the next round instead of spinning. */
 static apdu_rv APDU_WUR block_once(struct apdu_pcsc *pc, SCARD_READERSTATE *st, size_t n,
-				   DWORD timeout)
+                                   DWORD timeout)
 {
 	LONG rc;
 
@@ -343,11 +342,12 @@ static apdu_rv APDU_WUR block_once(struct apdu_pcsc *pc, SCARD_READERSTATE *st, 
 		return APDU_OK; /* a reader left: the next snapshot shows it */
 	if (rc == SCARD_E_CANCELLED || is_cancelled(pc))
 		return APDU_ERR_CANCELLED;
-	return rc == SCARD_E_TIMEOUT ? APDU_ERR_TIMEOUT : rv_logged("SCardGetStatusChange", NULL, rc);
+	return rc == SCARD_E_TIMEOUT ? APDU_ERR_TIMEOUT
+	                             : rv_logged("SCardGetStatusChange", NULL, rc);
 }
 
 apdu_rv apdu_pcsc_wait(struct apdu_pcsc *pc, const struct apdu_reader *known, size_t n,
-		       long timeout_ms)
+                       long timeout_ms)
 {
 	struct name_list nl;
 	SCARD_READERSTATE st[APDU_READERS_MAX + 1];
@@ -387,7 +387,7 @@ static apdu_rv card_reconnect(void *ctx)
 	struct pcsc_card *c = ctx;
 	DWORD proto = 0;
 	LONG rc = SCardReconnect(c->h, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T1, SCARD_LEAVE_CARD,
-				 &proto);
+	                         &proto);
 
 	if (rc == SCARD_S_SUCCESS && proto != SCARD_PROTOCOL_T1)
 		return APDU_ERR_PROTOCOL;
@@ -450,7 +450,7 @@ static bool card_gone(struct pcsc_card *c)
 }
 
 static apdu_rv card_transmit(void *ctx, const uint8_t *cmd, size_t cmd_len, uint8_t *resp,
-			     size_t *resp_len)
+                             size_t *resp_len)
 {
 	struct pcsc_card *c = ctx;
 	DWORD len = APDU_RAW_RESP_MAX;
@@ -463,7 +463,7 @@ static apdu_rv card_transmit(void *ctx, const uint8_t *cmd, size_t cmd_len, uint
 	*resp_len = rv == APDU_OK ? len : 0;
 	if (suspect && card_gone(c)) {
 		log_msg(LOG_APDU, "%s: the card left during SCardTransmit → APDU_ERR_NO_CARD",
-			c->reader);
+		        c->reader);
 		*resp_len = 0;
 		rv = APDU_ERR_NO_CARD;
 	}
@@ -480,11 +480,11 @@ static apdu_rv card_end(void *ctx, bool reset)
 {
 	struct pcsc_card *c = ctx;
 	return card_rv(c, "SCardEndTransaction",
-		       SCardEndTransaction(c->h, reset ? SCARD_RESET_CARD : SCARD_LEAVE_CARD));
+	               SCardEndTransaction(c->h, reset ? SCARD_RESET_CARD : SCARD_LEAVE_CARD));
 }
 
 static apdu_rv card_control(void *ctx, uint32_t code, const uint8_t *in, size_t in_len,
-			    uint8_t *out, size_t out_cap, size_t *out_len)
+                            uint8_t *out, size_t out_cap, size_t *out_len)
 {
 	struct pcsc_card *c = ctx;
 	DWORD got = 0;
@@ -532,14 +532,14 @@ static void card_close(void *ctx)
 }
 
 static const struct apdu_ops pcsc_ops = {
-	.transmit = card_transmit,
-	.begin = card_begin,
-	.end = card_end,
-	.reconnect = card_reconnect,
-	.control = card_control,
-	.atr = card_atr,
-	.close = card_close,
-	.forget = card_forget,
+        .transmit = card_transmit,
+        .begin = card_begin,
+        .end = card_end,
+        .reconnect = card_reconnect,
+        .control = card_control,
+        .atr = card_atr,
+        .close = card_close,
+        .forget = card_forget,
 };
 
 /* Connect shared with T=1 (docs/card.md §1: T=1 only) on a fresh context. */

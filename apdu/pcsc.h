@@ -16,7 +16,7 @@ struct apdu_pcsc; /* one SCARDCONTEXT */
 
 /* SCardControl codes as pcsc-lite builds them (SCARD_CTL_CODE), for
  * apdu_control without <winscard.h>: PC/SC part 10 GET_FEATURE_REQUEST. */
-#define APDU_PCSC_CTL_CODE(c) (0x42000000u + (uint32_t)(c))
+#define APDU_PCSC_CTL_CODE(c)         (0x42000000u + (uint32_t)(c))
 #define APDU_PCSC_GET_FEATURE_REQUEST APDU_PCSC_CTL_CODE(3400)
 
 /* Establish a context. APDU_ERR_NO_SERVICE when pcscd is not running. */
@@ -32,7 +32,7 @@ void apdu_pcsc_forget(struct apdu_pcsc *pc);
 bool apdu_pcsc_valid(struct apdu_pcsc *pc);
 
 #define APDU_READER_NAME_MAX 128u
-#define APDU_READERS_MAX 16u
+#define APDU_READERS_MAX     16u
 
 /* Reader state flags, a subset of SCARD_STATE_* */
 #define APDU_STATE_PRESENT   0x01u /* a card is in the reader */
@@ -43,7 +43,8 @@ bool apdu_pcsc_valid(struct apdu_pcsc *pc);
 struct apdu_reader {
 	char name[APDU_READER_NAME_MAX];
 	unsigned state;         /* APDU_STATE_* */
-	uint32_t event_counter; /* pcsc-lite's insertion/removal counter (high 16 bits of dwEventState) */
+	uint32_t event_counter; /* pcsc-lite's insertion/removal counter (high 16 bits of
+	                           dwEventState) */
 	uint8_t atr[APDU_ATR_MAX];
 	size_t atr_len;
 };
@@ -53,7 +54,7 @@ struct apdu_reader {
  * their current state; *n is set to the count. No reader: APDU_OK, *n = 0.
  */
 apdu_rv apdu_pcsc_readers(struct apdu_pcsc *pc, struct apdu_reader *out, size_t cap,
-			  size_t *n) APDU_WUR;
+                          size_t *n) APDU_WUR;
 
 /*
  * Block until a reader list or card state differs from `known` (as
@@ -62,7 +63,7 @@ apdu_rv apdu_pcsc_readers(struct apdu_pcsc *pc, struct apdu_reader *out, size_t 
  * Watches the PnP pseudo-reader too, so a new reader ends the wait.
  */
 apdu_rv apdu_pcsc_wait(struct apdu_pcsc *pc, const struct apdu_reader *known, size_t n,
-		       long timeout_ms) APDU_WUR;
+                       long timeout_ms) APDU_WUR;
 /* Wake a blocked apdu_pcsc_wait (SCardCancel). Safe from another thread.
  * Sticky: every later apdu_pcsc_wait on this pc returns APDU_ERR_CANCELLED
  * at once, so a cancel that lands just before the wait is not lost (C_Finalize
@@ -77,6 +78,6 @@ void apdu_pcsc_cancel(struct apdu_pcsc *pc);
  * that nothing else uses.
  */
 apdu_rv apdu_pcsc_connect(struct apdu_pcsc *pc, const char *reader,
-			  struct apdu_card **out) APDU_WUR;
+                          struct apdu_card **out) APDU_WUR;
 
 #endif

@@ -12,7 +12,7 @@
 #define SCRIPT_ERR_MAX (4u * APDU_RAW_MAX + 128u) /* two full APDUs in hex */
 
 struct script_step {
-	bool any;      /* accept any command */
+	bool any;         /* accept any command */
 	uint32_t control; /* non-zero: an apdu_control exchange with this code */
 	uint8_t cmd[APDU_RAW_MAX];
 	size_t cmd_len;
@@ -28,7 +28,7 @@ struct script_ctx {
 	bool mismatch;
 	char error[SCRIPT_ERR_MAX];
 	int tx_depth;
-	unsigned resets; /* transactions ended with a card reset */
+	unsigned resets;  /* transactions ended with a card reset */
 	bool has_control; /* some step is a control exchange */
 	uint8_t atr[APDU_ATR_MAX];
 	size_t atr_len;
@@ -91,8 +91,7 @@ static void kind_str(uint32_t control, char *out, size_t cap)
 }
 
 /* control = 0: an APDU. */
-static void record_mismatch(struct script_ctx *s, uint32_t control, const uint8_t *cmd,
-			    size_t len)
+static void record_mismatch(struct script_ctx *s, uint32_t control, const uint8_t *cmd, size_t len)
 {
 	char got[2u * APDU_RAW_MAX + 1u];
 	char want[2u * APDU_RAW_MAX + 1u];
@@ -105,19 +104,19 @@ static void record_mismatch(struct script_ctx *s, uint32_t control, const uint8_
 	hex_str(cmd, len, got, sizeof(got));
 	kind_str(control, got_kind, sizeof(got_kind));
 	if (s->pos >= s->n) {
-		snprintf(s->error, sizeof(s->error), "step %zu: past the end of the script, got %s%s",
-			 s->pos, got_kind, got);
+		snprintf(s->error, sizeof(s->error),
+		         "step %zu: past the end of the script, got %s%s", s->pos, got_kind, got);
 		return;
 	}
 	st = &s->steps[s->pos];
 	hex_str(st->cmd, st->cmd_len, want, sizeof(want));
 	kind_str(st->control, want_kind, sizeof(want_kind));
 	snprintf(s->error, sizeof(s->error), "step %zu: expected %s%s got %s%s", s->pos, want_kind,
-		 st->any ? "(any)" : want, got_kind, got);
+	         st->any ? "(any)" : want, got_kind, got);
 }
 
 static apdu_rv script_transmit(void *ctx, const uint8_t *cmd, size_t cmd_len, uint8_t *resp,
-			       size_t *resp_len)
+                               size_t *resp_len)
 {
 	struct script_ctx *s = ctx;
 	const struct script_step *st;
@@ -147,7 +146,7 @@ static apdu_rv script_transmit(void *ctx, const uint8_t *cmd, size_t cmd_len, ui
 
 /* SCardControl over the script (PC/SC part 10 features, PIN pad). */
 static apdu_rv script_control(void *ctx, uint32_t code, const uint8_t *in, size_t in_len,
-			      uint8_t *out, size_t out_cap, size_t *out_len)
+                              uint8_t *out, size_t out_cap, size_t *out_len)
 {
 	struct script_ctx *s = ctx;
 	const struct script_step *st;
@@ -157,7 +156,8 @@ static apdu_rv script_control(void *ctx, uint32_t code, const uint8_t *in, size_
 		return APDU_ERR_NOT_SUPPORTED; /* a reader without control codes */
 	st = s->pos < s->n ? &s->steps[s->pos] : NULL;
 	if (st == NULL || st->control != code ||
-	    (!st->any && (st->cmd_len != in_len || (in_len > 0 && memcmp(st->cmd, in, in_len) != 0)))) {
+	    (!st->any &&
+	     (st->cmd_len != in_len || (in_len > 0 && memcmp(st->cmd, in, in_len) != 0)))) {
 		record_mismatch(s, code, in, in_len);
 		return APDU_ERR_COMM;
 	}
@@ -213,14 +213,14 @@ static void script_close(void *ctx)
 }
 
 static const struct apdu_ops script_ops = {
-	.transmit = script_transmit,
-	.begin = script_begin,
-	.end = script_end,
-	.reconnect = script_reconnect,
-	.control = script_control,
-	.atr = script_atr,
-	.close = script_close,
-	.forget = script_close, /* nothing outside memory */
+        .transmit = script_transmit,
+        .begin = script_begin,
+        .end = script_end,
+        .reconnect = script_reconnect,
+        .control = script_control,
+        .atr = script_atr,
+        .close = script_close,
+        .forget = script_close, /* nothing outside memory */
 };
 
 #define SCRIPT_CTL_PREFIX "ctl:"
@@ -269,7 +269,7 @@ copy_step(struct script_step *dst, const struct apdu_script_step *src)
 /* Returns NULL on allocation failure or a malformed script (bad hex, an
  * APDU_OK step without response). */
 struct apdu_card *apdu_script_open(const struct apdu_script_step *steps, size_t n,
-				   const char *atr_hex)
+                                   const char *atr_hex)
 {
 	struct apdu_card *card = calloc(1, sizeof(*card));
 	struct script_ctx *s = calloc(1, sizeof(*s));

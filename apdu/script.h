@@ -20,14 +20,14 @@
 
 struct apdu_script_step {
 	const char *cmd;  /* expected command, hex ("00A4000C023F00"); spaces ignored;
-			     NULL = accept any command */
+	                     NULL = accept any command */
 	const char *resp; /* response hex incl. SW ("9000"); ignored when rv != APDU_OK */
 	apdu_rv rv;       /* transport result of this step (APDU_OK normally) */
 };
 
 /* A card over a script; steps are copied. atr_hex may be NULL. */
 struct apdu_card *apdu_script_open(const struct apdu_script_step *steps, size_t n,
-				   const char *atr_hex);
+                                   const char *atr_hex);
 /* Steps consumed so far. */
 size_t apdu_script_pos(const struct apdu_card *card);
 /* True when every step was consumed and no command mismatched. */

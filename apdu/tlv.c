@@ -13,7 +13,7 @@
 #define TLV_LEN_BYTES_MAX 4u
 /* wr_open reserves 82 xx xx; wr_close moves the value down if shorter. */
 #define WR_OPEN_LEN_BYTES 3u
-#define WR_OPEN_LEN_MAX 0xFFFFu
+#define WR_OPEN_LEN_MAX   0xFFFFu
 
 bool rd_u8(struct rd *r, uint8_t *v)
 {

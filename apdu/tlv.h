@@ -28,8 +28,14 @@ static inline struct rd rd_init(const uint8_t *p, size_t len)
 	struct rd r = {p, p + len};
 	return r;
 }
-static inline size_t rd_left(const struct rd *r) { return (size_t)(r->end - r->p); }
-static inline bool rd_empty(const struct rd *r) { return r->p >= r->end; }
+static inline size_t rd_left(const struct rd *r)
+{
+	return (size_t)(r->end - r->p);
+}
+static inline bool rd_empty(const struct rd *r)
+{
+	return r->p >= r->end;
+}
 
 bool rd_u8(struct rd *r, uint8_t *v) TLV_WUR;
 bool rd_u16be(struct rd *r, uint16_t *v) TLV_WUR;
@@ -81,6 +87,9 @@ void wr_tlv(struct wr *w, unsigned tag, const void *value, size_t n);
 size_t wr_open(struct wr *w, unsigned tag);
 void wr_close(struct wr *w, size_t mark);
 /* True when no write overflowed. */
-static inline bool wr_ok(const struct wr *w) { return !w->failed; }
+static inline bool wr_ok(const struct wr *w)
+{
+	return !w->failed;
+}
 
 #endif

@@ -10,7 +10,7 @@
 
 #include "../apdu/log.h"
 
-#define P11_CONF_DEFAULT "/etc/akis-pkcs11/akis.conf"
+#define P11_CONF_DEFAULT  "/etc/akis-pkcs11/akis.conf"
 #define P11_CONF_FILE_MAX 16384u
 
 static void trim(const char **b, const char **e)
@@ -78,13 +78,13 @@ static void pps_note_program(struct p11_config *conf, const char *b, const char 
 	if (used + n + 8 >= sizeof(conf->pps_programs))
 		return;
 	snprintf(conf->pps_programs + used, sizeof(conf->pps_programs) - used, "%s%.*s=%s",
-		 used ? " " : "", (int)n, b, login ? "login" : "card");
+	         used ? " " : "", (int)n, b, login ? "login" : "card");
 }
 
 /* pin_per_signature and pin_per_signature.PROGRAM (R46): a line for this
  * program wins over the general one, whatever their order. */
 static void pps_line(struct p11_config *conf, const char *kb, const char *ke, const char *vb,
-		     const char *ve)
+                     const char *ve)
 {
 	static const char base[] = "pin_per_signature";
 	size_t bl = sizeof(base) - 1;
@@ -132,7 +132,7 @@ static void parse_line(struct p11_config *conf, const char *b, const char *e)
 	else if (key_is(kb, ke, "pin_per_signature_idle"))
 		conf->pin_idle_s = num_value(vb, ve);
 	else if (key_is(kb, ke, "pin_per_signature") ||
-		 ((size_t)(ke - kb) > 18 && strncmp(kb, "pin_per_signature.", 18) == 0))
+	         ((size_t)(ke - kb) > 18 && strncmp(kb, "pin_per_signature.", 18) == 0))
 		pps_line(conf, kb, ke, vb, ve);
 }
 
@@ -159,7 +159,7 @@ static void cache_dir(struct p11_config *conf)
 		n = snprintf(conf->cache_dir, sizeof(conf->cache_dir), "%s/akis-pkcs11", xdg);
 	else if (home != NULL && home[0] == '/')
 		n = snprintf(conf->cache_dir, sizeof(conf->cache_dir), "%s/.cache/akis-pkcs11",
-			     home);
+		             home);
 	if (n < 0 || (size_t)n >= sizeof(conf->cache_dir))
 		conf->cache_dir[0] = '\0';
 }
@@ -221,9 +221,9 @@ void p11_config_load(struct p11_config *conf)
 	pps_env(conf);
 	if (conf->debug[0] || conf->log_file[0])
 		log_configure(conf->debug[0] ? conf->debug : NULL,
-			      conf->log_file[0] ? conf->log_file : NULL);
+		              conf->log_file[0] ? conf->log_file : NULL);
 	log_msg(LOG_PIN, "per-signature PIN policy: %s (%s; program %s)",
-		conf->pin_login ? "login" : "card", conf->pin_login_source, conf->program);
+	        conf->pin_login ? "login" : "card", conf->pin_login_source, conf->program);
 }
 
 bool p11_config_reader_ok(const struct p11_config *conf, const char *reader)

@@ -28,13 +28,13 @@ struct p11_config {
 	char cache_dir[P11_CONF_STR_MAX]; /* "" when no usable directory */
 	/* R46: keep the user's PIN for keys that want one per signature */
 	bool pin_login;
-	bool pin_login_by_program; /* a pin_per_signature.PROGRAM line decided it */
-	const char *pin_login_source; /* "default", "file", "program", "environment" */
-	unsigned long pin_max_sigs;   /* 0: no bound */
-	unsigned long pin_idle_s;     /* 0: no bound */
-	char program[P11_CONF_STR_MAX]; /* basename of the running executable */
+	bool pin_login_by_program;           /* a pin_per_signature.PROGRAM line decided it */
+	const char *pin_login_source;        /* "default", "file", "program", "environment" */
+	unsigned long pin_max_sigs;          /* 0: no bound */
+	unsigned long pin_idle_s;            /* 0: no bound */
+	char program[P11_CONF_STR_MAX];      /* basename of the running executable */
 	char pps_programs[P11_CONF_STR_MAX]; /* "java=login keytool=login" as read */
-	bool pps_general_login; /* the general line alone (akis-tool reports it) */
+	bool pps_general_login;              /* the general line alone (akis-tool reports it) */
 };
 
 /* Defaults, then the file if it exists. Never fails: a bad line is

@@ -25,7 +25,7 @@ struct call {
 };
 
 static CK_RV run_final(struct p11_ctx *ctx, struct p11_slot *slot, struct p11_session *s,
-		       const struct call *c)
+                       const struct call *c)
 {
 	bool final = c->call == CALL_FINAL;
 
@@ -37,7 +37,8 @@ static CK_RV run_final(struct p11_ctx *ctx, struct p11_slot *slot, struct p11_se
 	case P11_OP_ENCRYPT:
 		return p11_encrypt_locked(s, c->in, c->in_len, final, c->out, c->out_len);
 	case P11_OP_DECRYPT:
-		return p11_decrypt_locked(ctx, slot, s, c->in, c->in_len, final, c->out, c->out_len);
+		return p11_decrypt_locked(ctx, slot, s, c->in, c->in_len, final, c->out,
+		                          c->out_len);
 	case P11_OP_DIGEST:
 		return p11_digest_locked(s, c->in, c->in_len, final, c->out, c->out_len);
 	}
@@ -102,39 +103,39 @@ static CK_RV run_checked(CK_SESSION_HANDLE h, const struct call *c)
 	if (c->op == P11_OP_VERIFY && c->call != CALL_INIT && c->call != CALL_UPDATE)
 		bad = bad || (c->sig == NULL && c->sig_len != 0);
 	else if (c->call == CALL_DO || c->call == CALL_FINAL ||
-		 (c->call == CALL_UPDATE && (c->op == P11_OP_ENCRYPT || c->op == P11_OP_DECRYPT)))
+	         (c->call == CALL_UPDATE && (c->op == P11_OP_ENCRYPT || c->op == P11_OP_DECRYPT)))
 		bad = bad || c->out_len == NULL;
 	return bad ? run_bad(h, c) : run(h, c);
 }
 
 static CK_RV op_init(CK_SESSION_HANDLE h, enum p11_op_kind op, CK_MECHANISM_PTR m,
-		     CK_OBJECT_HANDLE key)
+                     CK_OBJECT_HANDLE key)
 {
-	struct call c = { CALL_INIT, op, m, key, NULL, 0, NULL, NULL, NULL, 0 };
+	struct call c = {CALL_INIT, op, m, key, NULL, 0, NULL, NULL, NULL, 0};
 
 	return run_checked(h, &c);
 }
 
-static CK_RV op_update(CK_SESSION_HANDLE h, enum p11_op_kind op, const CK_BYTE *in,
-		       CK_ULONG in_len, CK_BYTE_PTR out, CK_ULONG_PTR out_len)
+static CK_RV op_update(CK_SESSION_HANDLE h, enum p11_op_kind op, const CK_BYTE *in, CK_ULONG in_len,
+                       CK_BYTE_PTR out, CK_ULONG_PTR out_len)
 {
-	struct call c = { CALL_UPDATE, op, NULL, 0, in, in_len, out, out_len, NULL, 0 };
+	struct call c = {CALL_UPDATE, op, NULL, 0, in, in_len, out, out_len, NULL, 0};
 
 	return run_checked(h, &c);
 }
 
 static CK_RV op_do(CK_SESSION_HANDLE h, enum p11_op_kind op, const CK_BYTE *in, CK_ULONG in_len,
-		   CK_BYTE_PTR out, CK_ULONG_PTR out_len)
+                   CK_BYTE_PTR out, CK_ULONG_PTR out_len)
 {
-	struct call c = { CALL_DO, op, NULL, 0, in, in_len, out, out_len, NULL, 0 };
+	struct call c = {CALL_DO, op, NULL, 0, in, in_len, out, out_len, NULL, 0};
 
 	return run_checked(h, &c);
 }
 
 static CK_RV op_final(CK_SESSION_HANDLE h, enum p11_op_kind op, CK_BYTE_PTR out,
-		      CK_ULONG_PTR out_len)
+                      CK_ULONG_PTR out_len)
 {
-	struct call c = { CALL_FINAL, op, NULL, 0, NULL, 0, out, out_len, NULL, 0 };
+	struct call c = {CALL_FINAL, op, NULL, 0, NULL, 0, out, out_len, NULL, 0};
 
 	return run_checked(h, &c);
 }
@@ -145,7 +146,7 @@ P11_EXPORT CK_RV C_SignInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_H
 }
 
 P11_EXPORT CK_RV C_Sign(CK_SESSION_HANDLE h, CK_BYTE_PTR data, CK_ULONG len, CK_BYTE_PTR sig,
-			CK_ULONG_PTR sig_len)
+                        CK_ULONG_PTR sig_len)
 {
 	return op_do(h, P11_OP_SIGN, data, len, sig, sig_len);
 }
@@ -166,9 +167,9 @@ P11_EXPORT CK_RV C_VerifyInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT
 }
 
 P11_EXPORT CK_RV C_Verify(CK_SESSION_HANDLE h, CK_BYTE_PTR data, CK_ULONG len, CK_BYTE_PTR sig,
-			  CK_ULONG sig_len)
+                          CK_ULONG sig_len)
 {
-	struct call c = { CALL_DO, P11_OP_VERIFY, NULL, 0, data, len, NULL, NULL, sig, sig_len };
+	struct call c = {CALL_DO, P11_OP_VERIFY, NULL, 0, data, len, NULL, NULL, sig, sig_len};
 
 	return run_checked(h, &c);
 }
@@ -180,7 +181,7 @@ P11_EXPORT CK_RV C_VerifyUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR part, CK_ULONG 
 
 P11_EXPORT CK_RV C_VerifyFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR sig, CK_ULONG sig_len)
 {
-	struct call c = { CALL_FINAL, P11_OP_VERIFY, NULL, 0, NULL, 0, NULL, NULL, sig, sig_len };
+	struct call c = {CALL_FINAL, P11_OP_VERIFY, NULL, 0, NULL, 0, NULL, NULL, sig, sig_len};
 
 	return run_checked(h, &c);
 }
@@ -191,13 +192,13 @@ P11_EXPORT CK_RV C_EncryptInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJEC
 }
 
 P11_EXPORT CK_RV C_Encrypt(CK_SESSION_HANDLE h, CK_BYTE_PTR data, CK_ULONG len, CK_BYTE_PTR out,
-			   CK_ULONG_PTR out_len)
+                           CK_ULONG_PTR out_len)
 {
 	return op_do(h, P11_OP_ENCRYPT, data, len, out, out_len);
 }
 
 P11_EXPORT CK_RV C_EncryptUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR part, CK_ULONG len,
-				 CK_BYTE_PTR out, CK_ULONG_PTR out_len)
+                                 CK_BYTE_PTR out, CK_ULONG_PTR out_len)
 {
 	return op_update(h, P11_OP_ENCRYPT, part, len, out, out_len);
 }
@@ -213,13 +214,13 @@ P11_EXPORT CK_RV C_DecryptInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJEC
 }
 
 P11_EXPORT CK_RV C_Decrypt(CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG len, CK_BYTE_PTR out,
-			   CK_ULONG_PTR out_len)
+                           CK_ULONG_PTR out_len)
 {
 	return op_do(h, P11_OP_DECRYPT, in, len, out, out_len);
 }
 
 P11_EXPORT CK_RV C_DecryptUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR part, CK_ULONG len,
-				 CK_BYTE_PTR out, CK_ULONG_PTR out_len)
+                                 CK_BYTE_PTR out, CK_ULONG_PTR out_len)
 {
 	return op_update(h, P11_OP_DECRYPT, part, len, out, out_len);
 }
@@ -235,7 +236,7 @@ P11_EXPORT CK_RV C_DigestInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m)
 }
 
 P11_EXPORT CK_RV C_Digest(CK_SESSION_HANDLE h, CK_BYTE_PTR data, CK_ULONG len, CK_BYTE_PTR out,
-			  CK_ULONG_PTR out_len)
+                          CK_ULONG_PTR out_len)
 {
 	return op_do(h, P11_OP_DIGEST, data, len, out, out_len);
 }

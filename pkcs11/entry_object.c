@@ -5,7 +5,7 @@
 #include "session.h"
 
 P11_EXPORT CK_RV C_FindObjectsInit(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate,
-				   CK_ULONG ulCount)
+                                   CK_ULONG ulCount)
 {
 	struct p11_ctx *ctx;
 	struct p11_session *s;
@@ -29,7 +29,7 @@ out:
 }
 
 P11_EXPORT CK_RV C_FindObjects(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE_PTR phObject,
-			       CK_ULONG ulMaxObjectCount, CK_ULONG_PTR pulObjectCount)
+                               CK_ULONG ulMaxObjectCount, CK_ULONG_PTR pulObjectCount)
 {
 	struct p11_ctx *ctx;
 	struct p11_session *s;
@@ -72,7 +72,7 @@ out:
 }
 
 P11_EXPORT CK_RV C_GetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
-				     CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount)
+                                     CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount)
 {
 	struct p11_ctx *ctx;
 	struct p11_session *s;
@@ -124,7 +124,7 @@ out:
 }
 
 P11_EXPORT CK_RV C_CreateObject(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate,
-				CK_ULONG ulCount, CK_OBJECT_HANDLE_PTR phObject)
+                                CK_ULONG ulCount, CK_OBJECT_HANDLE_PTR phObject)
 {
 	(void)pTemplate;
 	(void)ulCount;
@@ -133,8 +133,8 @@ P11_EXPORT CK_RV C_CreateObject(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTe
 }
 
 P11_EXPORT CK_RV C_CopyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
-			      CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount,
-			      CK_OBJECT_HANDLE_PTR phNewObject)
+                              CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount,
+                              CK_OBJECT_HANDLE_PTR phNewObject)
 {
 	(void)pTemplate;
 	(void)ulCount;
@@ -148,7 +148,7 @@ P11_EXPORT CK_RV C_DestroyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hO
 }
 
 P11_EXPORT CK_RV C_SetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
-				     CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount)
+                                     CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount)
 {
 	(void)pTemplate;
 	(void)ulCount;
@@ -175,7 +175,7 @@ static CK_ULONG object_size(const struct p11_object *o)
 }
 
 P11_EXPORT CK_RV C_GetObjectSize(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
-				 CK_ULONG_PTR pulSize)
+                                 CK_ULONG_PTR pulSize)
 {
 	struct p11_ctx *ctx;
 	struct p11_session *s;

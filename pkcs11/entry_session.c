@@ -6,7 +6,7 @@
 #include "session.h"
 
 P11_EXPORT CK_RV C_OpenSession(CK_SLOT_ID slotID, CK_FLAGS flags, CK_VOID_PTR pApplication,
-			       CK_NOTIFY Notify, CK_SESSION_HANDLE_PTR phSession)
+                               CK_NOTIFY Notify, CK_SESSION_HANDLE_PTR phSession)
 {
 	struct p11_ctx *ctx;
 	struct p11_slot *slot;
@@ -98,7 +98,7 @@ out:
 }
 
 P11_EXPORT CK_RV C_Login(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8CHAR_PTR pPin,
-			 CK_ULONG ulPinLen)
+                         CK_ULONG ulPinLen)
 {
 	struct p11_ctx *ctx;
 	struct p11_session *s;
@@ -118,8 +118,8 @@ out:
 }
 
 P11_EXPORT CK_RV C_LoginUser(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType,
-			     CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen, CK_UTF8CHAR_PTR pUsername,
-			     CK_ULONG ulUsernameLen)
+                             CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen, CK_UTF8CHAR_PTR pUsername,
+                             CK_ULONG ulUsernameLen)
 {
 	struct p11_ctx *ctx;
 	CK_RV rv;
@@ -175,7 +175,7 @@ out:
 }
 
 P11_EXPORT CK_RV C_SetPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pOldPin, CK_ULONG ulOldLen,
-			  CK_UTF8CHAR_PTR pNewPin, CK_ULONG ulNewLen)
+                          CK_UTF8CHAR_PTR pNewPin, CK_ULONG ulNewLen)
 {
 	struct p11_ctx *ctx;
 	struct p11_session *s;
@@ -199,9 +199,8 @@ static const struct {
 	CK_FLAGS flag;
 	int kind; /* enum p11_op_kind, -1 = find */
 } cancel_table[] = {
-	{ CKF_SIGN, P11_OP_SIGN },	 { CKF_VERIFY, P11_OP_VERIFY },
-	{ CKF_ENCRYPT, P11_OP_ENCRYPT }, { CKF_DECRYPT, P11_OP_DECRYPT },
-	{ CKF_DIGEST, P11_OP_DIGEST },	 { CKF_FIND_OBJECTS, -1 },
+        {CKF_SIGN, P11_OP_SIGN},       {CKF_VERIFY, P11_OP_VERIFY}, {CKF_ENCRYPT, P11_OP_ENCRYPT},
+        {CKF_DECRYPT, P11_OP_DECRYPT}, {CKF_DIGEST, P11_OP_DIGEST}, {CKF_FIND_OBJECTS, -1},
 };
 
 P11_EXPORT CK_RV C_SessionCancel(CK_SESSION_HANDLE hSession, CK_FLAGS flags)

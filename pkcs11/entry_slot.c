@@ -5,7 +5,7 @@
 #include "slot.h"
 
 P11_EXPORT CK_RV C_GetSlotList(CK_BBOOL tokenPresent, CK_SLOT_ID_PTR pSlotList,
-			       CK_ULONG_PTR pulCount)
+                               CK_ULONG_PTR pulCount)
 {
 	struct p11_ctx *ctx;
 	CK_RV rv = p11_enter(&ctx);
@@ -13,7 +13,7 @@ P11_EXPORT CK_RV C_GetSlotList(CK_BBOOL tokenPresent, CK_SLOT_ID_PTR pSlotList,
 	if (rv != CKR_OK)
 		return rv;
 	rv = pulCount == NULL ? CKR_ARGUMENTS_BAD
-			      : p11_slot_list(ctx, tokenPresent != CK_FALSE, pSlotList, pulCount);
+	                      : p11_slot_list(ctx, tokenPresent != CK_FALSE, pSlotList, pulCount);
 	p11_leave();
 	return rv;
 }
@@ -61,7 +61,7 @@ out:
 }
 
 P11_EXPORT CK_RV C_GetMechanismList(CK_SLOT_ID slotID, CK_MECHANISM_TYPE_PTR pMechanismList,
-				    CK_ULONG_PTR pulCount)
+                                    CK_ULONG_PTR pulCount)
 {
 	struct p11_ctx *ctx;
 	struct p11_slot *slot;
@@ -84,7 +84,7 @@ out:
 }
 
 P11_EXPORT CK_RV C_GetMechanismInfo(CK_SLOT_ID slotID, CK_MECHANISM_TYPE type,
-				    CK_MECHANISM_INFO_PTR pInfo)
+                                    CK_MECHANISM_INFO_PTR pInfo)
 {
 	struct p11_ctx *ctx;
 	struct p11_slot *slot;
@@ -107,7 +107,7 @@ out:
 }
 
 P11_EXPORT CK_RV C_InitToken(CK_SLOT_ID slotID, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen,
-			     CK_UTF8CHAR_PTR pLabel)
+                             CK_UTF8CHAR_PTR pLabel)
 {
 	struct p11_ctx *ctx;
 	CK_RV rv = p11_enter(&ctx);
@@ -120,7 +120,7 @@ P11_EXPORT CK_RV C_InitToken(CK_SLOT_ID slotID, CK_UTF8CHAR_PTR pPin, CK_ULONG u
 		rv = CKR_ARGUMENTS_BAD;
 	else
 		rv = p11_slot_get(ctx, slotID) == NULL ? CKR_SLOT_ID_INVALID
-						       : CKR_FUNCTION_NOT_SUPPORTED;
+		                                       : CKR_FUNCTION_NOT_SUPPORTED;
 	p11_leave();
 	return rv;
 }

@@ -37,14 +37,14 @@ static CK_RV os_unlock(CK_VOID_PTR m)
 
 CK_RV p11_locking_choose(const CK_C_INITIALIZE_ARGS *args, struct p11_locking *out)
 {
-	static const struct p11_locking os = { os_create, os_destroy, os_lock, os_unlock, 0 };
+	static const struct p11_locking os = {os_create, os_destroy, os_lock, os_unlock, 0};
 	int given;
 
 	*out = os;
 	if (args == NULL)
 		return CKR_OK;
 	given = (args->CreateMutex != NULL) + (args->DestroyMutex != NULL) +
-		(args->LockMutex != NULL) + (args->UnlockMutex != NULL);
+	        (args->LockMutex != NULL) + (args->UnlockMutex != NULL);
 	if (given != 0 && given != 4)
 		return CKR_ARGUMENTS_BAD; /* PKCS#11 2.40 §5.4: all or none */
 	/* Functions without CKF_OS_LOCKING_OK: the application's; with it, or

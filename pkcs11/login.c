@@ -9,7 +9,7 @@
 
 /* PKCS#11 2.40 §5.6 C_Login: which user may log in now. */
 static CK_RV login_state_check(struct p11_ctx *ctx, struct p11_slot *slot,
-			       const struct p11_session *s, CK_USER_TYPE type)
+                               const struct p11_session *s, CK_USER_TYPE type)
 {
 	switch (type) {
 	case CKU_USER:
@@ -21,7 +21,8 @@ static CK_RV login_state_check(struct p11_ctx *ctx, struct p11_slot *slot,
 			return CKR_USER_ANOTHER_ALREADY_LOGGED_IN;
 		if (slot->so_in)
 			return CKR_USER_ALREADY_LOGGED_IN;
-		return p11_session_count_ro_locked(ctx, slot) ? CKR_SESSION_READ_ONLY_EXISTS : CKR_OK;
+		return p11_session_count_ro_locked(ctx, slot) ? CKR_SESSION_READ_ONLY_EXISTS
+		                                              : CKR_OK;
 	case CKU_CONTEXT_SPECIFIC:
 		if (!slot->user_in)
 			return CKR_USER_NOT_LOGGED_IN;
@@ -44,7 +45,7 @@ static bool pin_known_locked(const struct p11_slot *slot, enum akis_pin_which wh
  * both without an APDU (R18). buf has P11_PIN_MAX + 1 bytes.
  */
 static CK_RV pin_take(const struct p11_slot *slot, enum akis_pin_which which,
-		      const CK_UTF8CHAR *pin, CK_ULONG len, char *buf)
+                      const CK_UTF8CHAR *pin, CK_ULONG len, char *buf)
 {
 	if (pin_known_locked(slot, which))
 		return CKR_PIN_LOCKED;
@@ -72,7 +73,7 @@ static CK_RV pad_take(const struct p11_slot *slot, enum akis_pin_which which, bo
 	if (slot->card == NULL || slot->card->pinpad_verify_ioctl == 0)
 		return CKR_ARGUMENTS_BAD;
 	if (unblock ? !akis_pinpad_can_unblock(slot->card)
-		    : !akis_pinpad_can_change(slot->card, which))
+	            : !akis_pinpad_can_change(slot->card, which))
 		return CKR_ARGUMENTS_BAD;
 	return CKR_OK;
 }
@@ -86,7 +87,7 @@ static CK_RV pad_take(const struct p11_slot *slot, enum akis_pin_which which, bo
  * returned (R32).
  */
 static akis_rv pin_after_tx(struct p11_slot *slot, enum akis_pin_which which, akis_rv arv,
-			    int tries)
+                            int tries)
 {
 	struct p11_pin_state *ps = &slot->pin[which];
 
@@ -117,20 +118,19 @@ static akis_rv pin_after_tx(struct p11_slot *slot, enum akis_pin_which which, ak
 static void settle_tx(struct p11_slot *slot)
 {
 	bool stray = (akis_pin_maybe_verified(slot->card, AKIS_PIN_USER) && !slot->user_in) ||
-		     (akis_pin_maybe_verified(slot->card, AKIS_PIN_SO) && !slot->so_in);
+	             (akis_pin_maybe_verified(slot->card, AKIS_PIN_SO) && !slot->so_in);
 
 	if (!stray)
 		return;
 	log_msg(LOG_PIN, "slot %lu: no login holds what the card may have verified: LOGOUT",
-		(unsigned long)slot->id);
+	        (unsigned long)slot->id);
 	if (akis_logout_tx(slot->card) != AKIS_OK)
 		p11_slot_logged_out_locked(slot); /* the card is gone, and its state with it */
 }
 
 /* The result of a PIN transaction: the command's, unless the card left
  * during the status query that followed it (R32). */
-static CK_RV pin_end_locked(struct p11_ctx *ctx, struct p11_slot *slot, akis_rv arv,
-			    akis_rv after)
+static CK_RV pin_end_locked(struct p11_ctx *ctx, struct p11_slot *slot, akis_rv arv, akis_rv after)
 {
 	settle_tx(slot);
 	p11_slot_end_locked(slot);
@@ -155,8 +155,10 @@ static void keep_pin(struct p11_ctx *ctx, struct p11_slot *slot, const char *pin
 	if (!ctx->conf.pin_login || pin == NULL || !card_has_consent_key(slot->card))
 		return;
 	if (p11_keep_set(&slot->kept, pin, len))
-		log_msg(LOG_PIN, "slot %lu: PIN kept for the keys that want one per signature "
-			"(pin_per_signature = login)", (unsigned long)slot->id);
+		log_msg(LOG_PIN,
+		        "slot %lu: PIN kept for the keys that want one per signature "
+		        "(pin_per_signature = login)",
+		        (unsigned long)slot->id);
 }
 
 CK_RV p11_login_reverify_tx(struct p11_ctx *ctx, struct p11_slot *slot)
@@ -167,20 +169,21 @@ CK_RV p11_login_reverify_tx(struct p11_ctx *ctx, struct p11_slot *slot)
 	akis_rv arv;
 	CK_RV rv = CKR_USER_NOT_LOGGED_IN;
 	enum p11_keep_result kr = p11_keep_use(&slot->kept, ctx->conf.pin_max_sigs,
-					       ctx->conf.pin_idle_s, pin, sizeof(pin), &len);
+	                                       ctx->conf.pin_idle_s, pin, sizeof(pin), &len);
 
 	if (kr == P11_KEEP_EXPIRED) {
 		log_msg(LOG_PIN, "slot %lu: the kept PIN reached its bound: logged out",
-			(unsigned long)slot->id);
+		        (unsigned long)slot->id);
 		if (akis_logout_tx(slot->card) != AKIS_OK)
-			log_msg(LOG_PIN, "slot %lu: LOGOUT: the card is gone", (unsigned long)slot->id);
+			log_msg(LOG_PIN, "slot %lu: LOGOUT: the card is gone",
+			        (unsigned long)slot->id);
 		p11_slot_logged_out_locked(slot);
 	}
 	if (kr != P11_KEEP_OK)
 		goto out;
 	arv = akis_pin_verify_tx(slot->card, AKIS_PIN_USER, pin, len, &tries);
 	log_msg(LOG_PIN, "slot %lu: VERIFY with the kept PIN for a per-signature key: %s",
-		(unsigned long)slot->id, akis_rv_name(arv));
+	        (unsigned long)slot->id, akis_rv_name(arv));
 	if (arv != AKIS_OK) {
 		/* never again: the module must not spend the holder's tries */
 		(void)pin_after_tx(slot, AKIS_PIN_USER, arv, tries);
@@ -194,7 +197,7 @@ out:
 }
 
 static CK_RV verify_locked(struct p11_ctx *ctx, struct p11_slot *slot, CK_USER_TYPE type,
-			   const char *pin, size_t len)
+                           const char *pin, size_t len)
 {
 	enum akis_pin_which which = type == CKU_SO ? AKIS_PIN_SO : AKIS_PIN_USER;
 	int tries = -1;
@@ -208,9 +211,9 @@ static CK_RV verify_locked(struct p11_ctx *ctx, struct p11_slot *slot, CK_USER_T
 		return CKR_USER_NOT_LOGGED_IN;
 	}
 	arv = pin != NULL ? akis_pin_verify_tx(slot->card, which, pin, len, &tries)
-			  : akis_pinpad_verify_tx(slot->card, which, &tries);
+	                  : akis_pinpad_verify_tx(slot->card, which, &tries);
 	log_msg(LOG_PIN, "slot %lu: VERIFY %s: %s (tries %d)", (unsigned long)slot->id,
-		which == AKIS_PIN_SO ? "PUK" : "PIN", akis_rv_name(arv), tries);
+	        which == AKIS_PIN_SO ? "PUK" : "PIN", akis_rv_name(arv), tries);
 	after = pin_after_tx(slot, which, arv, tries);
 	if (arv == AKIS_OK && after == AKIS_OK) {
 		if (type == CKU_USER) {
@@ -238,7 +241,7 @@ static void consent_take_locked(struct p11_slot *slot, struct p11_session *s)
 }
 
 CK_RV p11_login_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct p11_session *s,
-		       CK_USER_TYPE type, const CK_UTF8CHAR *pin, CK_ULONG len)
+                       CK_USER_TYPE type, const CK_UTF8CHAR *pin, CK_ULONG len)
 {
 	char buf[P11_PIN_MAX + 1];
 	enum akis_pin_which which = type == CKU_SO ? AKIS_PIN_SO : AKIS_PIN_USER;
@@ -275,7 +278,7 @@ CK_RV p11_logout_locked(struct p11_ctx *ctx, struct p11_slot *slot)
 }
 
 static CK_RV change_tx(struct p11_ctx *ctx, struct p11_slot *slot, enum akis_pin_which which,
-		       const char *old_pin, size_t old_len, const char *new_pin, size_t new_len)
+                       const char *old_pin, size_t old_len, const char *new_pin, size_t new_len)
 {
 	int tries = -1;
 	akis_rv arv, after;
@@ -284,18 +287,18 @@ static CK_RV change_tx(struct p11_ctx *ctx, struct p11_slot *slot, enum akis_pin
 	if (rv != CKR_OK)
 		return rv;
 	arv = old_pin != NULL ? akis_pin_change_tx(slot->card, which, old_pin, old_len, new_pin,
-						   new_len, &tries)
-			      : akis_pinpad_change_tx(slot->card, which, &tries);
+	                                           new_len, &tries)
+	                      : akis_pinpad_change_tx(slot->card, which, &tries);
 	log_msg(LOG_PIN, "slot %lu: CHANGE %s%s: %s (tries %d)", (unsigned long)slot->id,
-		which == AKIS_PIN_SO ? "PUK" : "PIN", old_pin != NULL ? "" : " on the PIN pad",
-		akis_rv_name(arv), tries);
+	        which == AKIS_PIN_SO ? "PUK" : "PIN", old_pin != NULL ? "" : " on the PIN pad",
+	        akis_rv_name(arv), tries);
 	after = pin_after_tx(slot, which, arv, tries);
 	return pin_end_locked(ctx, slot, arv, after);
 }
 
 CK_RV p11_set_pin_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct p11_session *s,
-			 const CK_UTF8CHAR *old_pin, CK_ULONG old_len, const CK_UTF8CHAR *new_pin,
-			 CK_ULONG new_len)
+                         const CK_UTF8CHAR *old_pin, CK_ULONG old_len, const CK_UTF8CHAR *new_pin,
+                         CK_ULONG new_len)
 {
 	char old_buf[P11_PIN_MAX + 1], new_buf[P11_PIN_MAX + 1];
 	enum akis_pin_which which = slot->so_in ? AKIS_PIN_SO : AKIS_PIN_USER; /* R21 */
@@ -338,16 +341,16 @@ static CK_RV unblock_tx(struct p11_ctx *ctx, struct p11_slot *slot, const char *
 		return CKR_USER_NOT_LOGGED_IN;
 	}
 	arv = pin != NULL ? akis_pin_unblock_tx(slot->card, pin, len)
-			  : akis_pinpad_unblock_tx(slot->card);
+	                  : akis_pinpad_unblock_tx(slot->card);
 	log_msg(LOG_PIN, "slot %lu: RESET RETRY COUNTER%s: %s", (unsigned long)slot->id,
-		pin != NULL ? "" : " on the PIN pad", akis_rv_name(arv));
+	        pin != NULL ? "" : " on the PIN pad", akis_rv_name(arv));
 	/* a reset that worked renews the counter; one that failed left it as it was */
 	after = arv == AKIS_OK ? pin_after_tx(slot, AKIS_PIN_USER, arv, -1) : AKIS_OK;
 	return pin_end_locked(ctx, slot, arv, after);
 }
 
 CK_RV p11_init_pin_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct p11_session *s,
-			  const CK_UTF8CHAR *pin, CK_ULONG len)
+                          const CK_UTF8CHAR *pin, CK_ULONG len)
 {
 	char buf[P11_PIN_MAX + 1];
 	CK_RV rv;

@@ -17,11 +17,11 @@
 #define P11_PIN_MAX AKIS_PIN_MAX
 
 CK_RV p11_login_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct p11_session *s,
-		       CK_USER_TYPE type, const CK_UTF8CHAR *pin, CK_ULONG len) P11_WUR;
+                       CK_USER_TYPE type, const CK_UTF8CHAR *pin, CK_ULONG len) P11_WUR;
 CK_RV p11_logout_locked(struct p11_ctx *ctx, struct p11_slot *slot) P11_WUR;
 CK_RV p11_set_pin_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct p11_session *s,
-			 const CK_UTF8CHAR *old_pin, CK_ULONG old_len, const CK_UTF8CHAR *new_pin,
-			 CK_ULONG new_len) P11_WUR;
+                         const CK_UTF8CHAR *old_pin, CK_ULONG old_len, const CK_UTF8CHAR *new_pin,
+                         CK_ULONG new_len) P11_WUR;
 /*
  * R46 (pin_per_signature = login), inside the transaction of an operation
  * with a key that wants a PIN per signature: VERIFY with the PIN kept at
@@ -33,6 +33,6 @@ CK_RV p11_set_pin_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct p11_
  */
 CK_RV p11_login_reverify_tx(struct p11_ctx *ctx, struct p11_slot *slot) P11_WUR;
 CK_RV p11_init_pin_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct p11_session *s,
-			  const CK_UTF8CHAR *pin, CK_ULONG len) P11_WUR;
+                          const CK_UTF8CHAR *pin, CK_ULONG len) P11_WUR;
 
 #endif

@@ -36,8 +36,8 @@ struct p11_op; /* opaque: mechanism, parameters, key facts, hash state, buffered
  * CKR_KEY_TYPE_INCONSISTENT), parameters (CKR_MECHANISM_PARAM_INVALID at
  * init, R30). Never touches the card.
  */
-CK_RV p11_op_new(enum p11_op_kind kind, const struct akis_card *card,
-		 const struct p11_object *key, const CK_MECHANISM *mech, struct p11_op **out);
+CK_RV p11_op_new(enum p11_op_kind kind, const struct akis_card *card, const struct p11_object *key,
+                 const CK_MECHANISM *mech, struct p11_op **out);
 void p11_op_free(struct p11_op *op);
 enum p11_op_kind p11_op_kind(const struct p11_op *op);
 /* Index of the card key (akis_card.keys) this operation uses, or -1. */
@@ -57,12 +57,12 @@ CK_ULONG p11_op_out_len(const struct p11_op *op);
  * caller's buffer is known to be large enough (R30: a size query sends
  * nothing and leaves the op active).
  */
-CK_RV p11_op_sign_prepare(struct p11_op *op, enum akis_sign_alg *alg,
-			  uint8_t *block, size_t cap, size_t *block_len);
+CK_RV p11_op_sign_prepare(struct p11_op *op, enum akis_sign_alg *alg, uint8_t *block, size_t cap,
+                          size_t *block_len);
 /* Card answer → PKCS#11 signature (RSA: as is; ECDSA: raw r‖s left-padded
  * to twice the order size, R29). */
 CK_RV p11_op_sign_finish(struct p11_op *op, const uint8_t *card_out, size_t card_len,
-			 CK_BYTE_PTR sig, CK_ULONG_PTR sig_len);
+                         CK_BYTE_PTR sig, CK_ULONG_PTR sig_len);
 
 /* Verify in software: CKR_OK or CKR_SIGNATURE_INVALID / CKR_SIGNATURE_LEN_RANGE. */
 CK_RV p11_op_verify_final(struct p11_op *op, const uint8_t *sig, size_t sig_len);
@@ -73,8 +73,8 @@ CK_RV p11_op_decrypt_input(struct p11_op *op, const uint8_t **in, size_t *in_len
 /* Decrypt: raw RSA result from the card → unpadded plaintext (PKCS#1 v1.5
  * or OAEP), kept inside the op so that a too-small buffer can be retried
  * without a second card operation. */
-CK_RV p11_op_decrypt_finish(struct p11_op *op, const uint8_t *raw, size_t raw_len,
-			    CK_BYTE_PTR out, CK_ULONG_PTR out_len);
+CK_RV p11_op_decrypt_finish(struct p11_op *op, const uint8_t *raw, size_t raw_len, CK_BYTE_PTR out,
+                            CK_ULONG_PTR out_len);
 /* True once p11_op_decrypt_finish has the plaintext. */
 bool p11_op_decrypt_done(const struct p11_op *op);
 /* Digest final (software). */

@@ -34,7 +34,7 @@ static struct p11_ctx *g_forgotten;
 
 void p11_sleep_ms(long ms)
 {
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 
 	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
 		;
@@ -222,7 +222,7 @@ P11_EXPORT CK_RV C_GetInfo(CK_INFO_PTR pInfo)
 	pInfo->cryptokiVersion.minor = 40;
 	p11_pad_copy(pInfo->manufacturerID, sizeof(pInfo->manufacturerID), "akis-pkcs11 project");
 	p11_pad_copy(pInfo->libraryDescription, sizeof(pInfo->libraryDescription),
-		     "AKIS smart card PKCS#11 module");
+	             "AKIS smart card PKCS#11 module");
 	pInfo->libraryVersion.major = 0;
 	pInfo->libraryVersion.minor = 1;
 out:
@@ -241,54 +241,52 @@ CK_RV p11_unsupported(void)
 	return CKR_FUNCTION_NOT_SUPPORTED;
 }
 
-#define P11_FUNCTIONS_2_40                                                                 \
-	C_Initialize, C_Finalize, C_GetInfo, C_GetFunctionList, C_GetSlotList,            \
-		C_GetSlotInfo, C_GetTokenInfo, C_GetMechanismList, C_GetMechanismInfo,    \
-		C_InitToken, C_InitPIN, C_SetPIN, C_OpenSession, C_CloseSession,          \
-		C_CloseAllSessions, C_GetSessionInfo, C_GetOperationState,                \
-		C_SetOperationState, C_Login, C_Logout, C_CreateObject, C_CopyObject,     \
-		C_DestroyObject, C_GetObjectSize, C_GetAttributeValue,                    \
-		C_SetAttributeValue, C_FindObjectsInit, C_FindObjects,                    \
-		C_FindObjectsFinal, C_EncryptInit, C_Encrypt, C_EncryptUpdate,            \
-		C_EncryptFinal, C_DecryptInit, C_Decrypt, C_DecryptUpdate,                \
-		C_DecryptFinal, C_DigestInit, C_Digest, C_DigestUpdate, C_DigestKey,      \
-		C_DigestFinal, C_SignInit, C_Sign, C_SignUpdate, C_SignFinal,             \
-		C_SignRecoverInit, C_SignRecover, C_VerifyInit, C_Verify,                 \
-		C_VerifyUpdate, C_VerifyFinal, C_VerifyRecoverInit, C_VerifyRecover,      \
-		C_DigestEncryptUpdate, C_DecryptDigestUpdate, C_SignEncryptUpdate,        \
-		C_DecryptVerifyUpdate, C_GenerateKey, C_GenerateKeyPair, C_WrapKey,       \
-		C_UnwrapKey, C_DeriveKey, C_SeedRandom, C_GenerateRandom,                 \
-		C_GetFunctionStatus, C_CancelFunction, C_WaitForSlotEvent
+#define P11_FUNCTIONS_2_40                                                                         \
+	C_Initialize, C_Finalize, C_GetInfo, C_GetFunctionList, C_GetSlotList, C_GetSlotInfo,      \
+	        C_GetTokenInfo, C_GetMechanismList, C_GetMechanismInfo, C_InitToken, C_InitPIN,    \
+	        C_SetPIN, C_OpenSession, C_CloseSession, C_CloseAllSessions, C_GetSessionInfo,     \
+	        C_GetOperationState, C_SetOperationState, C_Login, C_Logout, C_CreateObject,       \
+	        C_CopyObject, C_DestroyObject, C_GetObjectSize, C_GetAttributeValue,               \
+	        C_SetAttributeValue, C_FindObjectsInit, C_FindObjects, C_FindObjectsFinal,         \
+	        C_EncryptInit, C_Encrypt, C_EncryptUpdate, C_EncryptFinal, C_DecryptInit,          \
+	        C_Decrypt, C_DecryptUpdate, C_DecryptFinal, C_DigestInit, C_Digest,                \
+	        C_DigestUpdate, C_DigestKey, C_DigestFinal, C_SignInit, C_Sign, C_SignUpdate,      \
+	        C_SignFinal, C_SignRecoverInit, C_SignRecover, C_VerifyInit, C_Verify,             \
+	        C_VerifyUpdate, C_VerifyFinal, C_VerifyRecoverInit, C_VerifyRecover,               \
+	        C_DigestEncryptUpdate, C_DecryptDigestUpdate, C_SignEncryptUpdate,                 \
+	        C_DecryptVerifyUpdate, C_GenerateKey, C_GenerateKeyPair, C_WrapKey, C_UnwrapKey,   \
+	        C_DeriveKey, C_SeedRandom, C_GenerateRandom, C_GetFunctionStatus,                  \
+	        C_CancelFunction, C_WaitForSlotEvent
 
-static CK_FUNCTION_LIST functions_2_40 = { { 2, 40 }, P11_FUNCTIONS_2_40 };
+static CK_FUNCTION_LIST functions_2_40 = {{2, 40}, P11_FUNCTIONS_2_40};
 
 static CK_FUNCTION_LIST_3_0 functions_3_0 = {
-	{ 3, 0 },
-	P11_FUNCTIONS_2_40,
-	C_GetInterfaceList,
-	C_GetInterface,
-	C_LoginUser,
-	C_SessionCancel,
-	C_MessageEncryptInit,
-	C_EncryptMessage,
-	C_EncryptMessageBegin,
-	C_EncryptMessageNext,
-	C_MessageEncryptFinal,
-	C_MessageDecryptInit,
-	C_DecryptMessage,
-	C_DecryptMessageBegin,
-	C_DecryptMessageNext,
-	C_MessageDecryptFinal,
-	C_MessageSignInit,
-	C_SignMessage,
-	C_SignMessageBegin,
-	C_SignMessageNext,
-	C_MessageSignFinal,
-	C_MessageVerifyInit,
-	C_VerifyMessage,
-	C_VerifyMessageBegin,
-	C_VerifyMessageNext,
-	C_MessageVerifyFinal,
+        {3, 0},
+        P11_FUNCTIONS_2_40,
+        C_GetInterfaceList,
+        C_GetInterface,
+        C_LoginUser,
+        C_SessionCancel,
+        C_MessageEncryptInit,
+        C_EncryptMessage,
+        C_EncryptMessageBegin,
+        C_EncryptMessageNext,
+        C_MessageEncryptFinal,
+        C_MessageDecryptInit,
+        C_DecryptMessage,
+        C_DecryptMessageBegin,
+        C_DecryptMessageNext,
+        C_MessageDecryptFinal,
+        C_MessageSignInit,
+        C_SignMessage,
+        C_SignMessageBegin,
+        C_SignMessageNext,
+        C_MessageSignFinal,
+        C_MessageVerifyInit,
+        C_VerifyMessage,
+        C_VerifyMessageBegin,
+        C_VerifyMessageNext,
+        C_MessageVerifyFinal,
 };
 
 static CK_CHAR interface_name[] = "PKCS 11";
@@ -296,8 +294,8 @@ static CK_CHAR interface_name[] = "PKCS 11";
 /* PKCS#11 3.0 §5.4: first the newest. No CKF_INTERFACE_FORK_SAFE (R6):
  * a child must call C_Initialize. */
 static CK_INTERFACE interfaces[] = {
-	{ interface_name, &functions_3_0, 0 },
-	{ interface_name, &functions_2_40, 0 },
+        {interface_name, &functions_3_0, 0},
+        {interface_name, &functions_2_40, 0},
 };
 #define N_INTERFACES (sizeof(interfaces) / sizeof(interfaces[0]))
 
@@ -330,7 +328,7 @@ P11_EXPORT CK_RV C_GetInterfaceList(CK_INTERFACE_PTR pInterfacesList, CK_ULONG_P
 }
 
 static bool interface_matches(const CK_INTERFACE *itf, const CK_UTF8CHAR *name,
-			      const CK_VERSION *version, CK_FLAGS flags)
+                              const CK_VERSION *version, CK_FLAGS flags)
 {
 	const CK_VERSION *have = itf->pFunctionList; /* every list starts with its version */
 
@@ -342,7 +340,7 @@ static bool interface_matches(const CK_INTERFACE *itf, const CK_UTF8CHAR *name,
 }
 
 P11_EXPORT CK_RV C_GetInterface(CK_UTF8CHAR_PTR pInterfaceName, CK_VERSION_PTR pVersion,
-				CK_INTERFACE_PTR_PTR ppInterface, CK_FLAGS flags)
+                                CK_INTERFACE_PTR_PTR ppInterface, CK_FLAGS flags)
 {
 	size_t i;
 

@@ -26,11 +26,11 @@
 struct p11_slot;
 struct p11_session;
 
-#define P11_SLOTS_MAX 64u   /* readers ever seen in one C_Initialize */
+#define P11_SLOTS_MAX   64u /* readers ever seen in one C_Initialize */
 #define P11_WAITERS_MAX 16u /* threads blocked in C_WaitForSlotEvent */
 
 struct p11_ctx {
-	pid_t pid; /* of the process that called C_Initialize (R5) */
+	pid_t pid;                 /* of the process that called C_Initialize (R5) */
 	struct p11_ctx *forgotten; /* R5: the ancestor's instance a forked child forgot */
 	struct p11_locking locking;
 	void *reg_lock;

@@ -48,15 +48,14 @@ struct p11_objset {
  * certificate that does not parse is skipped and logged, not an error).
  */
 CK_RV p11_objects_build(const struct akis_card *card, CK_OBJECT_HANDLE first_handle,
-			struct p11_objset *out);
+                        struct p11_objset *out);
 void p11_objects_free(struct p11_objset *set);
 /* R46 (per-signature PIN compatibility mode): every CKA_ALWAYS_AUTHENTICATE
  * of the set reads FALSE, the module giving the PIN itself. */
 void p11_objects_no_always_auth(struct p11_objset *set);
 
 /* Object by handle, or NULL. */
-const struct p11_object *p11_objects_find_handle(const struct p11_objset *set,
-						 CK_OBJECT_HANDLE h);
+const struct p11_object *p11_objects_find_handle(const struct p11_objset *set, CK_OBJECT_HANDLE h);
 
 /* Does obj match every attribute of the template (byte-exact values)?
  * An empty template matches everything. */

@@ -10,10 +10,10 @@
 
 /* Largest card block or answer: RSA-4096 (512 bytes), with room. */
 #define P11_CARD_BLOCK_MAX 1024u
-#define P11_MECHS_MAX 128u
+#define P11_MECHS_MAX      128u
 
 CK_RV p11_op_init_locked(struct p11_slot *slot, struct p11_session *s, enum p11_op_kind kind,
-			 const CK_MECHANISM *mech, CK_OBJECT_HANDLE key)
+                         const CK_MECHANISM *mech, CK_OBJECT_HANDLE key)
 {
 	const struct p11_object *obj = NULL;
 
@@ -38,7 +38,7 @@ CK_RV p11_op_init_locked(struct p11_slot *slot, struct p11_session *s, enum p11_
 }
 
 CK_RV p11_op_update_locked(struct p11_session *s, enum p11_op_kind kind, const CK_BYTE *data,
-			   CK_ULONG len, CK_ULONG_PTR out_len)
+                           CK_ULONG len, CK_ULONG_PTR out_len)
 {
 	CK_RV rv;
 
@@ -90,14 +90,13 @@ static bool key_needs_consent(const struct p11_slot *slot, const struct p11_op *
  */
 static void card_refused_tx(struct p11_slot *slot, bool consent)
 {
-	struct akis_pin_status st = { false, false, -1 };
+	struct akis_pin_status st = {false, false, -1};
 
 	slot->consent_ok = false;
-	if (consent && akis_pin_status_tx(slot->card, AKIS_PIN_USER, &st) == AKIS_OK &&
-	    st.verified)
+	if (consent && akis_pin_status_tx(slot->card, AKIS_PIN_USER, &st) == AKIS_OK && st.verified)
 		return;
 	log_msg(LOG_P11, "slot %lu: the card's PIN state was cleared elsewhere: logged out",
-		(unsigned long)slot->id);
+	        (unsigned long)slot->id);
 	/* and cleared for sure (R22): were the PIN still verified for some
 	 * other reason, closing the last session would no longer send LOGOUT */
 	if (akis_logout_tx(slot->card) != AKIS_OK)
@@ -108,7 +107,7 @@ static void card_refused_tx(struct p11_slot *slot, bool consent)
 /* The card half of a signature: prepare, one transaction, finish.
  * reverify (R46): VERIFY with the kept PIN first, in the same transaction. */
 static CK_RV sign_card_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct p11_op *op,
-			      bool reverify, CK_BYTE_PTR sig, CK_ULONG_PTR sig_len)
+                              bool reverify, CK_BYTE_PTR sig, CK_ULONG_PTR sig_len)
 {
 	uint8_t block[P11_CARD_BLOCK_MAX], out[P11_CARD_BLOCK_MAX];
 	size_t block_len = 0, out_len = 0;
@@ -131,7 +130,7 @@ static CK_RV sign_card_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct
 		return rv;
 	}
 	arv = akis_sign_tx(slot->card, (size_t)p11_op_key(op), alg, block, block_len, out,
-			   sizeof(out), &out_len);
+	                   sizeof(out), &out_len);
 	if (arv == AKIS_ERR_NOT_LOGGED_IN)
 		card_refused_tx(slot, key_needs_consent(slot, op));
 	p11_slot_end_locked(slot);
@@ -151,7 +150,7 @@ static CK_RV sign_card_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct
  * VERIFY; between processes only the card decides.
  */
 static bool consent_missing(const struct p11_slot *slot, const struct p11_session *s,
-			    const struct p11_op *op)
+                            const struct p11_op *op)
 {
 	if (!key_needs_consent(slot, op))
 		return false;
@@ -165,8 +164,8 @@ static bool consent_missing(const struct p11_slot *slot, const struct p11_sessio
  * included, so that the session can go on with C_SignInit.
  */
 CK_RV p11_sign_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct p11_session *s,
-		      const CK_BYTE *data, CK_ULONG len, bool final, CK_BYTE_PTR sig,
-		      CK_ULONG_PTR sig_len)
+                      const CK_BYTE *data, CK_ULONG len, bool final, CK_BYTE_PTR sig,
+                      CK_ULONG_PTR sig_len)
 {
 	struct p11_op *op = s->op[P11_OP_SIGN];
 	bool done, reverify;
@@ -192,7 +191,7 @@ CK_RV p11_sign_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct p11_ses
 }
 
 CK_RV p11_verify_locked(struct p11_session *s, const CK_BYTE *data, CK_ULONG len, bool final,
-			const CK_BYTE *sig, CK_ULONG sig_len)
+                        const CK_BYTE *sig, CK_ULONG sig_len)
 {
 	struct p11_op *op = s->op[P11_OP_VERIFY];
 	CK_RV rv = CKR_OK;
@@ -211,9 +210,9 @@ CK_RV p11_verify_locked(struct p11_session *s, const CK_BYTE *data, CK_ULONG len
  * size rule, the last part, the result; CKR_BUFFER_TOO_SMALL keeps the
  * operation. */
 static CK_RV soft_final_locked(struct p11_session *s, enum p11_op_kind kind,
-			       CK_RV (*finish)(struct p11_op *, CK_BYTE_PTR, CK_ULONG_PTR),
-			       const CK_BYTE *data, CK_ULONG len, bool final, CK_BYTE_PTR out,
-			       CK_ULONG_PTR out_len)
+                               CK_RV (*finish)(struct p11_op *, CK_BYTE_PTR, CK_ULONG_PTR),
+                               const CK_BYTE *data, CK_ULONG len, bool final, CK_BYTE_PTR out,
+                               CK_ULONG_PTR out_len)
 {
 	struct p11_op *op = s->op[kind];
 	bool done;
@@ -234,14 +233,14 @@ static CK_RV soft_final_locked(struct p11_session *s, enum p11_op_kind kind,
 }
 
 CK_RV p11_encrypt_locked(struct p11_session *s, const CK_BYTE *data, CK_ULONG len, bool final,
-			 CK_BYTE_PTR out, CK_ULONG_PTR out_len)
+                         CK_BYTE_PTR out, CK_ULONG_PTR out_len)
 {
 	return soft_final_locked(s, P11_OP_ENCRYPT, p11_op_encrypt_final, data, len, final, out,
-				 out_len);
+	                         out_len);
 }
 
 static CK_RV decrypt_card_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct p11_op *op,
-				 CK_BYTE_PTR out, CK_ULONG_PTR out_len)
+                                 CK_BYTE_PTR out, CK_ULONG_PTR out_len)
 {
 	uint8_t raw[P11_CARD_BLOCK_MAX];
 	const uint8_t *in = NULL;
@@ -265,7 +264,7 @@ static CK_RV decrypt_card_locked(struct p11_ctx *ctx, struct p11_slot *slot, str
 		return rv;
 	}
 	arv = akis_decrypt_tx(slot->card, (size_t)p11_op_key(op), in, in_len, raw, sizeof(raw),
-			      &raw_len);
+	                      &raw_len);
 	if (arv == AKIS_ERR_NOT_LOGGED_IN)
 		card_refused_tx(slot, false);
 	p11_slot_end_locked(slot);
@@ -277,8 +276,8 @@ static CK_RV decrypt_card_locked(struct p11_ctx *ctx, struct p11_slot *slot, str
 }
 
 CK_RV p11_decrypt_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct p11_session *s,
-			 const CK_BYTE *data, CK_ULONG len, bool final, CK_BYTE_PTR out,
-			 CK_ULONG_PTR out_len)
+                         const CK_BYTE *data, CK_ULONG len, bool final, CK_BYTE_PTR out,
+                         CK_ULONG_PTR out_len)
 {
 	struct p11_op *op = s->op[P11_OP_DECRYPT];
 	CK_RV rv = CKR_OK;
@@ -310,10 +309,10 @@ CK_RV p11_decrypt_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct p11_
 }
 
 CK_RV p11_digest_locked(struct p11_session *s, const CK_BYTE *data, CK_ULONG len, bool final,
-			CK_BYTE_PTR out, CK_ULONG_PTR out_len)
+                        CK_BYTE_PTR out, CK_ULONG_PTR out_len)
 {
 	return soft_final_locked(s, P11_OP_DIGEST, p11_op_digest_final, data, len, final, out,
-				 out_len);
+	                         out_len);
 }
 
 CK_RV p11_random_locked(struct p11_ctx *ctx, struct p11_slot *slot, CK_BYTE_PTR out, CK_ULONG len)
@@ -332,7 +331,7 @@ CK_RV p11_random_locked(struct p11_ctx *ctx, struct p11_slot *slot, CK_BYTE_PTR 
 }
 
 CK_RV p11_find_init_locked(struct p11_slot *slot, struct p11_session *s, const CK_ATTRIBUTE *tmpl,
-			   CK_ULONG n)
+                           CK_ULONG n)
 {
 	const struct p11_object *o;
 	size_t i;
@@ -355,7 +354,7 @@ CK_RV p11_find_init_locked(struct p11_slot *slot, struct p11_session *s, const C
 }
 
 CK_RV p11_find_locked(struct p11_session *s, CK_OBJECT_HANDLE_PTR out, CK_ULONG max,
-		      CK_ULONG_PTR count)
+                      CK_ULONG_PTR count)
 {
 	CK_ULONG n = 0;
 

@@ -47,17 +47,17 @@
  * is present the newer header is used as is.
  */
 #ifndef CKF_INTERFACE_FORK_SAFE
-#define AKIS_P11_OWN_3_0 1
+#define AKIS_P11_OWN_3_0        1
 #define CKF_INTERFACE_FORK_SAFE (0x1UL)
-#define CKF_END_OF_MESSAGE (0x1UL)
+#define CKF_END_OF_MESSAGE      (0x1UL)
 
 /* C_SessionCancel flags (PKCS#11 3.0 §5.6, table of CK_FLAGS) */
 #define CKF_MESSAGE_ENCRYPT (0x2UL)
 #define CKF_MESSAGE_DECRYPT (0x4UL)
-#define CKF_MESSAGE_SIGN (0x8UL)
-#define CKF_MESSAGE_VERIFY (0x10UL)
-#define CKF_MULTI_MESSAGE (0x20UL)
-#define CKF_FIND_OBJECTS (0x40UL)
+#define CKF_MESSAGE_SIGN    (0x8UL)
+#define CKF_MESSAGE_VERIFY  (0x10UL)
+#define CKF_MULTI_MESSAGE   (0x20UL)
+#define CKF_FIND_OBJECTS    (0x40UL)
 
 typedef struct CK_INTERFACE {
 	CK_CHAR *pInterfaceName;
@@ -69,64 +69,64 @@ typedef CK_INTERFACE_PTR *CK_INTERFACE_PTR_PTR;
 
 typedef CK_RV (*CK_C_GetInterfaceList)(CK_INTERFACE_PTR pInterfacesList, CK_ULONG_PTR pulCount);
 typedef CK_RV (*CK_C_GetInterface)(CK_UTF8CHAR_PTR pInterfaceName, CK_VERSION_PTR pVersion,
-				   CK_INTERFACE_PTR_PTR ppInterface, CK_FLAGS flags);
+                                   CK_INTERFACE_PTR_PTR ppInterface, CK_FLAGS flags);
 typedef CK_RV (*CK_C_LoginUser)(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType,
-				CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen,
-				CK_UTF8CHAR_PTR pUsername, CK_ULONG ulUsernameLen);
+                                CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen, CK_UTF8CHAR_PTR pUsername,
+                                CK_ULONG ulUsernameLen);
 typedef CK_RV (*CK_C_SessionCancel)(CK_SESSION_HANDLE hSession, CK_FLAGS flags);
 typedef CK_RV (*CK_C_MessageEncryptInit)(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
-					 CK_OBJECT_HANDLE hKey);
+                                         CK_OBJECT_HANDLE hKey);
 typedef CK_RV (*CK_C_EncryptMessage)(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter,
-				     CK_ULONG ulParameterLen, CK_BYTE_PTR pAssociatedData,
-				     CK_ULONG ulAssociatedDataLen, CK_BYTE_PTR pPlaintext,
-				     CK_ULONG ulPlaintextLen, CK_BYTE_PTR pCiphertext,
-				     CK_ULONG_PTR pulCiphertextLen);
+                                     CK_ULONG ulParameterLen, CK_BYTE_PTR pAssociatedData,
+                                     CK_ULONG ulAssociatedDataLen, CK_BYTE_PTR pPlaintext,
+                                     CK_ULONG ulPlaintextLen, CK_BYTE_PTR pCiphertext,
+                                     CK_ULONG_PTR pulCiphertextLen);
 typedef CK_RV (*CK_C_EncryptMessageBegin)(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter,
-					  CK_ULONG ulParameterLen, CK_BYTE_PTR pAssociatedData,
-					  CK_ULONG ulAssociatedDataLen);
+                                          CK_ULONG ulParameterLen, CK_BYTE_PTR pAssociatedData,
+                                          CK_ULONG ulAssociatedDataLen);
 typedef CK_RV (*CK_C_EncryptMessageNext)(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter,
-					 CK_ULONG ulParameterLen, CK_BYTE_PTR pPlaintextPart,
-					 CK_ULONG ulPlaintextPartLen, CK_BYTE_PTR pCiphertextPart,
-					 CK_ULONG_PTR pulCiphertextPartLen, CK_FLAGS flags);
+                                         CK_ULONG ulParameterLen, CK_BYTE_PTR pPlaintextPart,
+                                         CK_ULONG ulPlaintextPartLen, CK_BYTE_PTR pCiphertextPart,
+                                         CK_ULONG_PTR pulCiphertextPartLen, CK_FLAGS flags);
 typedef CK_RV (*CK_C_MessageEncryptFinal)(CK_SESSION_HANDLE hSession);
 typedef CK_RV (*CK_C_MessageDecryptInit)(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
-					 CK_OBJECT_HANDLE hKey);
+                                         CK_OBJECT_HANDLE hKey);
 typedef CK_RV (*CK_C_DecryptMessage)(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter,
-				     CK_ULONG ulParameterLen, CK_BYTE_PTR pAssociatedData,
-				     CK_ULONG ulAssociatedDataLen, CK_BYTE_PTR pCiphertext,
-				     CK_ULONG ulCiphertextLen, CK_BYTE_PTR pPlaintext,
-				     CK_ULONG_PTR pulPlaintextLen);
+                                     CK_ULONG ulParameterLen, CK_BYTE_PTR pAssociatedData,
+                                     CK_ULONG ulAssociatedDataLen, CK_BYTE_PTR pCiphertext,
+                                     CK_ULONG ulCiphertextLen, CK_BYTE_PTR pPlaintext,
+                                     CK_ULONG_PTR pulPlaintextLen);
 typedef CK_RV (*CK_C_DecryptMessageBegin)(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter,
-					  CK_ULONG ulParameterLen, CK_BYTE_PTR pAssociatedData,
-					  CK_ULONG ulAssociatedDataLen);
+                                          CK_ULONG ulParameterLen, CK_BYTE_PTR pAssociatedData,
+                                          CK_ULONG ulAssociatedDataLen);
 typedef CK_RV (*CK_C_DecryptMessageNext)(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter,
-					 CK_ULONG ulParameterLen, CK_BYTE_PTR pCiphertextPart,
-					 CK_ULONG ulCiphertextPartLen, CK_BYTE_PTR pPlaintextPart,
-					 CK_ULONG_PTR pulPlaintextPartLen, CK_FLAGS flags);
+                                         CK_ULONG ulParameterLen, CK_BYTE_PTR pCiphertextPart,
+                                         CK_ULONG ulCiphertextPartLen, CK_BYTE_PTR pPlaintextPart,
+                                         CK_ULONG_PTR pulPlaintextPartLen, CK_FLAGS flags);
 typedef CK_RV (*CK_C_MessageDecryptFinal)(CK_SESSION_HANDLE hSession);
 typedef CK_RV (*CK_C_MessageSignInit)(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
-				      CK_OBJECT_HANDLE hKey);
+                                      CK_OBJECT_HANDLE hKey);
 typedef CK_RV (*CK_C_SignMessage)(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter,
-				  CK_ULONG ulParameterLen, CK_BYTE_PTR pData, CK_ULONG ulDataLen,
-				  CK_BYTE_PTR pSignature, CK_ULONG_PTR pulSignatureLen);
+                                  CK_ULONG ulParameterLen, CK_BYTE_PTR pData, CK_ULONG ulDataLen,
+                                  CK_BYTE_PTR pSignature, CK_ULONG_PTR pulSignatureLen);
 typedef CK_RV (*CK_C_SignMessageBegin)(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter,
-				       CK_ULONG ulParameterLen);
+                                       CK_ULONG ulParameterLen);
 typedef CK_RV (*CK_C_SignMessageNext)(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter,
-				      CK_ULONG ulParameterLen, CK_BYTE_PTR pData,
-				      CK_ULONG ulDataLen, CK_BYTE_PTR pSignature,
-				      CK_ULONG_PTR pulSignatureLen);
+                                      CK_ULONG ulParameterLen, CK_BYTE_PTR pData,
+                                      CK_ULONG ulDataLen, CK_BYTE_PTR pSignature,
+                                      CK_ULONG_PTR pulSignatureLen);
 typedef CK_RV (*CK_C_MessageSignFinal)(CK_SESSION_HANDLE hSession);
 typedef CK_RV (*CK_C_MessageVerifyInit)(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
-					CK_OBJECT_HANDLE hKey);
+                                        CK_OBJECT_HANDLE hKey);
 typedef CK_RV (*CK_C_VerifyMessage)(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter,
-				    CK_ULONG ulParameterLen, CK_BYTE_PTR pData, CK_ULONG ulDataLen,
-				    CK_BYTE_PTR pSignature, CK_ULONG ulSignatureLen);
+                                    CK_ULONG ulParameterLen, CK_BYTE_PTR pData, CK_ULONG ulDataLen,
+                                    CK_BYTE_PTR pSignature, CK_ULONG ulSignatureLen);
 typedef CK_RV (*CK_C_VerifyMessageBegin)(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter,
-					 CK_ULONG ulParameterLen);
+                                         CK_ULONG ulParameterLen);
 typedef CK_RV (*CK_C_VerifyMessageNext)(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter,
-					CK_ULONG ulParameterLen, CK_BYTE_PTR pData,
-					CK_ULONG ulDataLen, CK_BYTE_PTR pSignature,
-					CK_ULONG ulSignatureLen);
+                                        CK_ULONG ulParameterLen, CK_BYTE_PTR pData,
+                                        CK_ULONG ulDataLen, CK_BYTE_PTR pSignature,
+                                        CK_ULONG ulSignatureLen);
 typedef CK_RV (*CK_C_MessageVerifyFinal)(CK_SESSION_HANDLE hSession);
 
 /* PKCS#11 3.0 §3.7: the 2.40 list, in the same order, then the 3.0 additions. */
@@ -232,12 +232,12 @@ typedef CK_FUNCTION_LIST_3_0_PTR *CK_FUNCTION_LIST_3_0_PTR_PTR;
 /* The 3.0 entry points (2.40 ones are declared by pkcs11.h). */
 CK_RV C_GetInterfaceList(CK_INTERFACE_PTR pInterfacesList, CK_ULONG_PTR pulCount);
 CK_RV C_GetInterface(CK_UTF8CHAR_PTR pInterfaceName, CK_VERSION_PTR pVersion,
-		     CK_INTERFACE_PTR_PTR ppInterface, CK_FLAGS flags);
+                     CK_INTERFACE_PTR_PTR ppInterface, CK_FLAGS flags);
 #endif /* CKF_INTERFACE_FORK_SAFE */
 
 /* Exported entry points (the version script narrows the .so's exports to
  * C_GetFunctionList, C_GetInterfaceList and C_GetInterface). */
 #define P11_EXPORT __attribute__((visibility("default")))
-#define P11_WUR __attribute__((warn_unused_result))
+#define P11_WUR    __attribute__((warn_unused_result))
 
 #endif

@@ -17,7 +17,7 @@
 struct p11_keep {
 	size_t map_len; /* the whole mapping, for munmap */
 	unsigned long uses;
-	time_t last;    /* CLOCK_MONOTONIC seconds of the keeping or the last use */
+	time_t last; /* CLOCK_MONOTONIC seconds of the keeping or the last use */
 	size_t len;
 	char pin[P11_KEEP_PIN_MAX + 1];
 };
@@ -36,8 +36,9 @@ static time_t now_s(void)
 static struct p11_keep *keep_map(const char *pin, size_t len)
 {
 	long page = sysconf(_SC_PAGESIZE);
-	size_t map_len = page > 0 && (size_t)page >= sizeof(struct p11_keep) ? (size_t)page
-									     : sizeof(struct p11_keep);
+	size_t map_len = page > 0 && (size_t)page >= sizeof(struct p11_keep)
+	                         ? (size_t)page
+	                         : sizeof(struct p11_keep);
 	struct p11_keep *k;
 
 	if (pin == NULL || len > P11_KEEP_PIN_MAX)
@@ -87,7 +88,7 @@ bool p11_keep_set(struct p11_keep **slot, const char *pin, size_t len)
 }
 
 enum p11_keep_result p11_keep_use(struct p11_keep **slot, unsigned long max_uses,
-				  unsigned long idle_s, char *buf, size_t cap, size_t *len)
+                                  unsigned long idle_s, char *buf, size_t cap, size_t *len)
 {
 	struct p11_keep *k, *gone = NULL;
 	enum p11_keep_result r = P11_KEEP_NONE;
@@ -96,7 +97,7 @@ enum p11_keep_result p11_keep_use(struct p11_keep **slot, unsigned long max_uses
 	pthread_mutex_lock(&keep_lock);
 	k = *slot;
 	if (k != NULL && ((max_uses > 0 && k->uses >= max_uses) ||
-			  (idle_s > 0 && (unsigned long)(now - k->last) > idle_s))) {
+	                  (idle_s > 0 && (unsigned long)(now - k->last) > idle_s))) {
 		gone = k;
 		*slot = NULL;
 		r = P11_KEEP_EXPIRED;

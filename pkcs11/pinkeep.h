@@ -34,7 +34,7 @@ enum p11_keep_result { P11_KEEP_OK, P11_KEEP_NONE, P11_KEEP_EXPIRED };
  * seconds since the last use (or the keeping), the PIN is wiped instead and
  * P11_KEEP_EXPIRED returned. The caller wipes buf. */
 enum p11_keep_result p11_keep_use(struct p11_keep **slot, unsigned long max_uses,
-				  unsigned long idle_s, char *buf, size_t cap, size_t *len);
+                                  unsigned long idle_s, char *buf, size_t cap, size_t *len);
 /* Is a PIN kept in *slot? */
 bool p11_keep_held(struct p11_keep *const *slot);
 /* Wipe, unlock, unmap; *slot becomes NULL. NULL is fine. */

@@ -41,7 +41,7 @@ static CK_RV table_add(struct p11_ctx *ctx, struct p11_session *s)
 }
 
 CK_RV p11_session_open_locked(struct p11_ctx *ctx, struct p11_slot *slot, CK_FLAGS flags,
-			      CK_SESSION_HANDLE_PTR out)
+                              CK_SESSION_HANDLE_PTR out)
 {
 	struct p11_session *s;
 	CK_RV rv;
@@ -82,7 +82,7 @@ static struct p11_session *lookup(struct p11_ctx *ctx, CK_SESSION_HANDLE h, CK_S
 }
 
 CK_RV p11_session_acquire(struct p11_ctx *ctx, CK_SESSION_HANDLE h, struct p11_session **out,
-			  struct p11_slot **out_slot)
+                          struct p11_slot **out_slot)
 {
 	struct p11_session *s;
 	struct p11_slot *slot;
@@ -159,7 +159,8 @@ static void logout_card_locked(struct p11_ctx *ctx, struct p11_slot *slot)
 		p11_slot_end_locked(slot);
 		rv = p11_slot_card_rv_locked(ctx, slot, arv);
 		if (rv != CKR_OK)
-			log_msg(LOG_P11, "slot %lu: LOGOUT failed (0x%lx)", (unsigned long)slot->id, rv);
+			log_msg(LOG_P11, "slot %lu: LOGOUT failed (0x%lx)", (unsigned long)slot->id,
+			        rv);
 	}
 	p11_slot_logged_out_locked(slot);
 }
@@ -214,7 +215,7 @@ unsigned p11_session_count_ro_locked(struct p11_ctx *ctx, struct p11_slot *slot)
 }
 
 void p11_session_info_locked(const struct p11_slot *slot, const struct p11_session *s,
-			     CK_SESSION_INFO *info)
+                             CK_SESSION_INFO *info)
 {
 	bool rw = (s->flags & CKF_RW_SESSION) != 0;
 

@@ -35,14 +35,14 @@ struct p11_session {
 
 /* C_OpenSession with the slot locked and bound. */
 CK_RV p11_session_open_locked(struct p11_ctx *ctx, struct p11_slot *slot, CK_FLAGS flags,
-			      CK_SESSION_HANDLE_PTR out) P11_WUR;
+                              CK_SESSION_HANDLE_PTR out) P11_WUR;
 /*
  * Acquire a session: find it, lock its slot, check that its token is still
  * the bound one. CKR_OK with the slot locked, else
  * CKR_SESSION_HANDLE_INVALID (a removed token's sessions, R32).
  */
 CK_RV p11_session_acquire(struct p11_ctx *ctx, CK_SESSION_HANDLE h, struct p11_session **s,
-			  struct p11_slot **slot) P11_WUR;
+                          struct p11_slot **slot) P11_WUR;
 /* Close one session (slot locked); the last one of a token logs out (R22). */
 void p11_session_close_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct p11_session *s);
 /* Close every session of the slot (slot locked). with_logout: send LOGOUT
@@ -57,7 +57,7 @@ void p11_session_end_op(struct p11_session *s, enum p11_op_kind kind);
 
 /* C_GetSessionInfo from memory (R10). */
 void p11_session_info_locked(const struct p11_slot *slot, const struct p11_session *s,
-			     CK_SESSION_INFO *info);
+                             CK_SESSION_INFO *info);
 
 /* Object visible to this session (private ones only when logged in). */
 const struct p11_object *p11_session_object_locked(struct p11_slot *slot, CK_OBJECT_HANDLE h);

@@ -68,10 +68,10 @@ static struct p11_slot *slot_new(struct p11_ctx *ctx, const char *name)
  * recognised by ATR once per insertion, no APDU (R9). reg_lock held.
  */
 static void slot_observe(struct p11_ctx *ctx, struct p11_slot *s, const struct apdu_reader *r,
-			 bool initial)
+                         bool initial)
 {
-	bool present = r != NULL && (r->state & APDU_STATE_PRESENT) &&
-		       !(r->state & APDU_STATE_UNKNOWN);
+	bool present =
+	        r != NULL && (r->state & APDU_STATE_PRESENT) && !(r->state & APDU_STATE_UNKNOWN);
 	uint32_t counter = r != NULL ? r->event_counter : 0;
 
 	if (present == s->seen_present && (!present || counter == s->seen_counter))
@@ -91,12 +91,12 @@ static void slot_observe(struct p11_ctx *ctx, struct p11_slot *s, const struct a
 	if (!initial)
 		s->event = true; /* insertion */
 	log_msg(LOG_P11, "slot %lu: %s card inserted (token %lu)", (unsigned long)s->id,
-		s->kind == P11_TOKEN_AKIS ? "AKIS" : "unrecognised", s->token_seq);
+	        s->kind == P11_TOKEN_AKIS ? "AKIS" : "unrecognised", s->token_seq);
 }
 
 void p11_slots_merge(struct p11_ctx *ctx, const struct apdu_reader *r, size_t n, bool initial)
 {
-	bool seen[P11_SLOTS_MAX] = { false };
+	bool seen[P11_SLOTS_MAX] = {false};
 	struct p11_slot *s;
 	size_t i;
 
@@ -155,7 +155,7 @@ static struct apdu_pcsc *scan_context(struct p11_ctx *ctx)
 /* List with pc and merge, under scan_lock so that listings are applied in
  * the order they were taken. pc NULL: the module's own context. */
 static apdu_rv scan_with(struct p11_ctx *ctx, struct apdu_pcsc *pc, struct apdu_reader *r,
-			 size_t cap, size_t *n)
+                         size_t cap, size_t *n)
 {
 	apdu_rv arv = APDU_OK;
 
@@ -199,7 +199,7 @@ static bool slots_scanned(struct p11_ctx *ctx)
 }
 
 CK_RV p11_slot_list(struct p11_ctx *ctx, bool token_present, CK_SLOT_ID_PTR list,
-		    CK_ULONG_PTR count)
+                    CK_ULONG_PTR count)
 {
 	CK_SLOT_ID ids[P11_SLOTS_MAX];
 	CK_ULONG n = 0, i;

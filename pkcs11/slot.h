@@ -51,14 +51,14 @@ struct p11_slot {
 	/* slot lock */
 	struct apdu_pcsc *pc; /* context for the connected card */
 	struct akis_card *card;
-	unsigned long bound_seq; /* token_seq of the binding; 0 none */
+	unsigned long bound_seq;  /* token_seq of the binding; 0 none */
 	unsigned long failed_seq; /* token_seq of the failed binds counted below */
 	int failed_binds;         /* card-side bind failures of that insertion */
 	struct p11_objset objs;
-	bool user_in, so_in; /* token-wide login state (R17) */
-	bool consent_ok;     /* context-specific VERIFY done since the last signature (R20) */
+	bool user_in, so_in;       /* token-wide login state (R17) */
+	bool consent_ok;           /* context-specific VERIFY done since the last signature (R20) */
 	unsigned long consent_seq; /* number of the last context login; which session's
-				      signing operation holds it: p11_session.consent_seq */
+	                              signing operation holds it: p11_session.consent_seq */
 	/* R46: the user's PIN kept for keys that want one per signature
 	 * (pinkeep.h: any thread may wipe it, under the keep lock) */
 	struct p11_keep *kept;
@@ -75,7 +75,7 @@ struct p11_slot *p11_slot_get(struct p11_ctx *ctx, CK_SLOT_ID id);
 
 /* IDs for C_GetSlotList, slots with a token first (R8). */
 CK_RV p11_slot_list(struct p11_ctx *ctx, bool token_present, CK_SLOT_ID_PTR list,
-		    CK_ULONG_PTR count) P11_WUR;
+                    CK_ULONG_PTR count) P11_WUR;
 CK_RV p11_slot_info(struct p11_ctx *ctx, struct p11_slot *slot, CK_SLOT_INFO *info) P11_WUR;
 
 /*
@@ -92,7 +92,8 @@ bool p11_slot_bound_locked(struct p11_ctx *ctx, struct p11_slot *slot);
 /* Drop the binding: card, objects, login state, sessions of that token. */
 void p11_slot_unbind_locked(struct p11_ctx *ctx, struct p11_slot *slot);
 
-CK_RV p11_token_info_locked(struct p11_ctx *ctx, struct p11_slot *slot, CK_TOKEN_INFO *info) P11_WUR;
+CK_RV p11_token_info_locked(struct p11_ctx *ctx, struct p11_slot *slot,
+                            CK_TOKEN_INFO *info) P11_WUR;
 
 /*
  * akis_begin with its consequences: a reset seen there marks the token

@@ -17,7 +17,7 @@
 /* Object handles: a module-wide binding counter in the high bits, so that
  * handles of an earlier binding never name an object of a later one
  * (docs/style.md "Handles and objects"). 4095 objects per binding. */
-#define P11_HANDLE_SHIFT 12u
+#define P11_HANDLE_SHIFT    12u
 #define P11_HANDLE_GEN_MASK 0xFFFFFul
 
 /* reg_lock taken here. The token instance `seq` is gone: removed. */
@@ -41,7 +41,7 @@ void p11_slot_logged_out_locked(struct p11_slot *slot)
 	slot->consent_ok = false;
 	if (p11_keep_held(&slot->kept))
 		log_msg(LOG_PIN, "slot %lu: the kept PIN is wiped (logged out)",
-			(unsigned long)slot->id);
+		        (unsigned long)slot->id);
 	p11_keep_wipe(&slot->kept); /* R46: logout, reset, another process's logout */
 }
 
@@ -64,7 +64,7 @@ CK_RV p11_slot_begin_locked(struct p11_ctx *ctx, struct p11_slot *slot)
 	if (was_reset) {
 		/* docs/design.md "Transactions": never re-send a PIN (R33) */
 		log_msg(LOG_P11, "slot %lu: card reset by someone, logged out",
-			(unsigned long)slot->id);
+		        (unsigned long)slot->id);
 		p11_slot_logged_out_locked(slot);
 	}
 	return CKR_OK;
@@ -77,15 +77,15 @@ void p11_slot_end_locked(struct p11_slot *slot)
 
 bool p11_slot_card_dirty_locked(const struct p11_slot *slot)
 {
-	return slot->card != NULL &&
-	       (slot->user_in || slot->so_in || akis_pin_maybe_verified(slot->card, AKIS_PIN_USER) ||
-		akis_pin_maybe_verified(slot->card, AKIS_PIN_SO));
+	return slot->card != NULL && (slot->user_in || slot->so_in ||
+	                              akis_pin_maybe_verified(slot->card, AKIS_PIN_USER) ||
+	                              akis_pin_maybe_verified(slot->card, AKIS_PIN_SO));
 }
 
 akis_rv p11_slot_pin_status_tx(struct p11_slot *slot, enum akis_pin_which which)
 {
 	struct p11_pin_state *ps = &slot->pin[which];
-	struct akis_pin_status st = { false, false, -1 };
+	struct akis_pin_status st = {false, false, -1};
 	akis_rv arv = akis_pin_status_tx(slot->card, which, &st);
 
 	if (arv == AKIS_ERR_REMOVED || arv == AKIS_ERR_NO_SERVICE)
@@ -128,7 +128,7 @@ void p11_slot_unbind_locked(struct p11_ctx *ctx, struct p11_slot *slot)
 }
 
 static CK_RV slot_connect_locked(struct p11_ctx *ctx, struct p11_slot *slot,
-				 const struct akis_atr_info *atr, unsigned long seq)
+                                 const struct akis_atr_info *atr, unsigned long seq)
 {
 	struct apdu_card *io = NULL;
 	apdu_rv arv;
@@ -171,7 +171,7 @@ static void slot_mark_dead_locked(struct p11_slot *slot)
 		slot->pin[w].tries = 0;
 	}
 	log_msg(LOG_P11, "slot %lu: dead card (life cycle AA): public data only, PINs locked",
-		(unsigned long)slot->id);
+	        (unsigned long)slot->id);
 }
 
 /* One transaction: identity, directory, certificates, PIN tries (R18:
@@ -185,7 +185,8 @@ static akis_rv slot_read_card_locked(struct p11_ctx *ctx, struct p11_slot *slot)
 	if (arv != AKIS_OK)
 		return arv;
 	for (int w = AKIS_PIN_USER; w <= AKIS_PIN_SO; w++) {
-		slot->pin[w].blocked = false; /* a new card: nothing known (a dead one's lock must not stay) */
+		slot->pin[w].blocked =
+		        false; /* a new card: nothing known (a dead one's lock must not stay) */
 		slot->pin[w].tries = -1;
 	}
 	arv = akis_bind_tx(slot->card, cache);
@@ -251,7 +252,7 @@ static int bind_failure_kind(akis_rv rv)
 /* Count a card-side bind failure of insertion `seq`; true when the card is
  * now "not recognised" until it is reinserted. */
 static bool bind_failed_for_good(struct p11_ctx *ctx, struct p11_slot *slot, unsigned long seq,
-				 akis_rv arv)
+                                 akis_rv arv)
 {
 	int kind = bind_failure_kind(arv);
 	bool done;
@@ -264,8 +265,8 @@ static bool bind_failed_for_good(struct p11_ctx *ctx, struct p11_slot *slot, uns
 	}
 	done = kind == 2 || ++slot->failed_binds >= BIND_TRIES;
 	log_msg(LOG_P11, "slot %lu: the card's application cannot be read (%s, failure %d)%s",
-		(unsigned long)slot->id, akis_rv_name(arv), slot->failed_binds,
-		done ? ": not recognised until it is reinserted" : "");
+	        (unsigned long)slot->id, akis_rv_name(arv), slot->failed_binds,
+	        done ? ": not recognised until it is reinserted" : "");
 	if (!done)
 		return false;
 	p11_mutex_lock(&ctx->locking, ctx->reg_lock);
@@ -276,7 +277,7 @@ static bool bind_failed_for_good(struct p11_ctx *ctx, struct p11_slot *slot, uns
 }
 
 static CK_RV slot_bind_new_locked(struct p11_ctx *ctx, struct p11_slot *slot,
-				  const struct akis_atr_info *atr, unsigned long seq)
+                                  const struct akis_atr_info *atr, unsigned long seq)
 {
 	CK_OBJECT_HANDLE first;
 	CK_RV rv;
@@ -309,7 +310,7 @@ static CK_RV slot_bind_new_locked(struct p11_ctx *ctx, struct p11_slot *slot,
 		return rv;
 	}
 	log_msg(LOG_P11, "slot %lu: token %lu bound, %zu objects", (unsigned long)slot->id, seq,
-		slot->objs.n);
+	        slot->objs.n);
 	return CKR_OK;
 }
 
@@ -376,7 +377,7 @@ static void serial_hex(const struct akis_card *card, char out[17])
 }
 
 static CK_FLAGS pin_flags(const struct p11_pin_state *ps, CK_FLAGS low, CK_FLAGS final,
-			  CK_FLAGS locked)
+                          CK_FLAGS locked)
 {
 	if (ps->blocked || ps->tries == 0)
 		return locked;
@@ -407,18 +408,19 @@ CK_RV p11_token_info_locked(struct p11_ctx *ctx, struct p11_slot *slot, CK_TOKEN
 	snprintf(model, sizeof(model), "AKIS v%s", card->atr.version);
 	p11_pad_copy(info->label, sizeof(info->label), label);
 	p11_pad_copy(info->manufacturerID, sizeof(info->manufacturerID),
-		     card->manufacturer[0] ? card->manufacturer : "TUBITAK BILGEM");
+	             card->manufacturer[0] ? card->manufacturer : "TUBITAK BILGEM");
 	p11_pad_copy(info->model, sizeof(info->model), model);
 	p11_pad_copy(info->serialNumber, sizeof(info->serialNumber), serial);
 	p11_pad_copy(info->utcTime, sizeof(info->utcTime), "");
 	/* CKF_RNG: C_GenerateRandom is the card's GET CHALLENGE (R31) */
-	info->flags = CKF_RNG | CKF_TOKEN_INITIALIZED | CKF_USER_PIN_INITIALIZED | CKF_LOGIN_REQUIRED;
+	info->flags =
+	        CKF_RNG | CKF_TOKEN_INITIALIZED | CKF_USER_PIN_INITIALIZED | CKF_LOGIN_REQUIRED;
 	if (card->pinpad_verify_ioctl != 0)
 		info->flags |= CKF_PROTECTED_AUTHENTICATION_PATH; /* R19 */
 	info->flags |= pin_flags(&slot->pin[AKIS_PIN_USER], CKF_USER_PIN_COUNT_LOW,
-				 CKF_USER_PIN_FINAL_TRY, CKF_USER_PIN_LOCKED);
+	                         CKF_USER_PIN_FINAL_TRY, CKF_USER_PIN_LOCKED);
 	info->flags |= pin_flags(&slot->pin[AKIS_PIN_SO], CKF_SO_PIN_COUNT_LOW,
-				 CKF_SO_PIN_FINAL_TRY, CKF_SO_PIN_LOCKED);
+	                         CKF_SO_PIN_FINAL_TRY, CKF_SO_PIN_LOCKED);
 	info->ulMaxSessionCount = CK_EFFECTIVELY_INFINITE;
 	info->ulMaxRwSessionCount = CK_EFFECTIVELY_INFINITE;
 	p11_mutex_lock(&ctx->locking, ctx->reg_lock);
@@ -443,7 +445,7 @@ void p11_slot_free(struct p11_ctx *ctx, struct p11_slot *slot)
 		arv = akis_logout_tx(slot->card); /* R22: C_Finalize clears the card's state */
 		if (arv != AKIS_OK)
 			log_msg(LOG_P11, "slot %lu: LOGOUT: %s", (unsigned long)slot->id,
-				akis_rv_name(arv));
+			        akis_rv_name(arv));
 		p11_slot_end_locked(slot);
 	}
 	p11_keep_wipe(&slot->kept); /* R46: C_Finalize */

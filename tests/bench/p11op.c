@@ -29,7 +29,8 @@
  *   op=NAME rv=0xRV apdus=A cbytes=B rbytes=B [init_apdus=..] [ctx_apdus=..] ms=MEAN
  * apdus/cbytes/rbytes are per operation (the first round; for sign-* the
  * C_Sign call alone, all_* the whole SignInit + context login + C_Sign);
- * ms is the mean over N rounds (for sign-* and decrypt, of rounds 2..N). Exit status 0 unless an op could not run at all.
+ * ms is the mean over N rounds (for sign-* and decrypt, of rounds 2..N). Exit status 0 unless an op
+ * could not run at all.
  */
 #include <dlfcn.h>
 #include <pthread.h>
@@ -78,7 +79,7 @@ static long line_bytes(const char *hex)
 
 static struct tally log_tally(void)
 {
-	struct tally t = { 0, 0, 0 };
+	struct tally t = {0, 0, 0};
 	char line[8192];
 	FILE *f;
 
@@ -98,7 +99,7 @@ static struct tally log_tally(void)
 
 static struct tally tally_diff(struct tally a, struct tally b)
 {
-	struct tally d = { b.apdus - a.apdus, b.cbytes - a.cbytes, b.rbytes - a.rbytes };
+	struct tally d = {b.apdus - a.apdus, b.cbytes - a.cbytes, b.rbytes - a.rbytes};
 
 	return d;
 }
@@ -123,7 +124,7 @@ static CK_RV open_first(void)
 		rv = CKR_TOKEN_NOT_PRESENT;
 	if (rv == CKR_OK)
 		rv = p->C_OpenSession(slots[0], CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL,
-				      &sess);
+		                      &sess);
 	return rv;
 }
 
@@ -144,7 +145,7 @@ static CK_RV op_bind(void)
 
 static CK_RV op_rebind(void)
 {
-	struct tally a = { 0, 0, 0 }, d = { 0, 0, 0 };
+	struct tally a = {0, 0, 0}, d = {0, 0, 0};
 	double total = 0, t0;
 	CK_RV rv = CKR_OK;
 
@@ -167,7 +168,7 @@ static CK_RV op_rebind(void)
 static CK_RV count_certs(CK_ULONG *n)
 {
 	CK_OBJECT_CLASS cls = CKO_CERTIFICATE;
-	CK_ATTRIBUTE tmpl[] = { { CKA_CLASS, &cls, sizeof(cls) } };
+	CK_ATTRIBUTE tmpl[] = {{CKA_CLASS, &cls, sizeof(cls)}};
 	CK_OBJECT_HANDLE h[32];
 	CK_RV rv = p->C_FindObjectsInit(sess, tmpl, 1);
 
@@ -190,15 +191,15 @@ static CK_RV op_info(void)
 	if (rv == CKR_OK)
 		rv = count_certs(&ncert);
 	snprintf(extra, sizeof(extra), " flags=0x%lx certs=%lu label=%.32s",
-		 rv == CKR_OK ? (unsigned long)ti.flags : 0ul, (unsigned long)ncert,
-		 rv == CKR_OK ? (const char *)ti.label : "");
+	         rv == CKR_OK ? (unsigned long)ti.flags : 0ul, (unsigned long)ncert,
+	         rv == CKR_OK ? (const char *)ti.label : "");
 	report("info", rv, tally_diff(a, log_tally()), extra, 0);
 	return CKR_OK;
 }
 
 static CK_RV op_login_as(const char *name, CK_USER_TYPE who, const char *secret, long n)
 {
-	struct tally a = { 0, 0, 0 }, d = { 0, 0, 0 };
+	struct tally a = {0, 0, 0}, d = {0, 0, 0};
 	double total = 0, t0;
 	CK_RV rv = CKR_OK;
 
@@ -219,14 +220,14 @@ static CK_RV op_login_as(const char *name, CK_USER_TYPE who, const char *secret,
 /* The first private key of this type that can do `usage` (CKA_SIGN or
  * CKA_DECRYPT), and whether it wants a PIN per operation. */
 static CK_RV find_key(CK_SESSION_HANDLE s, CK_KEY_TYPE type, CK_ATTRIBUTE_TYPE usage,
-		      CK_OBJECT_HANDLE *key, CK_BBOOL *always)
+                      CK_OBJECT_HANDLE *key, CK_BBOOL *always)
 {
 	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
 	CK_BBOOL yes = CK_TRUE;
-	CK_ATTRIBUTE tmpl[] = { { CKA_CLASS, &cls, sizeof(cls) },
-				{ CKA_KEY_TYPE, &type, sizeof(type) },
-				{ usage, &yes, sizeof(yes) } };
-	CK_ATTRIBUTE aa = { CKA_ALWAYS_AUTHENTICATE, always, sizeof(*always) };
+	CK_ATTRIBUTE tmpl[] = {{CKA_CLASS, &cls, sizeof(cls)},
+	                       {CKA_KEY_TYPE, &type, sizeof(type)},
+	                       {usage, &yes, sizeof(yes)}};
+	CK_ATTRIBUTE aa = {CKA_ALWAYS_AUTHENTICATE, always, sizeof(*always)};
 	CK_ULONG n = 0;
 	CK_RV rv = p->C_FindObjectsInit(s, tmpl, 3);
 
@@ -243,10 +244,11 @@ static CK_RV find_key(CK_SESSION_HANDLE s, CK_KEY_TYPE type, CK_ATTRIBUTE_TYPE u
 }
 
 /* SHA-256 DigestInfo prefix (RFC 8017 §9.2 note 1) + 32 bytes */
-static const CK_BYTE digest_info[51] = { 0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48,
-					 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04,
-					 0x20, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
-					 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32 };
+static const CK_BYTE digest_info[51] = {
+        0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04,
+        0x02, 0x01, 0x05, 0x00, 0x04, 0x20, 1,    2,    3,    4,    5,    6,    7,
+        8,    9,    10,   11,   12,   13,   14,   15,   16,   17,   18,   19,   20,
+        21,   22,   23,   24,   25,   26,   27,   28,   29,   30,   31,   32};
 
 struct sign_ctx {
 	CK_SESSION_HANDLE s;
@@ -263,7 +265,7 @@ static CK_RV sign_once(const struct sign_ctx *c, struct tally *t)
 {
 	CK_BYTE sig[1024];
 	CK_ULONG sig_len = sizeof(sig);
-	struct tally m0 = { 0, 0, 0 }, m1 = m0, m2 = m0;
+	struct tally m0 = {0, 0, 0}, m1 = m0, m2 = m0;
 	CK_RV rv;
 
 	if (t != NULL)
@@ -273,7 +275,7 @@ static CK_RV sign_once(const struct sign_ctx *c, struct tally *t)
 		m1 = log_tally();
 	if (rv == CKR_OK && c->always)
 		rv = p->C_Login(c->s, CKU_CONTEXT_SPECIFIC, (CK_UTF8CHAR_PTR)pin,
-				(CK_ULONG)strlen(pin));
+		                (CK_ULONG)strlen(pin));
 	if (t != NULL)
 		m2 = log_tally();
 	if (rv == CKR_OK)
@@ -288,7 +290,7 @@ static CK_RV sign_once(const struct sign_ctx *c, struct tally *t)
 
 static CK_RV sign_setup(CK_SESSION_HANDLE s, bool ec, struct sign_ctx *c)
 {
-	static const CK_BYTE hash48[48] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 };
+	static const CK_BYTE hash48[48] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
 
 	memset(c, 0, sizeof(*c));
 	c->s = s;
@@ -301,7 +303,7 @@ static CK_RV sign_setup(CK_SESSION_HANDLE s, bool ec, struct sign_ctx *c)
 static CK_RV op_sign(bool ec)
 {
 	struct sign_ctx c;
-	struct tally t[3] = { { 0, 0, 0 } };
+	struct tally t[3] = {{0, 0, 0}};
 	double total = 0, t0;
 	char extra[192];
 	CK_RV rv = sign_setup(sess, ec, &c);
@@ -316,9 +318,10 @@ static CK_RV op_sign(bool ec)
 	}
 	/* all_*: the whole user-visible operation (SignInit, context login, C_Sign) */
 	snprintf(extra, sizeof(extra),
-		 " init_apdus=%ld ctx_apdus=%ld always_auth=%d all_apdus=%ld all_cbytes=%ld all_rbytes=%ld",
-		 t[0].apdus, t[1].apdus, c.always, t[0].apdus + t[1].apdus + t[2].apdus,
-		 t[0].cbytes + t[1].cbytes + t[2].cbytes, t[0].rbytes + t[1].rbytes + t[2].rbytes);
+	         " init_apdus=%ld ctx_apdus=%ld always_auth=%d all_apdus=%ld all_cbytes=%ld "
+	         "all_rbytes=%ld",
+	         t[0].apdus, t[1].apdus, c.always, t[0].apdus + t[1].apdus + t[2].apdus,
+	         t[0].cbytes + t[1].cbytes + t[2].cbytes, t[0].rbytes + t[1].rbytes + t[2].rbytes);
 	report(ec ? "sign-ec" : "sign-rsa", rv, t[2], extra,
 	       rounds > 1 ? total / (double)(rounds - 1) : total);
 	return CKR_OK;
@@ -328,9 +331,9 @@ static CK_RV op_sign(bool ec)
 static CK_RV find_pub(CK_OBJECT_HANDLE priv, CK_OBJECT_HANDLE *pub)
 {
 	CK_BYTE id[64];
-	CK_ATTRIBUTE ida = { CKA_ID, id, sizeof(id) };
+	CK_ATTRIBUTE ida = {CKA_ID, id, sizeof(id)};
 	CK_OBJECT_CLASS cls = CKO_PUBLIC_KEY;
-	CK_ATTRIBUTE tmpl[2] = { { CKA_CLASS, &cls, sizeof(cls) }, { CKA_ID, id, 0 } };
+	CK_ATTRIBUTE tmpl[2] = {{CKA_CLASS, &cls, sizeof(cls)}, {CKA_ID, id, 0}};
 	CK_ULONG n = 0;
 	CK_RV rv = p->C_GetAttributeValue(sess, priv, &ida, 1);
 
@@ -345,13 +348,12 @@ static CK_RV find_pub(CK_OBJECT_HANDLE priv, CK_OBJECT_HANDLE *pub)
 	return rv == CKR_OK && n == 0 ? CKR_KEY_HANDLE_INVALID : rv;
 }
 
-static CK_RV decrypt_once(CK_OBJECT_HANDLE key, const CK_BYTE *ct, CK_ULONG ct_len,
-			  struct tally *t)
+static CK_RV decrypt_once(CK_OBJECT_HANDLE key, const CK_BYTE *ct, CK_ULONG ct_len, struct tally *t)
 {
-	CK_MECHANISM m = { CKM_RSA_PKCS, NULL, 0 };
+	CK_MECHANISM m = {CKM_RSA_PKCS, NULL, 0};
 	CK_BYTE out[512];
 	CK_ULONG out_len = sizeof(out);
-	struct tally a = { 0, 0, 0 };
+	struct tally a = {0, 0, 0};
 	CK_RV rv;
 
 	if (t != NULL)
@@ -368,12 +370,12 @@ static CK_RV decrypt_once(CK_OBJECT_HANDLE key, const CK_BYTE *ct, CK_ULONG ct_l
 
 static CK_RV op_decrypt(void)
 {
-	CK_MECHANISM m = { CKM_RSA_PKCS, NULL, 0 };
+	CK_MECHANISM m = {CKM_RSA_PKCS, NULL, 0};
 	CK_OBJECT_HANDLE key, pub;
 	CK_BBOOL always;
 	CK_BYTE ct[512];
 	CK_ULONG ct_len = sizeof(ct);
-	struct tally t = { 0, 0, 0 };
+	struct tally t = {0, 0, 0};
 	double total = 0, t0;
 	CK_RV rv = find_key(sess, CKK_RSA, CKA_DECRYPT, &key, &always);
 
@@ -433,7 +435,7 @@ static CK_RV op_parallel(void)
 
 	if ((CK_ULONG)nthreads > nslots) {
 		fprintf(stderr, "p11op: %d threads but %lu tokens\n", nthreads,
-			(unsigned long)nslots);
+		        (unsigned long)nslots);
 		return CKR_ARGUMENTS_BAD;
 	}
 	pthread_barrier_init(&start_line, NULL, (unsigned)nthreads + 1);
@@ -452,9 +454,9 @@ static CK_RV op_parallel(void)
 	ms = now_ms() - t0;
 	pthread_barrier_destroy(&start_line);
 	snprintf(extra, sizeof(extra), " threads=%d signs_per_thread=%ld sigs_per_s=%.1f", nthreads,
-		 rounds, ms > 0 ? 1000.0 * (double)(nthreads * rounds) / ms : 0.0);
+	         rounds, ms > 0 ? 1000.0 * (double)(nthreads * rounds) / ms : 0.0);
 	card_log = NULL;
-	report(parallel_ec ? "parallel-ec" : "parallel", rv, (struct tally){ 0, 0, 0 }, extra, ms);
+	report(parallel_ec ? "parallel-ec" : "parallel", rv, (struct tally){0, 0, 0}, extra, ms);
 	return rv;
 }
 
@@ -489,7 +491,9 @@ static CK_RV run_op(const char *op)
 static int usage(void)
 {
 	fprintf(stderr, "usage: p11op -m MODULE.so [-l CARD_LOG] [-p PIN] [-P PUK] [-n N] "
-			"[-t THREADS] bind|rebind|info|login|login-so|sign-rsa|sign-ec|decrypt|parallel|parallel-ec...\n");
+	                "[-t THREADS] "
+	                "bind|rebind|info|login|login-so|sign-rsa|sign-ec|decrypt|parallel|"
+	                "parallel-ec...\n");
 	return 2;
 }
 
@@ -517,13 +521,26 @@ int main(int argc, char **argv)
 
 	while ((c = getopt(argc, argv, "m:l:p:P:n:t:")) != -1) {
 		switch (c) {
-		case 'm': module = optarg; break;
-		case 'l': card_log = optarg; break;
-		case 'p': pin = optarg; break;
-		case 'P': puk = optarg; break;
-		case 'n': rounds = strtol(optarg, NULL, 10); break;
-		case 't': nthreads = atoi(optarg); break;
-		default: return usage();
+		case 'm':
+			module = optarg;
+			break;
+		case 'l':
+			card_log = optarg;
+			break;
+		case 'p':
+			pin = optarg;
+			break;
+		case 'P':
+			puk = optarg;
+			break;
+		case 'n':
+			rounds = strtol(optarg, NULL, 10);
+			break;
+		case 't':
+			nthreads = atoi(optarg);
+			break;
+		default:
+			return usage();
 		}
 	}
 	if (module == NULL || optind >= argc || rounds < 1 || nthreads < 1 ||

@@ -23,7 +23,7 @@ static double now_ms(void)
 
 static LONG batch(SCARDHANDLE h, DWORD proto, long k)
 {
-	static const BYTE select_mf[] = { 0x00, 0xA4, 0x00, 0x0C, 0x02, 0x3F, 0x00 };
+	static const BYTE select_mf[] = {0x00, 0xA4, 0x00, 0x0C, 0x02, 0x3F, 0x00};
 	const SCARD_IO_REQUEST *pci = proto == SCARD_PROTOCOL_T1 ? SCARD_PCI_T1 : SCARD_PCI_T0;
 	BYTE resp[258];
 	DWORD rlen;
@@ -48,14 +48,15 @@ int main(int argc, char **argv)
 	double t0, total;
 	LONG rv;
 
-	if (argc != 4 || (k = strtol(argv[2], NULL, 10)) < 1 || (n = strtol(argv[3], NULL, 10)) < 1) {
+	if (argc != 4 || (k = strtol(argv[2], NULL, 10)) < 1 ||
+	    (n = strtol(argv[3], NULL, 10)) < 1) {
 		fprintf(stderr, "usage: pcsc_floor READER K N\n");
 		return 2;
 	}
 	rv = SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &ctx);
 	if (rv == SCARD_S_SUCCESS)
 		rv = SCardConnect(ctx, argv[1], SCARD_SHARE_SHARED,
-				  SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, &h, &proto);
+		                  SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, &h, &proto);
 	if (rv != SCARD_S_SUCCESS) {
 		fprintf(stderr, "pcsc_floor: %s\n", pcsc_stringify_error(rv));
 		return 1;

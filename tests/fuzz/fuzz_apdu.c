@@ -14,12 +14,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static const size_t caps[] = { 0, 1, 2, 16, 255, 256, 257, 512, 4096, 8192 };
+static const size_t caps[] = {0, 1, 2, 16, 255, 256, 257, 512, 4096, 8192};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t cmd_data[600], resp[8192];
-	struct apdu cmd = { 0x00, 0xB0, 0x00, 0x00, NULL, 0, 0 };
+	struct apdu cmd = {0x00, 0xB0, 0x00, 0x00, NULL, 0, 0};
 	size_t lc, le, cap, len = 0;
 	uint16_t sw = 0;
 	struct apdu_card *card;

@@ -18,19 +18,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void use_keys(struct akis_card *card)
 {
-	static const uint8_t in[51] = { 0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48,
-					0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20 };
-	uint8_t out[1024], block[256] = { 0 };
+	static const uint8_t in[51] = {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
+	                               0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20};
+	uint8_t out[1024], block[256] = {0};
 	size_t len = 0;
 
 	for (size_t k = 0; k < card->n_keys; k++) {
 		if (card->keys[k].type == AKIS_KEY_EC)
-			(void)akis_sign_tx(card, k, AKIS_SIGN_ECDSA, in + 19, 32, out, sizeof(out), &len);
+			(void)akis_sign_tx(card, k, AKIS_SIGN_ECDSA, in + 19, 32, out, sizeof(out),
+			                   &len);
 		else
-			(void)akis_sign_tx(card, k, AKIS_SIGN_RSA_PKCS1, in, sizeof(in), out, sizeof(out),
-					   &len);
+			(void)akis_sign_tx(card, k, AKIS_SIGN_RSA_PKCS1, in, sizeof(in), out,
+			                   sizeof(out), &len);
 		if (card->keys[k].type == AKIS_KEY_RSA)
-			(void)akis_decrypt_tx(card, k, block, sizeof(block), out, sizeof(out), &len);
+			(void)akis_decrypt_tx(card, k, block, sizeof(block), out, sizeof(out),
+			                      &len);
 	}
 }
 

@@ -65,7 +65,7 @@ apdu_rv apdu_pcsc_readers(struct apdu_pcsc *pc, struct apdu_reader *out, size_t 
 }
 
 apdu_rv apdu_pcsc_wait(struct apdu_pcsc *pc, const struct apdu_reader *known, size_t n,
-		       long timeout_ms)
+                       long timeout_ms)
 {
 	(void)pc, (void)known, (void)n, (void)timeout_ms;
 	return APDU_ERR_TIMEOUT;
@@ -88,13 +88,13 @@ static CK_FUNCTION_LIST *p;
 
 static void read_attrs(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h)
 {
-	static const CK_ATTRIBUTE_TYPE types[] = { CKA_CLASS, CKA_ID, CKA_LABEL, CKA_VALUE,
-						   CKA_SUBJECT, CKA_MODULUS, CKA_EC_PARAMS,
-						   CKA_EC_POINT, CKA_KEY_TYPE };
+	static const CK_ATTRIBUTE_TYPE types[] = {CKA_CLASS,     CKA_ID,       CKA_LABEL,
+	                                          CKA_VALUE,     CKA_SUBJECT,  CKA_MODULUS,
+	                                          CKA_EC_PARAMS, CKA_EC_POINT, CKA_KEY_TYPE};
 	CK_BYTE buf[4096];
 
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
-		CK_ATTRIBUTE a = { types[i], NULL, 0 };
+		CK_ATTRIBUTE a = {types[i], NULL, 0};
 
 		if (p->C_GetAttributeValue(s, h, &a, 1) == CKR_OK && a.ulValueLen <= sizeof(buf)) {
 			a.pValue = buf;
@@ -105,13 +105,13 @@ static void read_attrs(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h)
 
 static void sign_with(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE key)
 {
-	static const CK_BYTE in[51] = { 0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48,
-					0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20 };
+	static const CK_BYTE in[51] = {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
+	                               0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20};
 	CK_KEY_TYPE kt = CKK_RSA;
 	CK_BBOOL always = CK_FALSE;
-	CK_ATTRIBUTE a[2] = { { CKA_KEY_TYPE, &kt, sizeof(kt) },
-			      { CKA_ALWAYS_AUTHENTICATE, &always, sizeof(always) } };
-	CK_MECHANISM m = { CKM_RSA_PKCS, NULL, 0 };
+	CK_ATTRIBUTE a[2] = {{CKA_KEY_TYPE, &kt, sizeof(kt)},
+	                     {CKA_ALWAYS_AUTHENTICATE, &always, sizeof(always)}};
+	CK_MECHANISM m = {CKM_RSA_PKCS, NULL, 0};
 	CK_BYTE sig[1024];
 	CK_ULONG sig_len = sizeof(sig);
 
@@ -131,7 +131,7 @@ static void session_flow(CK_SLOT_ID slot)
 	CK_OBJECT_HANDLE h[64], keys[8];
 	CK_ULONG n = 0, nk = 0;
 	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
-	CK_ATTRIBUTE priv = { CKA_CLASS, &cls, sizeof(cls) };
+	CK_ATTRIBUTE priv = {CKA_CLASS, &cls, sizeof(cls)};
 	CK_BYTE rnd[16];
 
 	if (p->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s) != CKR_OK)
@@ -231,7 +231,7 @@ static bool io_all(int fd, void *buf, size_t n, bool out)
 
 static bool vpcd_send(const uint8_t *b, size_t n)
 {
-	uint8_t hdr[2] = { (uint8_t)(n >> 8), (uint8_t)n };
+	uint8_t hdr[2] = {(uint8_t)(n >> 8), (uint8_t)n};
 
 	return io_all(g_sock, hdr, 2, true) && io_all(g_sock, (void *)b, n, true);
 }
@@ -250,7 +250,7 @@ static long vpcd_recv(uint8_t *b, size_t cap)
 }
 
 static apdu_rv rec_transmit(void *ctx, const uint8_t *cmd, size_t cmd_len, uint8_t *resp,
-			    size_t *resp_len)
+                            size_t *resp_len)
 {
 	long n;
 
@@ -268,14 +268,14 @@ static apdu_rv rec_transmit(void *ctx, const uint8_t *cmd, size_t cmd_len, uint8
 }
 
 static const struct apdu_ops rec_ops = {
-	.transmit = rec_transmit,
-	.begin = fz_ok,
-	.end = fz_end,
-	.reconnect = fz_ok,
-	.control = fz_control,
-	.atr = fz_atr,
-	.close = fz_close,
-	.forget = fz_close,
+        .transmit = rec_transmit,
+        .begin = fz_ok,
+        .end = fz_end,
+        .reconnect = fz_ok,
+        .control = fz_control,
+        .atr = fz_atr,
+        .close = fz_close,
+        .forget = fz_close,
 };
 
 static struct apdu_card *record_card_open(void)
@@ -292,7 +292,7 @@ static struct apdu_card *record_card_open(void)
 
 static int accept_card(int port)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
 	int one = 1, ls = socket(AF_INET, SOCK_STREAM, 0), s;
 
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);

@@ -37,13 +37,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint8_t *p = data + 1;
 	size_t n = size - 1;
 	switch (data[0] & 0x07) {
-	case 0: (void)akis_p15_efdir(card, p, n); break;
-	case 1: (void)akis_p15_odf(card, p, n, &odf); break;
-	case 2: (void)akis_p15_tokeninfo(card, p, n); break;
-	case 3: (void)akis_p15_aodf(card, p, n); break;
-	case 4: (void)akis_p15_prkdf(card, p, n); (void)akis_p15_pukdf(card, p, n); break;
-	case 5: (void)akis_p15_cdf(card, p, n); break;
-	case 6: (void)akis_atr_match(p, n, &info); break;
+	case 0:
+		(void)akis_p15_efdir(card, p, n);
+		break;
+	case 1:
+		(void)akis_p15_odf(card, p, n, &odf);
+		break;
+	case 2:
+		(void)akis_p15_tokeninfo(card, p, n);
+		break;
+	case 3:
+		(void)akis_p15_aodf(card, p, n);
+		break;
+	case 4:
+		(void)akis_p15_prkdf(card, p, n);
+		(void)akis_p15_pukdf(card, p, n);
+		break;
+	case 5:
+		(void)akis_p15_cdf(card, p, n);
+		break;
+	case 6:
+		(void)akis_atr_match(p, n, &info);
+		break;
 	default:
 		if (akis_p15_prkdf(card, p, n) == AKIS_OK && akis_p15_cdf(card, p, n) == AKIS_OK)
 			akis_keys_complete(card);

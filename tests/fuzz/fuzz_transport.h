@@ -23,7 +23,7 @@ struct fz_stream {
 };
 
 FZ_FN apdu_rv fz_transmit(void *ctx, const uint8_t *cmd, size_t cmd_len, uint8_t *resp,
-			   size_t *resp_len)
+                          size_t *resp_len)
 {
 	struct fz_stream *s = ctx;
 	size_t len;
@@ -59,8 +59,8 @@ FZ_FN apdu_rv fz_end(void *ctx, bool reset)
 	return APDU_OK;
 }
 
-FZ_FN apdu_rv fz_control(void *ctx, uint32_t code, const uint8_t *in, size_t in_len,
-			  uint8_t *out, size_t out_cap, size_t *out_len)
+FZ_FN apdu_rv fz_control(void *ctx, uint32_t code, const uint8_t *in, size_t in_len, uint8_t *out,
+                         size_t out_cap, size_t *out_len)
 {
 	(void)ctx, (void)code, (void)in, (void)in_len, (void)out, (void)out_cap;
 	*out_len = 0;
@@ -80,14 +80,14 @@ FZ_FN void fz_close(void *ctx)
 }
 
 static const struct apdu_ops fz_ops __attribute__((unused)) = {
-	.transmit = fz_transmit,
-	.begin = fz_ok,
-	.end = fz_end,
-	.reconnect = fz_ok,
-	.control = fz_control,
-	.atr = fz_atr,
-	.close = fz_close,
-	.forget = fz_close,
+        .transmit = fz_transmit,
+        .begin = fz_ok,
+        .end = fz_end,
+        .reconnect = fz_ok,
+        .control = fz_control,
+        .atr = fz_atr,
+        .close = fz_close,
+        .forget = fz_close,
 };
 
 /* A card answering from data[0..n) (the bytes must outlive the card). */

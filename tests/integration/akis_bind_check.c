@@ -20,16 +20,16 @@
 
 static int g_fail;
 
-#define CHECK(cond, ...)                                                                   \
-	do {                                                                               \
-		if (!(cond)) {                                                             \
-			g_fail = 1;                                                        \
-			printf("FAIL: ");                                                  \
-		} else {                                                                   \
-			printf("ok:   ");                                                  \
-		}                                                                          \
-		printf(__VA_ARGS__);                                                       \
-		printf("\n");                                                              \
+#define CHECK(cond, ...)                                                                           \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			g_fail = 1;                                                                \
+			printf("FAIL: ");                                                          \
+		} else {                                                                           \
+			printf("ok:   ");                                                          \
+		}                                                                                  \
+		printf(__VA_ARGS__);                                                               \
+		printf("\n");                                                                      \
 	} while (0)
 
 static EVP_PKEY *cert_key(const struct akis_card *card, const struct akis_key *k)
@@ -45,7 +45,7 @@ static EVP_PKEY *cert_key(const struct akis_card *card, const struct akis_key *k
 
 /* SHA-256 DigestInfo prefix (RFC 8017 §9.2 note 1) */
 static const uint8_t di_sha256[] = {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
-				    0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20};
+                                    0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20};
 
 static bool verify_sig(EVP_PKEY *pk, bool ec, const uint8_t *hash, const uint8_t *sig, size_t n)
 {
@@ -58,14 +58,15 @@ static bool verify_sig(EVP_PKEY *pk, bool ec, const uint8_t *hash, const uint8_t
 		goto out;
 	if (ec) { /* raw r||s → DER */
 		ECDSA_SIG *es = ECDSA_SIG_new();
-		BIGNUM *r = BN_bin2bn(sig, (int)n / 2, NULL), *t = BN_bin2bn(sig + n / 2, (int)n / 2, NULL);
+		BIGNUM *r = BN_bin2bn(sig, (int)n / 2, NULL),
+		       *t = BN_bin2bn(sig + n / 2, (int)n / 2, NULL);
 		ECDSA_SIG_set0(es, r, t);
 		uint8_t *q = der;
 		der_len = (size_t)i2d_ECDSA_SIG(es, &q);
 		ECDSA_SIG_free(es);
 		s = der;
 	} else if (EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) <= 0 ||
-		   EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha256()) <= 0) {
+	           EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha256()) <= 0) {
 		goto out;
 	}
 	ok = EVP_PKEY_verify(ctx, s, der_len, hash, 32) == 1;
@@ -88,13 +89,15 @@ static void sign_key(struct akis_card *card, size_t i, const char *pin)
 		akis_rv v = akis_pin_verify_tx(card, AKIS_PIN_USER, pin, strlen(pin), NULL);
 		CHECK(v == AKIS_OK, "key %zu: per-signature VERIFY %s", i, akis_rv_name(v));
 	}
-	akis_rv rv = ec ? akis_sign_tx(card, i, AKIS_SIGN_ECDSA, hash, 32, out, sizeof out, &out_len)
-			: akis_sign_tx(card, i, AKIS_SIGN_RSA_PKCS1, in, sizeof di_sha256 + 32, out,
-				       sizeof out, &out_len);
+	akis_rv rv =
+	        ec ? akis_sign_tx(card, i, AKIS_SIGN_ECDSA, hash, 32, out, sizeof out, &out_len)
+	           : akis_sign_tx(card, i, AKIS_SIGN_RSA_PKCS1, in, sizeof di_sha256 + 32, out,
+	                          sizeof out, &out_len);
 	CHECK(rv == AKIS_OK, "key %zu (ref %02X %s %u): sign %s, %zu bytes", i, k->key_ref,
 	      ec ? "EC" : "RSA", k->bits, akis_rv_name(rv), out_len);
 	if (rv == AKIS_OK)
-		CHECK(pk && verify_sig(pk, ec, hash, out, out_len), "key %zu: signature verifies", i);
+		CHECK(pk && verify_sig(pk, ec, hash, out, out_len), "key %zu: signature verifies",
+		      i);
 	if (!ec && rv == AKIS_OK && (k->usage & AKIS_USAGE_DECRYPT) && pk) {
 		uint8_t ct[512], pt[512];
 		size_t ct_len = sizeof ct, pt_len = 0;
@@ -140,10 +143,12 @@ int main(int argc, char **argv)
 	if (argc < 2)
 		return 2;
 	OpenSSL_add_all_algorithms();
-	if (apdu_pcsc_open(&pc) != APDU_OK || apdu_pcsc_readers(pc, rd, APDU_READERS_MAX, &n) != APDU_OK)
+	if (apdu_pcsc_open(&pc) != APDU_OK ||
+	    apdu_pcsc_readers(pc, rd, APDU_READERS_MAX, &n) != APDU_OK)
 		return 3;
 	for (size_t i = 0; i < n && io == NULL; i++)
-		if ((rd[i].state & APDU_STATE_PRESENT) && apdu_pcsc_connect(pc, rd[i].name, &io) != APDU_OK)
+		if ((rd[i].state & APDU_STATE_PRESENT) &&
+		    apdu_pcsc_connect(pc, rd[i].name, &io) != APDU_OK)
 			io = NULL;
 	if (io == NULL || akis_card_new(io, NULL, &card) != AKIS_OK) {
 		printf("FAIL: no AKIS card\n");

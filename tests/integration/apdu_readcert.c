@@ -33,7 +33,7 @@
 #include "apdu/tlv.h"
 
 #define CERT_MAX 8192u
-#define READ_LE 0xF4u
+#define READ_LE  0xF4u
 
 static long now_ms(void)
 {
@@ -99,7 +99,7 @@ static size_t der_total(const uint8_t *p, size_t n)
 }
 
 static apdu_rv read_all(struct apdu_card *card, uint8_t *out, size_t cap, size_t *len,
-			unsigned long *reads)
+                        unsigned long *reads)
 {
 	size_t off = 0, want = 0;
 	uint16_t sw = 0;
@@ -334,7 +334,8 @@ int main(int argc, char **argv)
 	int ret = 2;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: apdu_readcert readers|read OUT [FID]|wait MS|cancel MS|valid\n");
+		fprintf(stderr,
+		        "usage: apdu_readcert readers|read OUT [FID]|wait MS|cancel MS|valid\n");
 		return 2;
 	}
 	apdu_rv rv = apdu_pcsc_open(&pc);

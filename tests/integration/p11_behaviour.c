@@ -46,11 +46,10 @@ static void skip(const char *fmt, ...)
 	fflush(stdout);
 }
 
-#define CHECK_RV(call, want)                                                                  \
-	do {                                                                                  \
-		CK_RV rv_ = (call);                                                           \
-		check(rv_ == (CK_RV)(want), "%s = 0x%lx (want 0x%lx)", #call, rv_,            \
-		      (CK_RV)(want));                                                         \
+#define CHECK_RV(call, want)                                                                       \
+	do {                                                                                       \
+		CK_RV rv_ = (call);                                                                \
+		check(rv_ == (CK_RV)(want), "%s = 0x%lx (want 0x%lx)", #call, rv_, (CK_RV)(want)); \
 	} while (0)
 
 static double now(void)
@@ -63,7 +62,7 @@ static double now(void)
 
 static void sleep_ms(long ms)
 {
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 
 	nanosleep(&ts, NULL);
 }
@@ -90,7 +89,7 @@ static bool bench_up(void)
 	FILE *f;
 
 	snprintf(cmd, sizeof(cmd), "%s up --cards 2 --profile '%s'", getenv("VCARDCTL"),
-		 prof ? prof : "akis-2,akis-1.2");
+	         prof ? prof : "akis-2,akis-1.2");
 	f = popen(cmd, "r");
 	if (f == NULL)
 		return false;
@@ -271,7 +270,7 @@ static CK_FLAGS token_flags(CK_SLOT_ID slot)
  * keys when aa >= 0). */
 static CK_OBJECT_HANDLE find_obj(CK_SESSION_HANDLE s, CK_OBJECT_CLASS cls, int aa)
 {
-	CK_ATTRIBUTE t = { CKA_CLASS, &cls, sizeof(cls) };
+	CK_ATTRIBUTE t = {CKA_CLASS, &cls, sizeof(cls)};
 	CK_OBJECT_HANDLE h[16], found = CK_INVALID_HANDLE;
 	CK_ULONG n = 0;
 
@@ -282,7 +281,7 @@ static CK_OBJECT_HANDLE find_obj(CK_SESSION_HANDLE s, CK_OBJECT_CLASS cls, int a
 	p->C_FindObjectsFinal(s);
 	for (CK_ULONG i = 0; i < n && found == CK_INVALID_HANDLE; i++) {
 		CK_BBOOL v = CK_FALSE;
-		CK_ATTRIBUTE a = { CKA_ALWAYS_AUTHENTICATE, &v, sizeof(v) };
+		CK_ATTRIBUTE a = {CKA_ALWAYS_AUTHENTICATE, &v, sizeof(v)};
 
 		if (aa < 0)
 			found = h[i];
@@ -295,7 +294,7 @@ static CK_OBJECT_HANDLE find_obj(CK_SESSION_HANDLE s, CK_OBJECT_CLASS cls, int a
 static CK_MECHANISM_TYPE sign_mech(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE key)
 {
 	CK_KEY_TYPE kt = 0;
-	CK_ATTRIBUTE a = { CKA_KEY_TYPE, &kt, sizeof(kt) };
+	CK_ATTRIBUTE a = {CKA_KEY_TYPE, &kt, sizeof(kt)};
 
 	if (p->C_GetAttributeValue(s, key, &a, 1) != CKR_OK)
 		return CKM_SHA256_RSA_PKCS;
@@ -304,7 +303,7 @@ static CK_MECHANISM_TYPE sign_mech(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE key)
 
 static CK_RV sign_once(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE key)
 {
-	CK_MECHANISM m = { sign_mech(s, key), NULL, 0 };
+	CK_MECHANISM m = {sign_mech(s, key), NULL, 0};
 	CK_BYTE data[] = "akis-pkcs11 behaviour test", sig[1024];
 	CK_ULONG sl = sizeof(sig);
 	CK_RV rv = p->C_SignInit(s, &m, key);
@@ -380,13 +379,13 @@ static void test_init_forms(void)
 {
 	char nss[] = "configdir='sql:/nonexistent'";
 	CK_C_INITIALIZE_ARGS forms[] = {
-		{ NULL, NULL, NULL, NULL, CKF_OS_LOCKING_OK, NULL },
-		{ app_create, app_destroy, app_lock, app_unlock,
-		  CKF_OS_LOCKING_OK | CKF_LIBRARY_CANT_CREATE_OS_THREADS, nss },
-		{ app_create, app_destroy, app_lock, app_unlock, 0, NULL },
-		{ NULL, NULL, NULL, NULL, 0, nss },
+	        {NULL, NULL, NULL, NULL, CKF_OS_LOCKING_OK, NULL},
+	        {app_create, app_destroy, app_lock, app_unlock,
+	         CKF_OS_LOCKING_OK | CKF_LIBRARY_CANT_CREATE_OS_THREADS, nss},
+	        {app_create, app_destroy, app_lock, app_unlock, 0, NULL},
+	        {NULL, NULL, NULL, NULL, 0, nss},
 	};
-	CK_C_INITIALIZE_ARGS mixed = { app_create, NULL, app_lock, NULL, 0, NULL };
+	CK_C_INITIALIZE_ARGS mixed = {app_create, NULL, app_lock, NULL, 0, NULL};
 
 	CHECK_RV(p->C_Initialize(NULL), CKR_OK);
 	CHECK_RV(p->C_Finalize(NULL), CKR_OK);
@@ -410,7 +409,8 @@ static void test_no_pcscd(void)
 	CHECK_RV(p->C_GetInfo(&info), CKR_OK);
 	CHECK_RV(p->C_GetSlotList(CK_FALSE, NULL, &n), CKR_OK);
 	if (foreign_pcscd)
-		skip("R3: no pcscd: zero slots (a pcscd not started by the bench is running: %lu slots)",
+		skip("R3: no pcscd: zero slots (a pcscd not started by the bench is running: %lu "
+		     "slots)",
 		     n);
 	else
 		check(n == 0, "R3: no pcscd: %lu slots", n);
@@ -452,7 +452,7 @@ static void token_info_of(int card, CK_SLOT_ID slot)
 	      "R7: card %d: slotDescription '%.64s' = reader name '%s', blank-padded", card,
 	      si.slotDescription, card_env("AKIS_READER", card));
 	check((si.flags & (CKF_REMOVABLE_DEVICE | CKF_HW_SLOT | CKF_TOKEN_PRESENT)) ==
-		      (CKF_REMOVABLE_DEVICE | CKF_HW_SLOT | CKF_TOKEN_PRESENT),
+	              (CKF_REMOVABLE_DEVICE | CKF_HW_SLOT | CKF_TOKEN_PRESENT),
 	      "R7: card %d: slot flags 0x%lx", card, si.flags);
 	CHECK_RV(p->C_GetTokenInfo(slot, &ti), CKR_OK);
 	check(memcmp(ti.label, "AKIS_", 5) == 0 && ti.label[21] == ' ', "R11: card %d: label %.32s",
@@ -460,16 +460,18 @@ static void token_info_of(int card, CK_SLOT_ID slot)
 	for (int i = 0; i < 16; i++)
 		hex = hex && strchr("0123456789ABCDEF", ti.serialNumber[i]) && ti.serialNumber[i];
 	check(hex && memcmp(ti.label + 5, ti.serialNumber, 16) == 0,
-	      "R11: card %d: serialNumber %.16s, 16 hex digits, in the label", card, ti.serialNumber);
+	      "R11: card %d: serialNumber %.16s, 16 hex digits, in the label", card,
+	      ti.serialNumber);
 	check(memcmp(ti.manufacturerID, "TUBITAK BILGEM", 14) == 0,
 	      "R11: card %d: manufacturerID %.32s", card, ti.manufacturerID);
-	check(memcmp(ti.model, model, strlen(model)) == 0, "R11: card %d (%s): model %.16s (want %s…)",
-	      card, prof, ti.model, model);
-	check((ti.flags & (CKF_TOKEN_INITIALIZED | CKF_USER_PIN_INITIALIZED | CKF_LOGIN_REQUIRED)) ==
-		      (CKF_TOKEN_INITIALIZED | CKF_USER_PIN_INITIALIZED | CKF_LOGIN_REQUIRED),
+	check(memcmp(ti.model, model, strlen(model)) == 0,
+	      "R11: card %d (%s): model %.16s (want %s…)", card, prof, ti.model, model);
+	check((ti.flags &
+	       (CKF_TOKEN_INITIALIZED | CKF_USER_PIN_INITIALIZED | CKF_LOGIN_REQUIRED)) ==
+	              (CKF_TOKEN_INITIALIZED | CKF_USER_PIN_INITIALIZED | CKF_LOGIN_REQUIRED),
 	      "R12: card %d: token flags 0x%lx", card, ti.flags);
 	check(ti.ulMaxSessionCount == CK_EFFECTIVELY_INFINITE &&
-		      ti.ulMaxRwSessionCount == CK_EFFECTIVELY_INFINITE,
+	              ti.ulMaxRwSessionCount == CK_EFFECTIVELY_INFINITE,
 	      "R12: card %d: session counts effectively infinite", card);
 	check(ti.ulMinPinLen == 4 && ti.ulMaxPinLen == 8, "R12: card %d: PIN length %lu..%lu", card,
 	      ti.ulMinPinLen, ti.ulMaxPinLen);
@@ -487,7 +489,7 @@ static void test_slot_token_info(void)
 	token_info_of(0, s0);
 	token_info_of(1, s1);
 	check(p->C_GetTokenInfo(s0, &t0) == CKR_OK && p->C_GetTokenInfo(s1, &t1) == CKR_OK &&
-		      memcmp(t0.label, t1.label, sizeof(t0.label)) != 0,
+	              memcmp(t0.label, t1.label, sizeof(t0.label)) != 0,
 	      "R11: the two cards' labels differ");
 }
 
@@ -504,7 +506,7 @@ static void test_from_memory(void)
 	CK_ULONG n;
 	long before, after;
 	CK_BYTE buf[4096];
-	CK_ATTRIBUTE a = { CKA_VALUE, buf, sizeof(buf) };
+	CK_ATTRIBUTE a = {CKA_VALUE, buf, sizeof(buf)};
 
 	if (!slot_of_card(0, &s0))
 		return check(false, "R10: card 0 slot");
@@ -564,7 +566,7 @@ static void *wait_thread(void *arg)
 static void test_events(void)
 {
 	CK_SLOT_ID s0, got = 999;
-	struct waiter w = { 0, 0, 0, 0 };
+	struct waiter w = {0, 0, 0, 0};
 	pthread_t th;
 	double t;
 
@@ -628,7 +630,7 @@ static void *wait_until_error(void *arg)
 
 static void test_finalize_races(void)
 {
-	struct waiter w = { 0, 0, 0, 0 };
+	struct waiter w = {0, 0, 0, 0};
 	pthread_t th, busy[2];
 	CK_SLOT_ID s0;
 	CK_SLOT_ID id;
@@ -672,11 +674,12 @@ static void test_login(void)
 		return check(false, "R17: card 1 slot");
 	a = open_session(s1, false);
 	b = open_session(s1, true);
-	check(a != CK_INVALID_HANDLE && b != CK_INVALID_HANDLE && a != b, "sessions %lu, %lu", a, b);
+	check(a != CK_INVALID_HANDLE && b != CK_INVALID_HANDLE && a != b, "sessions %lu, %lu", a,
+	      b);
 	CHECK_RV(login(a, CKU_USER, "12345"), CKR_OK);
 	CHECK_RV(p->C_GetSessionInfo(b, &si), CKR_OK);
-	check(si.state == CKS_RW_USER_FUNCTIONS, "R17: login on one session logs in all (state %lu)",
-	      si.state);
+	check(si.state == CKS_RW_USER_FUNCTIONS,
+	      "R17: login on one session logs in all (state %lu)", si.state);
 	CHECK_RV(login(b, CKU_USER, "12345"), CKR_USER_ALREADY_LOGGED_IN);
 	lo0 = bench("logouts 1");
 	CHECK_RV(p->C_Logout(b), CKR_OK);
@@ -691,11 +694,12 @@ static void test_login(void)
 	CHECK_RV(login(a, CKU_USER, "123456789"), CKR_PIN_LEN_RANGE);
 	CHECK_RV(login(a, CKU_USER, "12a45"), CKR_PIN_INVALID);
 	check(bench("verifies 1") == v0, "R18: no VERIFY for malformed PINs");
-	check((token_flags(s1) & (CKF_USER_PIN_COUNT_LOW | CKF_USER_PIN_FINAL_TRY |
-				  CKF_USER_PIN_LOCKED)) == 0,
+	check((token_flags(s1) &
+	       (CKF_USER_PIN_COUNT_LOW | CKF_USER_PIN_FINAL_TRY | CKF_USER_PIN_LOCKED)) == 0,
 	      "R18: fresh PIN: no count flags");
 	CHECK_RV(login(a, CKU_USER, "11111"), CKR_PIN_INCORRECT);
-	check((token_flags(s1) & CKF_USER_PIN_COUNT_LOW) && !(token_flags(s1) & CKF_USER_PIN_FINAL_TRY),
+	check((token_flags(s1) & CKF_USER_PIN_COUNT_LOW) &&
+	              !(token_flags(s1) & CKF_USER_PIN_FINAL_TRY),
 	      "R18: 2 tries left: COUNT_LOW (0x%lx)", token_flags(s1));
 	CHECK_RV(login(a, CKU_USER, "11111"), CKR_PIN_INCORRECT);
 	check(token_flags(s1) & CKF_USER_PIN_FINAL_TRY, "R18: 1 try left: FINAL_TRY (0x%lx)",
@@ -703,11 +707,13 @@ static void test_login(void)
 	/* the try that uses up the counter is a wrong PIN (PKCS#11 2.40 §5.6
 	 * C_Login); from then on the PIN is locked */
 	CHECK_RV(login(a, CKU_USER, "11111"), CKR_PIN_INCORRECT);
-	check(token_flags(s1) & CKF_USER_PIN_LOCKED, "R18: 0 tries: LOCKED (0x%lx)", token_flags(s1));
+	check(token_flags(s1) & CKF_USER_PIN_LOCKED, "R18: 0 tries: LOCKED (0x%lx)",
+	      token_flags(s1));
 	v1 = bench("verifies 1");
 	CHECK_RV(login(a, CKU_USER, "12345"), CKR_PIN_LOCKED);
 	check(bench("verifies 1") == v1 && v1 == v0 + 3,
-	      "R18: exactly 3 VERIFY with a PIN, none once locked (%ld → %ld)", v0, bench("verifies 1"));
+	      "R18: exactly 3 VERIFY with a PIN, none once locked (%ld → %ld)", v0,
+	      bench("verifies 1"));
 
 	/* R21: unblock with the PUK */
 	CHECK_RV(login(b, CKU_SO, "123456"), CKR_SESSION_READ_ONLY_EXISTS); /* a is R/O */
@@ -733,7 +739,7 @@ static void test_login(void)
 static void count_aa(CK_SESSION_HANDLE s, int *keys, int *aa, int *readable)
 {
 	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
-	CK_ATTRIBUTE t = { CKA_CLASS, &cls, sizeof(cls) };
+	CK_ATTRIBUTE t = {CKA_CLASS, &cls, sizeof(cls)};
 	CK_OBJECT_HANDLE h[16];
 	CK_ULONG n = 0;
 
@@ -745,7 +751,7 @@ static void count_aa(CK_SESSION_HANDLE s, int *keys, int *aa, int *readable)
 	p->C_FindObjectsFinal(s);
 	for (CK_ULONG i = 0; i < n; i++) {
 		CK_BBOOL v = CK_FALSE;
-		CK_ATTRIBUTE a = { CKA_ALWAYS_AUTHENTICATE, &v, sizeof(v) };
+		CK_ATTRIBUTE a = {CKA_ALWAYS_AUTHENTICATE, &v, sizeof(v)};
 
 		(*keys)++;
 		if (p->C_GetAttributeValue(s, h[i], &a, 1) == CKR_OK) {
@@ -774,10 +780,12 @@ static int card_with_aa_key(void)
 		count_aa(s, &keys, &aa, &readable);
 		want = consent_keys(i);
 		check(keys > 0 && readable == keys,
-		      "R20: card %d (%s): CKA_ALWAYS_AUTHENTICATE readable on %d of %d private keys", i,
-		      card_env("AKIS_PROFILE", i), readable, keys);
+		      "R20: card %d (%s): CKA_ALWAYS_AUTHENTICATE readable on %d of %d private "
+		      "keys",
+		      i, card_env("AKIS_PROFILE", i), readable, keys);
 		check(aa == want,
-		      "R20: card %d (%s): %d keys with CKA_ALWAYS_AUTHENTICATE, %d provisioned with "
+		      "R20: card %d (%s): %d keys with CKA_ALWAYS_AUTHENTICATE, %d provisioned "
+		      "with "
 		      "userConsent",
 		      i, card_env("AKIS_PROFILE", i), aa, want);
 		if (aa > 0 && found < 0)
@@ -812,7 +820,7 @@ static void aa_one_session(int card, CK_SLOT_ID s0)
 {
 	CK_SESSION_HANDLE s = open_session(s0, false);
 	CK_OBJECT_HANDLE key, auth;
-	CK_MECHANISM m = { CKM_ECDSA_SHA256, NULL, 0 };
+	CK_MECHANISM m = {CKM_ECDSA_SHA256, NULL, 0};
 	CK_BYTE data[] = "x", sig[8];
 	CK_ULONG sl = 0;
 	long pso;
@@ -849,7 +857,7 @@ static void aa_two_sessions(int card, CK_SLOT_ID s0)
 {
 	CK_SESSION_HANDLE s1 = open_session(s0, false), s2 = open_session(s0, false);
 	CK_OBJECT_HANDLE key;
-	CK_MECHANISM m = { CKM_ECDSA_SHA256, NULL, 0 };
+	CK_MECHANISM m = {CKM_ECDSA_SHA256, NULL, 0};
 	long pso;
 
 	CHECK_RV(login(s1, CKU_USER, "12345"), CKR_OK);
@@ -875,8 +883,8 @@ static void test_always_authenticate(void)
 
 	if (card < 0)
 		return skip("R20: PIN per signature: no card of this run (%s, %s) has a key with "
-			    "CKA_ALWAYS_AUTHENTICATE",
-			    card_env("AKIS_PROFILE", 0), card_env("AKIS_PROFILE", 1));
+		            "CKA_ALWAYS_AUTHENTICATE",
+		            card_env("AKIS_PROFILE", 0), card_env("AKIS_PROFILE", 1));
 	if (!slot_of_card(card, &s0))
 		return check(false, "R20: card %d slot", card);
 	aa_one_session(card, s0);
@@ -905,7 +913,7 @@ static int reset_card_elsewhere(const char *reader)
 			if (strcmp(r, reader) == 0)
 				break;
 		if (!*r || SCardConnect(c, r, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T1, &h, &proto) !=
-				   SCARD_S_SUCCESS)
+		                   SCARD_S_SUCCESS)
 			_exit(4);
 		_exit(SCardDisconnect(h, SCARD_RESET_CARD) == SCARD_S_SUCCESS ? 0 : 5);
 	}
@@ -927,7 +935,8 @@ static void test_reset(void)
 	CHECK_RV(login(s, CKU_USER, "12345"), CKR_OK);
 	key = find_obj(s, CKO_PRIVATE_KEY, CK_FALSE);
 	CHECK_RV(sign_once(s, key), CKR_OK);
-	check(reset_card_elsewhere(card_env("AKIS_READER", 1)) == 0, "R33: another process resets the card");
+	check(reset_card_elsewhere(card_env("AKIS_READER", 1)) == 0,
+	      "R33: another process resets the card");
 	v0 = bench("verifies 1");
 	CHECK_RV(sign_once(s, key), CKR_USER_NOT_LOGGED_IN);
 	check(bench("verifies 1") == v0, "R33/R22: no VERIFY sent on our own");
@@ -948,10 +957,10 @@ static void test_removal(void)
 	CK_SESSION_INFO si;
 	CK_TOKEN_INFO ti;
 	CK_OBJECT_HANDLE key, cert;
-	CK_MECHANISM m = { CKM_SHA256_RSA_PKCS, NULL, 0 };
+	CK_MECHANISM m = {CKM_SHA256_RSA_PKCS, NULL, 0};
 	CK_BYTE data[] = "x", sig[1024], buf[16];
 	CK_ULONG sl = sizeof(sig);
-	CK_ATTRIBUTE a = { CKA_CLASS, buf, sizeof(buf) };
+	CK_ATTRIBUTE a = {CKA_CLASS, buf, sizeof(buf)};
 	CK_RV rv;
 	double t, seen;
 
@@ -985,7 +994,8 @@ static void test_removal(void)
 	rv = p->C_GetTokenInfo(s1, &ti);
 	check(rv == CKR_OK && now() - seen < 1.0,
 	      "R32: reinserted card is a token again %.2f s after pcscd reports it "
-	      "(pcscd took %.2f s)", now() - seen, seen - t);
+	      "(pcscd took %.2f s)",
+	      now() - seen, seen - t);
 	s2 = open_session(s1, false);
 	CHECK_RV(p->C_GetAttributeValue(s2, cert, &a, 1), CKR_OBJECT_HANDLE_INVALID);
 	CHECK_RV(p->C_GetSessionInfo(s2, &si), CKR_OK);
@@ -1053,7 +1063,7 @@ static void test_removal_in_sign(void)
 	CK_SESSION_HANDLE s, s2;
 	CK_SESSION_INFO si;
 	CK_OBJECT_HANDLE key;
-	CK_MECHANISM m = { CKM_SHA256_RSA_PKCS, NULL, 0 };
+	CK_MECHANISM m = {CKM_SHA256_RSA_PKCS, NULL, 0};
 	CK_BYTE data[] = "x", sig[1024];
 	CK_ULONG sl = sizeof(sig);
 	CK_RV rv;
@@ -1092,7 +1102,8 @@ static void test_removal_in_sign(void)
 	took = now();
 	while (!card_connected(1) && now() - took < 5.0)
 		sleep_ms(20);
-	check(card_connected(1), "R32 (fault): the card is back %.2f s after the cut", now() - took);
+	check(card_connected(1), "R32 (fault): the card is back %.2f s after the cut",
+	      now() - took);
 	sleep_ms(800); /* pcscd's 400 ms presence poll sees the removal and the insertion */
 	rv = wait_token(s1, 3.0, &took); /* a slot call: the module learns of the removal */
 	check(rv == CKR_OK, "R32: the slot has a token again (0x%lx, %.2f s)", rv, took);
@@ -1149,7 +1160,7 @@ static void test_fork(void)
 	/* the parent's PC/SC handles still work (the child released nothing);
 	 * its card state was cleared by the child's LOGOUT, as a card
 	 * shared between processes is */
-	CHECK_RV(p->C_GetTokenInfo(s1, &(CK_TOKEN_INFO){ 0 }), CKR_OK);
+	CHECK_RV(p->C_GetTokenInfo(s1, &(CK_TOKEN_INFO){0}), CKR_OK);
 	p->C_CloseSession(s);
 }
 
@@ -1190,7 +1201,7 @@ static double run_signers(struct signer *sg, int nthreads)
 
 static void test_two_cards(void)
 {
-	struct signer sg[2] = { { 0, 8, 0 }, { 0, 8, 0 } };
+	struct signer sg[2] = {{0, 8, 0}, {0, 8, 0}};
 	double par, ser;
 
 	if (!slot_of_card(0, &sg[0].slot) || !slot_of_card(1, &sg[1].slot))
@@ -1205,8 +1216,8 @@ static void test_two_cards(void)
 	bench("latency 1 0");
 	check(sg[0].ok == 8 && sg[1].ok == 8, "two threads, two cards: %d + %d signatures",
 	      sg[0].ok, sg[1].ok);
-	check(par < 0.75 * ser, "two cards never wait on each other: parallel %.2f s, serial %.2f s",
-	      par, ser);
+	check(par < 0.75 * ser,
+	      "two cards never wait on each other: parallel %.2f s, serial %.2f s", par, ser);
 }
 
 /* ----- R35 (and R8): a pcscd restart ----- */
@@ -1222,7 +1233,7 @@ static void test_pcscd_restart(void)
 
 	if (foreign_pcscd)
 		return skip("R35: pcscd restart, R8: slot list while pcscd is gone (a pcscd not "
-			    "started by the bench is running)");
+		            "started by the bench is running)");
 	if (!slot_of_card(1, &s1))
 		return check(false, "R35: card 1 slot");
 	before = slot_list(ids, 16, CK_FALSE);
@@ -1243,14 +1254,17 @@ static void test_pcscd_restart(void)
 }
 
 static void (*const tests[])(void) = {
-	test_slot_token_info, test_from_memory, test_events, test_finalize_races, test_login,
-	test_always_authenticate, test_reset, test_removal, test_removal_in_sign, test_fork,
-	test_two_cards, test_pcscd_restart,
+        test_slot_token_info, test_from_memory,
+        test_events,          test_finalize_races,
+        test_login,           test_always_authenticate,
+        test_reset,           test_removal,
+        test_removal_in_sign, test_fork,
+        test_two_cards,       test_pcscd_restart,
 };
 static const char *const test_names[] = {
-	"slot_token_info", "from_memory", "events", "finalize_races", "login",
-	"always_authenticate", "reset", "removal", "removal_in_sign", "fork",
-	"two_cards", "pcscd_restart",
+        "slot_token_info",     "from_memory",   "events",  "finalize_races",  "login",
+        "always_authenticate", "reset",         "removal", "removal_in_sign", "fork",
+        "two_cards",           "pcscd_restart",
 };
 
 int main(int argc, char **argv)
@@ -1262,13 +1276,15 @@ int main(int argc, char **argv)
 	bool up;
 
 	if (argc != 2 || getenv("VCARDCTL") == NULL) {
-		fprintf(stderr, "usage: VCARDCTL=tests/vcardctl [P11_PROFILES=P0,P1] %s MODULE.so\n",
-			argv[0]);
+		fprintf(stderr,
+		        "usage: VCARDCTL=tests/vcardctl [P11_PROFILES=P0,P1] %s MODULE.so\n",
+		        argv[0]);
 		return 2;
 	}
 	snprintf(tag, sizeof(tag), "[%s] ", prof ? prof : "akis-2,akis-1.2");
 	tap_tag = tag;
-	foreign_pcscd = getenv("P11_PCSCD_FOREIGN") && strcmp(getenv("P11_PCSCD_FOREIGN"), "1") == 0;
+	foreign_pcscd =
+	        getenv("P11_PCSCD_FOREIGN") && strcmp(getenv("P11_PCSCD_FOREIGN"), "1") == 0;
 	lib = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
 	if (lib == NULL) {
 		fprintf(stderr, "%s\n", dlerror());
@@ -1289,8 +1305,8 @@ int main(int argc, char **argv)
 		double t = now();
 
 		fresh_state(test_names[i]);
-		printf("# %s%s (at %.1f s, fresh state took %.2f s)\n", tag, test_names[i], now() - t0,
-		       now() - t);
+		printf("# %s%s (at %.1f s, fresh state took %.2f s)\n", tag, test_names[i],
+		       now() - t0, now() - t);
 		tests[i]();
 	}
 	p->C_Finalize(NULL);

@@ -29,33 +29,32 @@ static const char *name = "";
 static char tag[80];
 static const char *pin;
 
-#define RV(call, want)                                                                       \
-	do {                                                                                 \
-		CK_RV rv_ = (call);                                                          \
-		check(rv_ == (CK_RV)(want), "%s = 0x%lx (want 0x%lx)", #call, rv_,           \
-		      (CK_RV)(want));                                                        \
+#define RV(call, want)                                                                             \
+	do {                                                                                       \
+		CK_RV rv_ = (call);                                                                \
+		check(rv_ == (CK_RV)(want), "%s = 0x%lx (want 0x%lx)", #call, rv_, (CK_RV)(want)); \
 	} while (0)
 
 /* Where the specification allows either of two answers (it lists both and
  * fixes no order between the conditions), either passes; the line says
  * which one came. */
-#define RV_EITHER(call, a, b)                                                                \
-	do {                                                                                 \
-		CK_RV rv_ = (call);                                                          \
-		check(rv_ == (CK_RV)(a) || rv_ == (CK_RV)(b),                                \
-		      "%s = 0x%lx (PKCS#11 allows 0x%lx or 0x%lx)", #call, rv_, (CK_RV)(a),  \
-		      (CK_RV)(b));                                                           \
+#define RV_EITHER(call, a, b)                                                                      \
+	do {                                                                                       \
+		CK_RV rv_ = (call);                                                                \
+		check(rv_ == (CK_RV)(a) || rv_ == (CK_RV)(b),                                      \
+		      "%s = 0x%lx (PKCS#11 allows 0x%lx or 0x%lx)", #call, rv_, (CK_RV)(a),        \
+		      (CK_RV)(b));                                                                 \
 	} while (0)
 
 /* The reference itself departs from the specification here: on SoftHSM2
  * (name "softhsm2") its known answer passes with a note; every other
  * module must give what PKCS#11 says. */
-#define RV_REF(call, want, softhsm)                                                          \
-	do {                                                                                 \
-		CK_RV rv_ = (call);                                                          \
-		bool ref_ = strcmp(name, "softhsm2") == 0 && rv_ == (CK_RV)(softhsm);        \
-		check(rv_ == (CK_RV)(want) || ref_, "%s = 0x%lx (want 0x%lx%s)", #call, rv_,  \
-		      (CK_RV)(want), ref_ ? "; SoftHSM2's known departure" : "");            \
+#define RV_REF(call, want, softhsm)                                                                \
+	do {                                                                                       \
+		CK_RV rv_ = (call);                                                                \
+		bool ref_ = strcmp(name, "softhsm2") == 0 && rv_ == (CK_RV)(softhsm);              \
+		check(rv_ == (CK_RV)(want) || ref_, "%s = 0x%lx (want 0x%lx%s)", #call, rv_,       \
+		      (CK_RV)(want), ref_ ? "; SoftHSM2's known departure" : "");                  \
 	} while (0)
 
 static CK_RV login(CK_SESSION_HANDLE s)
@@ -78,11 +77,11 @@ static CK_SLOT_ID first_token_slot(void)
 static void test_init(void)
 {
 	CK_INFO info;
-	CK_C_INITIALIZE_ARGS bad = { NULL, NULL, NULL, NULL, 0, NULL };
+	CK_C_INITIALIZE_ARGS bad = {NULL, NULL, NULL, NULL, 0, NULL};
 	int dummy;
 
 	RV(p->C_GetInfo(&info), CKR_CRYPTOKI_NOT_INITIALIZED);
-	RV(p->C_GetSlotList(CK_FALSE, NULL, &(CK_ULONG){ 0 }), CKR_CRYPTOKI_NOT_INITIALIZED);
+	RV(p->C_GetSlotList(CK_FALSE, NULL, &(CK_ULONG){0}), CKR_CRYPTOKI_NOT_INITIALIZED);
 	bad.CreateMutex = (CK_CREATEMUTEX)(void *)&dummy; /* a mix of NULL and non-NULL */
 	RV(p->C_Initialize(&bad), CKR_ARGUMENTS_BAD);
 	RV(p->C_Initialize(NULL), CKR_OK);
@@ -156,16 +155,17 @@ static void test_sessions(CK_SLOT_ID slot)
 	RV(p->C_Login(ro, CKU_USER, NULL, 4), CKR_ARGUMENTS_BAD);
 	RV(p->C_Login(ro, 77, (CK_UTF8CHAR_PTR)pin, strlen(pin)), CKR_USER_TYPE_INVALID);
 	RV(login(ro), CKR_OK);
-	check(state_of(ro) == CKS_RO_USER_FUNCTIONS, "after C_Login: RO session CKS_RO_USER_FUNCTIONS");
+	check(state_of(ro) == CKS_RO_USER_FUNCTIONS,
+	      "after C_Login: RO session CKS_RO_USER_FUNCTIONS");
 	check(state_of(rw) == CKS_RW_USER_FUNCTIONS,
 	      "after C_Login on another session: RW session CKS_RW_USER_FUNCTIONS (R17)");
 	RV(login(rw), CKR_USER_ALREADY_LOGGED_IN);
-	RV_EITHER(p->C_Login(rw, CKU_SO, (CK_UTF8CHAR_PTR)"123456", 6),
-		  CKR_USER_ANOTHER_ALREADY_LOGGED_IN, CKR_SESSION_READ_ONLY_EXISTS);
+	RV_EITHER(p->C_Login(rw, CKU_SO, (CK_UTF8CHAR_PTR) "123456", 6),
+	          CKR_USER_ANOTHER_ALREADY_LOGGED_IN, CKR_SESSION_READ_ONLY_EXISTS);
 	RV(p->C_Logout(rw), CKR_OK);
 	check(state_of(ro) == CKS_RO_PUBLIC_SESSION, "C_Logout on one session logs all out (R17)");
 	/* an SO login needs no RO session around (PKCS#11 §5.6: CKR_SESSION_READ_ONLY_EXISTS) */
-	RV(p->C_Login(rw, CKU_SO, (CK_UTF8CHAR_PTR)"123456", 6), CKR_SESSION_READ_ONLY_EXISTS);
+	RV(p->C_Login(rw, CKU_SO, (CK_UTF8CHAR_PTR) "123456", 6), CKR_SESSION_READ_ONLY_EXISTS);
 	RV(p->C_CloseSession(ro), CKR_OK);
 	RV(p->C_CloseSession(ro), CKR_SESSION_HANDLE_INVALID);
 	RV(p->C_GetSessionInfo(ro, &si), CKR_SESSION_HANDLE_INVALID);
@@ -178,12 +178,12 @@ static void test_sessions(CK_SLOT_ID slot)
 /* The first object of class cls with key type RSA (and CKA_ID = id when
  * id_len > 0); for private keys, one without CKA_ALWAYS_AUTHENTICATE. */
 static CK_OBJECT_HANDLE find_rsa(CK_SESSION_HANDLE s, CK_OBJECT_CLASS cls, const CK_BYTE *id,
-				 CK_ULONG id_len)
+                                 CK_ULONG id_len)
 {
 	CK_KEY_TYPE kt = CKK_RSA;
-	CK_ATTRIBUTE t[3] = { { CKA_CLASS, &cls, sizeof(cls) },
-			      { CKA_KEY_TYPE, &kt, sizeof(kt) },
-			      { CKA_ID, (void *)id, id_len } };
+	CK_ATTRIBUTE t[3] = {{CKA_CLASS, &cls, sizeof(cls)},
+	                     {CKA_KEY_TYPE, &kt, sizeof(kt)},
+	                     {CKA_ID, (void *)id, id_len}};
 	CK_OBJECT_HANDLE h[16];
 	CK_ULONG n = 0;
 
@@ -193,7 +193,7 @@ static CK_OBJECT_HANDLE find_rsa(CK_SESSION_HANDLE s, CK_OBJECT_CLASS cls, const
 	p->C_FindObjectsFinal(s);
 	for (CK_ULONG i = 0; i < n; i++) {
 		CK_BBOOL aa = CK_FALSE;
-		CK_ATTRIBUTE a = { CKA_ALWAYS_AUTHENTICATE, &aa, sizeof(aa) };
+		CK_ATTRIBUTE a = {CKA_ALWAYS_AUTHENTICATE, &aa, sizeof(aa)};
 
 		if (cls != CKO_PRIVATE_KEY ||
 		    (p->C_GetAttributeValue(s, h[i], &a, 1) == CKR_OK && !aa))
@@ -205,7 +205,7 @@ static CK_OBJECT_HANDLE find_rsa(CK_SESSION_HANDLE s, CK_OBJECT_CLASS cls, const
 static CK_OBJECT_HANDLE public_of(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE priv)
 {
 	CK_BYTE id[128];
-	CK_ATTRIBUTE a = { CKA_ID, id, sizeof(id) };
+	CK_ATTRIBUTE a = {CKA_ID, id, sizeof(id)};
 
 	if (priv == CK_INVALID_HANDLE || p->C_GetAttributeValue(s, priv, &a, 1) != CKR_OK ||
 	    a.ulValueLen == 0)
@@ -218,7 +218,7 @@ static void test_find(CK_SESSION_HANDLE s)
 	CK_OBJECT_HANDLE h[4];
 	CK_ULONG n = 0;
 	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
-	CK_ATTRIBUTE t = { CKA_CLASS, &cls, sizeof(cls) };
+	CK_ATTRIBUTE t = {CKA_CLASS, &cls, sizeof(cls)};
 
 	RV(p->C_FindObjects(s, h, 4, &n), CKR_OPERATION_NOT_INITIALIZED);
 	RV(p->C_FindObjectsFinal(s), CKR_OPERATION_NOT_INITIALIZED);
@@ -236,11 +236,11 @@ static void test_attributes(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE pub, CK_OBJECT
 {
 	CK_BYTE mod[1024], small[4];
 	CK_ULONG bits = 0;
-	CK_ATTRIBUTE a = { CKA_MODULUS, NULL, 0 };
-	CK_ATTRIBUTE two[2] = { { CKA_MODULUS_BITS, &bits, sizeof(bits) },
-				{ CKA_VENDOR_DEFINED | 0x4B4Eu, small, sizeof(small) } };
-	CK_ATTRIBUTE sens[2] = { { CKA_PRIVATE_EXPONENT, small, sizeof(small) },
-				 { CKA_MODULUS, mod, sizeof(mod) } };
+	CK_ATTRIBUTE a = {CKA_MODULUS, NULL, 0};
+	CK_ATTRIBUTE two[2] = {{CKA_MODULUS_BITS, &bits, sizeof(bits)},
+	                       {CKA_VENDOR_DEFINED | 0x4B4Eu, small, sizeof(small)}};
+	CK_ATTRIBUTE sens[2] = {{CKA_PRIVATE_EXPONENT, small, sizeof(small)},
+	                        {CKA_MODULUS, mod, sizeof(mod)}};
 
 	RV(p->C_GetAttributeValue(s, pub, NULL, 1), CKR_ARGUMENTS_BAD);
 	RV(p->C_GetAttributeValue(s, (CK_OBJECT_HANDLE)0x7fffdead, &a, 1),
@@ -259,17 +259,18 @@ static void test_attributes(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE pub, CK_OBJECT
 	RV(p->C_GetAttributeValue(s, priv, sens, 2), CKR_ATTRIBUTE_SENSITIVE);
 	check(sens[0].ulValueLen == CK_UNAVAILABLE_INFORMATION && sens[1].ulValueLen * 8 == bits,
 	      "CKA_PRIVATE_EXPONENT: sensitive, length unavailable; CKA_MODULUS still given (%lu "
-	      "bytes)", sens[1].ulValueLen);
+	      "bytes)",
+	      sens[1].ulValueLen);
 }
 
 /* ----- signing: operation states and output buffers ----- */
 
 static void test_sign(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE priv, CK_OBJECT_HANDLE pub)
 {
-	CK_MECHANISM m = { CKM_SHA256_RSA_PKCS, NULL, 0 };
-	CK_MECHANISM bad = { CKM_VENDOR_DEFINED | 0x4B4Eu, NULL, 0 };
-	CK_MECHANISM pss = { CKM_SHA256_RSA_PKCS_PSS, NULL, 0 };
-	CK_RSA_PKCS_PSS_PARAMS pp = { CKM_SHA_1, CKG_MGF1_SHA1, 20 }; /* hashAlg ≠ SHA-256 */
+	CK_MECHANISM m = {CKM_SHA256_RSA_PKCS, NULL, 0};
+	CK_MECHANISM bad = {CKM_VENDOR_DEFINED | 0x4B4Eu, NULL, 0};
+	CK_MECHANISM pss = {CKM_SHA256_RSA_PKCS_PSS, NULL, 0};
+	CK_RSA_PKCS_PSS_PARAMS pp = {CKM_SHA_1, CKG_MGF1_SHA1, 20}; /* hashAlg ≠ SHA-256 */
 	CK_BYTE data[] = "generic", sig[1024];
 	CK_ULONG sl = 0, k = 0;
 
@@ -325,7 +326,7 @@ static void test_sign(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE priv, CK_OBJECT_HAND
 
 static void test_digest_random(CK_SESSION_HANDLE s)
 {
-	CK_MECHANISM m = { CKM_SHA256, NULL, 0 };
+	CK_MECHANISM m = {CKM_SHA256, NULL, 0};
 	CK_BYTE out[64];
 	CK_ULONG n = 0;
 
@@ -368,7 +369,7 @@ static void test_object_size(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE pub, CK_OBJEC
 	check(n == CK_UNAVAILABLE_INFORMATION ? strcmp(name, "softhsm2") == 0 : n >= 128,
 	      "C_GetObjectSize(public key): %lu%s", n,
 	      n == CK_UNAVAILABLE_INFORMATION ? " (CK_UNAVAILABLE_INFORMATION: SoftHSM2's answer)"
-					      : "");
+	                                      : "");
 	RV(p->C_GetObjectSize(s, priv, &n), CKR_OK);
 	RV(p->C_Logout(s), CKR_OK);
 	RV(p->C_GetObjectSize(s, priv, &n), CKR_OBJECT_HANDLE_INVALID);

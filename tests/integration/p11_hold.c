@@ -107,9 +107,9 @@ static void sign_with(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE k, const char *pin, 
 {
 	CK_KEY_TYPE kt = 0;
 	CK_BBOOL always = CK_FALSE;
-	CK_ATTRIBUTE a[] = { { CKA_KEY_TYPE, &kt, sizeof(kt) },
-			     { CKA_ALWAYS_AUTHENTICATE, &always, sizeof(always) } };
-	CK_MECHANISM rsa = { CKM_SHA256_RSA_PKCS, NULL, 0 }, ec = { CKM_ECDSA_SHA256, NULL, 0 };
+	CK_ATTRIBUTE a[] = {{CKA_KEY_TYPE, &kt, sizeof(kt)},
+	                    {CKA_ALWAYS_AUTHENTICATE, &always, sizeof(always)}};
+	CK_MECHANISM rsa = {CKM_SHA256_RSA_PKCS, NULL, 0}, ec = {CKM_ECDSA_SHA256, NULL, 0};
 	CK_BYTE data[32] = "akis-pkcs11 secstate", sig[512];
 	CK_ULONG sig_len = sizeof(sig);
 
@@ -122,15 +122,15 @@ static void sign_with(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE k, const char *pin, 
 	if (step("signinit", p->C_SignInit(h, kt == CKK_EC ? &ec : &rsa, k)) != CKR_OK)
 		return;
 	if (always)
-		step("login-context", p->C_Login(h, CKU_CONTEXT_SPECIFIC, (CK_UTF8CHAR_PTR)pin,
-						 strlen(pin)));
+		step("login-context",
+		     p->C_Login(h, CKU_CONTEXT_SPECIFIC, (CK_UTF8CHAR_PTR)pin, strlen(pin)));
 	step("sign", p->C_Sign(h, data, sizeof(data), sig, &sig_len));
 }
 
 static void sign_all(CK_SESSION_HANDLE h, const char *pin, bool context)
 {
 	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
-	CK_ATTRIBUTE t = { CKA_CLASS, &cls, sizeof(cls) };
+	CK_ATTRIBUTE t = {CKA_CLASS, &cls, sizeof(cls)};
 	CK_OBJECT_HANDLE keys[HOLD_MAX_OBJ];
 	CK_ULONG n = 0;
 
@@ -163,11 +163,12 @@ static void decrypt_twice(CK_SESSION_HANDLE h)
 	CK_KEY_TYPE rsa = CKK_RSA;
 	CK_BBOOL yes = CK_TRUE;
 	CK_BYTE id[64], msg[] = "akis-pkcs11 chain", ct[512], pt[512];
-	CK_ATTRIBUTE tk[] = { { CKA_CLASS, &priv, sizeof(priv) }, { CKA_KEY_TYPE, &rsa, sizeof(rsa) },
-			      { CKA_DECRYPT, &yes, sizeof(yes) } };
-	CK_ATTRIBUTE ti = { CKA_ID, id, sizeof(id) };
-	CK_ATTRIBUTE tp[] = { { CKA_CLASS, &pub, sizeof(pub) }, { CKA_ID, id, 0 } };
-	CK_MECHANISM m = { CKM_RSA_PKCS, NULL, 0 };
+	CK_ATTRIBUTE tk[] = {{CKA_CLASS, &priv, sizeof(priv)},
+	                     {CKA_KEY_TYPE, &rsa, sizeof(rsa)},
+	                     {CKA_DECRYPT, &yes, sizeof(yes)}};
+	CK_ATTRIBUTE ti = {CKA_ID, id, sizeof(id)};
+	CK_ATTRIBUTE tp[] = {{CKA_CLASS, &pub, sizeof(pub)}, {CKA_ID, id, 0}};
+	CK_MECHANISM m = {CKM_RSA_PKCS, NULL, 0};
 	CK_ULONG ct_len = sizeof(ct), pt_len;
 	CK_OBJECT_HANDLE k = find_one(h, tk, 3), pk;
 
@@ -191,8 +192,8 @@ static void decrypt_twice(CK_SESSION_HANDLE h)
 		}
 		printf("%s 0x%lx\n", name, (unsigned long)p->C_Decrypt(h, ct, ct_len, pt, &pt_len));
 	}
-	step("plain", pt_len == sizeof(msg) && memcmp(pt, msg, pt_len) == 0 ? CKR_OK
-									   : CKR_GENERAL_ERROR);
+	step("plain",
+	     pt_len == sizeof(msg) && memcmp(pt, msg, pt_len) == 0 ? CKR_OK : CKR_GENERAL_ERROR);
 }
 
 static void do_path(CK_SESSION_HANDLE h, const char *path, const char *pin, const char *puk)
@@ -236,8 +237,7 @@ static int do_end(void *lib, CK_SESSION_HANDLE h, const char *end)
 		step("logout", p->C_Logout(h));
 	if (strcmp(end, "logout") == 0 || strcmp(end, "close") == 0)
 		step("close", p->C_CloseSession(h));
-	if (strcmp(end, "logout") == 0 || strcmp(end, "close") == 0 ||
-	    strcmp(end, "finalize") == 0)
+	if (strcmp(end, "logout") == 0 || strcmp(end, "close") == 0 || strcmp(end, "finalize") == 0)
 		step("finalize", p->C_Finalize(NULL));
 	if (strcmp(end, "unload") == 0)
 		step("dlclose", dlclose(lib) == 0 ? CKR_OK : CKR_GENERAL_ERROR);
@@ -274,7 +274,7 @@ int main(int argc, char **argv)
 	if (strcmp(argv[3], "bind") == 0 && strcmp(argv[4], "kill") != 0)
 		return bad;
 	if (step("open", p->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL,
-					  &h)) != CKR_OK)
+	                                  &h)) != CKR_OK)
 		return 2;
 	if (argc == 7 && strcmp(argv[5], "-") == 0) {
 		ssize_t n = read(0, stdin_pin, sizeof(stdin_pin) - 1); /* no newline: printf %s */

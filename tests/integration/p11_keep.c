@@ -124,34 +124,36 @@ static bool find_key(CK_SESSION_HANDLE h, CK_KEY_TYPE kt, struct key *k)
 {
 	CK_OBJECT_CLASS pc = CKO_PRIVATE_KEY, uc = CKO_PUBLIC_KEY;
 	CK_BYTE id[64];
-	CK_ATTRIBUTE t[] = { { CKA_CLASS, &pc, sizeof(pc) }, { CKA_KEY_TYPE, &kt, sizeof(kt) } };
-	CK_ATTRIBUTE ia = { CKA_ID, id, sizeof(id) };
-	CK_ATTRIBUTE u[] = { { CKA_CLASS, &uc, sizeof(uc) }, { CKA_ID, id, 0 } };
+	CK_ATTRIBUTE t[] = {{CKA_CLASS, &pc, sizeof(pc)}, {CKA_KEY_TYPE, &kt, sizeof(kt)}};
+	CK_ATTRIBUTE ia = {CKA_ID, id, sizeof(id)};
+	CK_ATTRIBUTE u[] = {{CKA_CLASS, &uc, sizeof(uc)}, {CKA_ID, id, 0}};
 	CK_ULONG n = 0;
 
 	k->type = kt;
-	if (p->C_FindObjectsInit(h, t, 2) != CKR_OK || p->C_FindObjects(h, &k->priv, 1, &n) != CKR_OK ||
-	    p->C_FindObjectsFinal(h) != CKR_OK || n != 1)
+	if (p->C_FindObjectsInit(h, t, 2) != CKR_OK ||
+	    p->C_FindObjects(h, &k->priv, 1, &n) != CKR_OK || p->C_FindObjectsFinal(h) != CKR_OK ||
+	    n != 1)
 		return false;
 	if (p->C_GetAttributeValue(h, k->priv, &ia, 1) != CKR_OK)
 		return false;
 	u[1].ulValueLen = ia.ulValueLen;
 	return p->C_FindObjectsInit(h, u, 2) == CKR_OK &&
-	       p->C_FindObjects(h, &k->pub, 1, &n) == CKR_OK && p->C_FindObjectsFinal(h) == CKR_OK &&
-	       n == 1;
+	       p->C_FindObjects(h, &k->pub, 1, &n) == CKR_OK &&
+	       p->C_FindObjectsFinal(h) == CKR_OK && n == 1;
 }
 
 /* One signature with C_Sign, checked with C_Verify (software, R31). */
 static CK_RV sign_once(CK_SESSION_HANDLE h, const struct key *k, bool context)
 {
-	CK_MECHANISM m = { k->type == CKK_EC ? CKM_ECDSA_SHA256 : CKM_SHA256_RSA_PKCS, NULL, 0 };
+	CK_MECHANISM m = {k->type == CKK_EC ? CKM_ECDSA_SHA256 : CKM_SHA256_RSA_PKCS, NULL, 0};
 	CK_BYTE data[] = "an invoice hash stands here", sig[512];
 	CK_ULONG sl = sizeof(sig);
 	CK_RV rv = p->C_SignInit(h, &m, k->priv);
 
 	if (rv != CKR_OK)
 		return rv;
-	if (context && (rv = p->C_Login(h, CKU_CONTEXT_SPECIFIC, (CK_UTF8CHAR_PTR)PIN, 5)) != CKR_OK)
+	if (context &&
+	    (rv = p->C_Login(h, CKU_CONTEXT_SPECIFIC, (CK_UTF8CHAR_PTR)PIN, 5)) != CKR_OK)
 		return rv;
 	rv = p->C_Sign(h, data, sizeof(data) - 1, sig, &sl);
 	if (rv != CKR_OK)
@@ -159,13 +161,13 @@ static CK_RV sign_once(CK_SESSION_HANDLE h, const struct key *k, bool context)
 	if (p->C_VerifyInit(h, &m, k->pub) != CKR_OK)
 		return CKR_GENERAL_ERROR;
 	return p->C_Verify(h, data, sizeof(data) - 1, sig, sl) == CKR_OK ? CKR_OK
-									 : CKR_SIGNATURE_INVALID;
+	                                                                 : CKR_SIGNATURE_INVALID;
 }
 
 static CK_BBOOL always_auth(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o)
 {
 	CK_BBOOL b = 0xFF;
-	CK_ATTRIBUTE a = { CKA_ALWAYS_AUTHENTICATE, &b, sizeof(b) };
+	CK_ATTRIBUTE a = {CKA_ALWAYS_AUTHENTICATE, &b, sizeof(b)};
 
 	return p->C_GetAttributeValue(h, o, &a, 1) == CKR_OK ? b : 0xFF;
 }
@@ -173,7 +175,7 @@ static CK_BBOOL always_auth(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o)
 /* After `what`, the NES key's next signature fails with `want` and sends no
  * VERIFY. h: a session (re-opened by the caller when needed). */
 static void refused_without_verify(CK_SESSION_HANDLE h, const struct key *nes, CK_RV want,
-				   const char *what)
+                                   const char *what)
 {
 	long v0 = verifies();
 	CK_RV rv = sign_once(h, nes, false);
@@ -193,8 +195,8 @@ static void test_signing(const struct key *nes, const struct key *rsa, long lck0
 	      vmlck_kb());
 	for (int i = 0; i < 5; i++)
 		ok += sign_once(h, nes, false) == CKR_OK;
-	check(ok == 5, "one C_Login, then 5 NES signatures without a context login, each verified (%d)",
-	      ok);
+	check(ok == 5,
+	      "one C_Login, then 5 NES signatures without a context login, each verified (%d)", ok);
 	check(verifies() - v0 == 5, "exactly one VERIFY per NES signature (%ld for 5)",
 	      verifies() - v0);
 	rsa0 = verifies();
@@ -266,7 +268,7 @@ static void test_foreign_logout(const struct key *nes, const struct key *rsa)
 	CK_RV rv;
 
 	snprintf(cmd, sizeof(cmd), "%s send '%s' 00A4080C023D00 801A0000 >/dev/null",
-		 getenv("PCSC_APDU"), getenv("AKIS_READER_1"));
+	         getenv("PCSC_APDU"), getenv("AKIS_READER_1"));
 	check(system(cmd) == 0, "another process sends LOGOUT");
 	rv = sign_once(h, rsa, false);
 	check(rv == CKR_USER_NOT_LOGGED_IN, "another process's LOGOUT: the RSA key → 0x%lx", rv);
@@ -353,7 +355,8 @@ int main(int argc, char **argv)
 		test_bad_answer(&nes, "sw 63C2", CKR_PIN_INCORRECT);
 		test_bad_answer(&nes, "sw 6F00", CKR_DEVICE_ERROR);
 		test_bad_answer(&nes, "garbage 1", CKR_DEVICE_ERROR);
-		test_bad_answer(&nes, "sw 6983", CKR_PIN_LOCKED); /* last: the token thinks it blocked */
+		test_bad_answer(&nes, "sw 6983",
+		                CKR_PIN_LOCKED); /* last: the token thinks it blocked */
 	}
 	p->C_Finalize(NULL);
 	check(puk_sent() == 0, "the PUK was never sent");

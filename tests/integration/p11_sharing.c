@@ -54,7 +54,6 @@
 #include "../../pkcs11/p11.h"
 #include "tap.h"
 
-
 #define PAUSE_US 60000
 
 static double now(void)
@@ -93,9 +92,9 @@ static CK_FUNCTION_LIST *load(const char *path)
 
 /* Object number `nth` of class cls (and CKA_ID = id when id_len > 0). */
 static CK_OBJECT_HANDLE find_nth(struct signer *g, CK_OBJECT_CLASS cls, const CK_BYTE *id,
-				 CK_ULONG id_len, int nth)
+                                 CK_ULONG id_len, int nth)
 {
-	CK_ATTRIBUTE t[2] = { { CKA_CLASS, &cls, sizeof(cls) }, { CKA_ID, (void *)id, id_len } };
+	CK_ATTRIBUTE t[2] = {{CKA_CLASS, &cls, sizeof(cls)}, {CKA_ID, (void *)id, id_len}};
 	CK_OBJECT_HANDLE h[8];
 	CK_ULONG n = 0;
 
@@ -110,7 +109,7 @@ static CK_OBJECT_HANDLE find_nth(struct signer *g, CK_OBJECT_CLASS cls, const CK
 static bool load_cert_key(struct signer *g, const CK_BYTE *id, CK_ULONG id_len)
 {
 	CK_BYTE der[4096];
-	CK_ATTRIBUTE v = { CKA_VALUE, der, sizeof(der) };
+	CK_ATTRIBUTE v = {CKA_VALUE, der, sizeof(der)};
 	CK_OBJECT_HANDLE c = find_nth(g, CKO_CERTIFICATE, id, id_len, 0);
 	const unsigned char *q = der;
 	X509 *x;
@@ -132,10 +131,10 @@ static bool take_key(struct signer *g, int nth)
 {
 	CK_BYTE id[64];
 	CK_ATTRIBUTE a[4] = {
-		{ CKA_ID, id, sizeof(id) },
-		{ CKA_ALWAYS_AUTHENTICATE, &g->aa, sizeof(g->aa) },
-		{ CKA_KEY_TYPE, &g->type, sizeof(g->type) },
-		{ CKA_LABEL, g->label, sizeof(g->label) - 1 },
+	        {CKA_ID, id, sizeof(id)},
+	        {CKA_ALWAYS_AUTHENTICATE, &g->aa, sizeof(g->aa)},
+	        {CKA_KEY_TYPE, &g->type, sizeof(g->type)},
+	        {CKA_LABEL, g->label, sizeof(g->label) - 1},
 	};
 
 	EVP_PKEY_free(g->pub);
@@ -169,7 +168,7 @@ static bool ecdsa_der(const CK_BYTE *sig, CK_ULONG len, unsigned char *der, size
 	int n;
 
 	if (es == NULL || !ECDSA_SIG_set0(es, BN_bin2bn(sig, (int)len / 2, NULL),
-					  BN_bin2bn(sig + len / 2, (int)len / 2, NULL))) {
+	                                  BN_bin2bn(sig + len / 2, (int)len / 2, NULL))) {
 		ECDSA_SIG_free(es);
 		return false;
 	}
@@ -180,7 +179,7 @@ static bool ecdsa_der(const CK_BYTE *sig, CK_ULONG len, unsigned char *der, size
 }
 
 static bool verify(struct signer *g, const CK_BYTE *msg, size_t msg_len, const CK_BYTE *sig,
-		   CK_ULONG sig_len)
+                   CK_ULONG sig_len)
 {
 	unsigned char der[256];
 	size_t der_len = sig_len;
@@ -202,9 +201,9 @@ static bool verify(struct signer *g, const CK_BYTE *msg, size_t msg_len, const C
 }
 
 static CK_RV sign_one(struct signer *g, const char *pin, const CK_BYTE *msg, size_t len,
-		      CK_BYTE *sig, CK_ULONG *sig_len)
+                      CK_BYTE *sig, CK_ULONG *sig_len)
 {
-	CK_MECHANISM m = { g->type == CKK_EC ? CKM_ECDSA_SHA256 : CKM_SHA256_RSA_PKCS, NULL, 0 };
+	CK_MECHANISM m = {g->type == CKK_EC ? CKM_ECDSA_SHA256 : CKM_SHA256_RSA_PKCS, NULL, 0};
 	CK_RV rv = g->p->C_SignInit(g->s, &m, g->key);
 
 	if (rv == CKR_OK && g->aa)
@@ -258,8 +257,8 @@ static void signer_rounds(struct signer *g, const char *pin, int nth, int rounds
 		usleep(PAUSE_US);
 	}
 	t1 = now();
-	say(up, "RESULT %d %d %d 0x%lx %.6f %.6f %s%s", nth, good, bad, first_bad, t0, t1,
-	    g->label, g->aa ? " (PIN per signature)" : "");
+	say(up, "RESULT %d %d %d 0x%lx %.6f %.6f %s%s", nth, good, bad, first_bad, t0, t1, g->label,
+	    g->aa ? " (PIN per signature)" : "");
 }
 
 static CK_STATE state_of(struct signer *g)
@@ -272,7 +271,7 @@ static CK_STATE state_of(struct signer *g)
 /* 'P': a signature under way: C_SignInit (and the context login). */
 static void step_prepare(struct signer *g, const char *pin, FILE *up)
 {
-	CK_MECHANISM m = { g->type == CKK_EC ? CKM_ECDSA_SHA256 : CKM_SHA256_RSA_PKCS, NULL, 0 };
+	CK_MECHANISM m = {g->type == CKK_EC ? CKM_ECDSA_SHA256 : CKM_SHA256_RSA_PKCS, NULL, 0};
 	CK_RV rv = g->p->C_SignInit(g->s, &m, g->key);
 
 	if (rv == CKR_OK && g->aa)
@@ -290,8 +289,10 @@ static void step_refused(struct signer *g, const char *pin, FILE *up)
 	CK_RV rv = g->p->C_Sign(g->s, (CK_BYTE_PTR)msg, sizeof(msg), sig, &sl);
 	CK_UTF8CHAR_PTR u = (CK_UTF8CHAR_PTR)pin;
 
-	say(up, "CHECK %c C_Sign after the other process's LOGOUT = 0x%lx (want "
-	    "CKR_USER_NOT_LOGGED_IN)", rv == CKR_USER_NOT_LOGGED_IN ? 'y' : 'n', rv);
+	say(up,
+	    "CHECK %c C_Sign after the other process's LOGOUT = 0x%lx (want "
+	    "CKR_USER_NOT_LOGGED_IN)",
+	    rv == CKR_USER_NOT_LOGGED_IN ? 'y' : 'n', rv);
 	say(up, "CHECK %c the token is logged out now (state %lu)",
 	    state_of(g) == CKS_RO_PUBLIC_SESSION ? 'y' : 'n', state_of(g));
 	rv = g->p->C_Login(g->s, CKU_USER, u, strlen(pin));
@@ -334,14 +335,18 @@ static void step_consent_lost(struct signer *g, const char *pin, FILE *up)
 	CK_ULONG sl = sizeof(sig);
 	CK_RV rv = g->p->C_Sign(g->s, (CK_BYTE_PTR)m1, sizeof(m1), sig, &sl);
 
-	say(up, "CHECK %c C_Sign after the other used the card's permission = 0x%lx (want "
-	    "CKR_USER_NOT_LOGGED_IN)", rv == CKR_USER_NOT_LOGGED_IN ? 'y' : 'n', rv);
+	say(up,
+	    "CHECK %c C_Sign after the other used the card's permission = 0x%lx (want "
+	    "CKR_USER_NOT_LOGGED_IN)",
+	    rv == CKR_USER_NOT_LOGGED_IN ? 'y' : 'n', rv);
 	say(up, "CHECK %c still logged in (state %lu)",
 	    state_of(g) == CKS_RO_USER_FUNCTIONS ? 'y' : 'n', state_of(g));
 	sl = sizeof(sig);
 	rv = g->p->C_Sign(g->s, (CK_BYTE_PTR)m1, sizeof(m1), sig, &sl);
-	say(up, "CHECK %c the refusal ended the operation: C_Sign again = 0x%lx (want "
-	    "CKR_OPERATION_NOT_INITIALIZED)", rv == CKR_OPERATION_NOT_INITIALIZED ? 'y' : 'n', rv);
+	say(up,
+	    "CHECK %c the refusal ended the operation: C_Sign again = 0x%lx (want "
+	    "CKR_OPERATION_NOT_INITIALIZED)",
+	    rv == CKR_OPERATION_NOT_INITIALIZED ? 'y' : 'n', rv);
 	sl = sizeof(sig);
 	rv = sign_one(g, pin, m2, sizeof(m2), sig, &sl);
 	say(up, "CHECK %c C_SignInit + context login + C_Sign then sign = 0x%lx",
@@ -349,8 +354,7 @@ static void step_consent_lost(struct signer *g, const char *pin, FILE *up)
 }
 
 /* Child: setup, READY, then commands from the parent until 'C'. */
-static int signer_main(const char *module, const char *pin, int nth, int rounds, FILE *up,
-		       int down)
+static int signer_main(const char *module, const char *pin, int nth, int rounds, FILE *up, int down)
 {
 	struct signer g;
 	char c;
@@ -365,12 +369,24 @@ static int signer_main(const char *module, const char *pin, int nth, int rounds,
 		CK_RV rv;
 
 		switch (c) {
-		case 'G': signer_rounds(&g, pin, nth, rounds, up); break;
-		case 'P': step_prepare(&g, pin, up); break;
-		case 'S': step_refused(&g, pin, up); break;
-		case 'A': step_adopt(&g, up); break;
-		case 'O': step_one(&g, pin, up); break;
-		case 'R': step_consent_lost(&g, pin, up); break;
+		case 'G':
+			signer_rounds(&g, pin, nth, rounds, up);
+			break;
+		case 'P':
+			step_prepare(&g, pin, up);
+			break;
+		case 'S':
+			step_refused(&g, pin, up);
+			break;
+		case 'A':
+			step_adopt(&g, up);
+			break;
+		case 'O':
+			step_one(&g, pin, up);
+			break;
+		case 'R':
+			step_consent_lost(&g, pin, up);
+			break;
 		case 'L':
 			rv = g.p->C_Logout(g.s);
 			say(up, "CHECK %c C_Logout = 0x%lx", rv == CKR_OK ? 'y' : 'n', rv);
@@ -379,7 +395,8 @@ static int signer_main(const char *module, const char *pin, int nth, int rounds,
 			rv = g.p->C_Login(g.s, CKU_USER, (CK_UTF8CHAR_PTR)pin, strlen(pin));
 			say(up, "CHECK %c C_Login = 0x%lx", rv == CKR_OK ? 'y' : 'n', rv);
 			break;
-		default: break;
+		default:
+			break;
 		}
 		say(up, "ACK");
 	}
@@ -450,7 +467,7 @@ struct result {
 static bool parse_result(const char *line, struct result *r)
 {
 	return sscanf(line, "RESULT %d %d %d %lx %lf %lf %95[^\n]", &r->nth, &r->good, &r->bad,
-		      &r->first_bad, &r->t0, &r->t1, r->label) == 7;
+	              &r->first_bad, &r->t0, &r->t1, r->label) == 7;
 }
 
 /* ----- the parent's own PC/SC connection: a third application ----- */
@@ -480,15 +497,15 @@ static bool third_open(struct third *t, const char *reader)
 
 	memset(t, 0, sizeof(*t));
 	return SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &t->ctx) == SCARD_S_SUCCESS &&
-	       SCardConnect(t->ctx, reader, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T1, &t->h,
-			    &proto) == SCARD_S_SUCCESS;
+	       SCardConnect(t->ctx, reader, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T1, &t->h, &proto) ==
+	               SCARD_S_SUCCESS;
 }
 
 /* SELECT EF.DIR by path from the MF (ISO 7816-4, P1 08, P2 0C: no answer
  * data) in a loop until stopped. */
 static void *third_select_mf(void *arg)
 {
-	static const BYTE sel_mf[] = { 0x00, 0xA4, 0x08, 0x0C, 0x02, 0x2F, 0x00 };
+	static const BYTE sel_mf[] = {0x00, 0xA4, 0x08, 0x0C, 0x02, 0x2F, 0x00};
 	struct third *t = arg;
 	WORD sw = 0;
 
@@ -503,15 +520,15 @@ static void *third_select_mf(void *arg)
 
 static void raw_check(struct third *t)
 {
-	static const BYTE get_data[] = { 0x00, 0xCA, 0x01, 0x06, 0x4D };
+	static const BYTE get_data[] = {0x00, 0xCA, 0x01, 0x06, 0x4D};
 	double t0 = now();
 	WORD sw = 0;
 	bool ok = third_send(t, get_data, sizeof(get_data), &sw);
 
 	check(ok && sw == 0x9000 && now() - t0 < 3.0,
 	      "R34: a third application's GET DATA gets through while both signers are logged "
-	      "in (SW %04X, %.3f s): shared mode, no transaction held between calls", sw,
-	      now() - t0);
+	      "in (SW %04X, %.3f s): shared mode, no transaction held between calls",
+	      sw, now() - t0);
 }
 
 /* Phase 2: `other` logs out while `victim` has a signature under way. */
@@ -566,8 +583,8 @@ int main(int argc, char **argv)
 
 		check(got && r[i].good == rounds && r[i].bad == 0,
 		      "R34: signer %d (%s): %d/%d signatures verified by OpenSSL against its own "
-		      "certificate (first failure 0x%lx)", i, r[i].label, r[i].good, rounds,
-		      r[i].first_bad);
+		      "certificate (first failure 0x%lx)",
+		      i, r[i].label, r[i].good, rounds, r[i].first_bad);
 	}
 	t.stop = 1;
 	pthread_join(th, NULL);
@@ -598,7 +615,8 @@ int main(int argc, char **argv)
 	for (int i = 0; i < 2; i++) {
 		(void)!write(c[i].down, "C", 1);
 		waitpid(c[i].pid, &st, 0);
-		check(WIFEXITED(st) && WEXITSTATUS(st) == 0, "signer %d exits 0 (status %d)", i, st);
+		check(WIFEXITED(st) && WEXITSTATUS(st) == 0, "signer %d exits 0 (status %d)", i,
+		      st);
 	}
 	SCardDisconnect(t.h, SCARD_LEAVE_CARD);
 	SCardReleaseContext(t.ctx);

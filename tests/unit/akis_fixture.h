@@ -30,7 +30,7 @@
 
 #define ATR_12 "3B 9F 96 81 31 FE 45 80 67 55 45 4B 41 45 12 92 31 80 73 B3 A1 80 6A"
 #define ATR_10 "3B BA 11 00 81 31 FE 4D 55 45 4B 41 45 20 56 31 2E 30 AE"
-#define ATR_2 "3B 9F 97 81 31 FE 45 80 65 54 43 53 22 82 31 C0 73 F6 21 80 81 05 53"
+#define ATR_2  "3B 9F 97 81 31 FE 45 80 65 54 43 53 22 82 31 C0 73 F6 21 80 81 05 53"
 
 #define SB_MAX 256
 /* each test file uses a part of the fixtures */
@@ -62,8 +62,8 @@ FIXTURE_FN char *hex_of(const uint8_t *p, size_t n)
 }
 
 /* Step with printf-formatted command and response. */
-FIXTURE_FN void __attribute__((format(printf, 3, 4))) sb_step(struct sb *s, const char *cmd,
-							   const char *resp_fmt, ...)
+FIXTURE_FN void __attribute__((format(printf, 3, 4)))
+sb_step(struct sb *s, const char *cmd, const char *resp_fmt, ...)
 {
 	char buf[2 * APDU_RAW_RESP_MAX + 64];
 	va_list ap;
@@ -104,7 +104,7 @@ FIXTURE_FN void sb_file(struct sb *s, const char *path_hex, const uint8_t *data,
 		assert_int_equal(sscanf(path_hex + 2 * i, "%2hhx", &path[i]), 1);
 	snprintf(cmd, sizeof cmd, "00A40800%02zX%s00", plen, path_hex);
 	sb_step(s, cmd, "620E8002%04zX8201018302%02X%02X8A01059000", n, path[plen - 2],
-		path[plen - 1]);
+	        path[plen - 1]);
 	for (size_t off = 0; off < n; off += 0xF4) {
 		size_t want = n - off < 0xF4 ? n - off : 0xF4;
 		snprintf(cmd, sizeof cmd, "00B0%04zX%02zX", off, want);
@@ -128,7 +128,7 @@ FIXTURE_FN void sb_free(struct sb *s)
 }
 
 static const uint8_t test_serial[12] = {0x00, 0x01, 0x02, 0x03, 0x04, 0x05,
-					0x06, 0x07, 0x08, 0x09, 0x0A, 0x0B};
+                                        0x06, 0x07, 0x08, 0x09, 0x0A, 0x0B};
 
 /* GET DATA 01 06 (serial at 55) and 01 04 (life cycle at 6). */
 FIXTURE_FN void sb_identity(struct sb *s, uint8_t lcs)
@@ -155,7 +155,7 @@ FIXTURE_FN void sb_assert_done(struct akis_card *card)
 {
 	if (!apdu_script_done(card->io))
 		fail_msg("script: %s (pos %zu)", apdu_script_error(card->io),
-			 apdu_script_pos(card->io));
+		         apdu_script_pos(card->io));
 }
 
 /* ----- certificates ----- */
@@ -224,9 +224,12 @@ FIXTURE_FN void wr_int(struct wr *w, unsigned tag, unsigned long v)
 {
 	uint8_t b[4];
 	size_t n = 0;
-	if (v > 0xFFFFFF) b[n++] = (uint8_t)(v >> 24);
-	if (v > 0xFFFF) b[n++] = (uint8_t)(v >> 16);
-	if (v > 0xFF) b[n++] = (uint8_t)(v >> 8);
+	if (v > 0xFFFFFF)
+		b[n++] = (uint8_t)(v >> 24);
+	if (v > 0xFFFF)
+		b[n++] = (uint8_t)(v >> 16);
+	if (v > 0xFF)
+		b[n++] = (uint8_t)(v >> 8);
 	b[n++] = (uint8_t)v;
 	wr_tlv(w, tag, b, n);
 }
@@ -308,7 +311,7 @@ FIXTURE_FN void wr_prkey(struct wr *w, const struct key_spec *k)
 }
 
 FIXTURE_FN void wr_cdf_entry(struct wr *w, const char *label, const uint8_t *id, size_t id_len,
-			 const uint8_t *path, size_t path_len)
+                             const uint8_t *path, size_t path_len)
 {
 	size_t o = wr_open(w, 0x30), m;
 	m = wr_open(w, 0x30);
@@ -333,7 +336,7 @@ FIXTURE_FN void wr_cdf_entry(struct wr *w, const char *label, const uint8_t *id,
 
 struct img {
 	uint8_t efdir[IMG_FILE_MAX], odf[IMG_FILE_MAX], ti[IMG_FILE_MAX], aodf[IMG_FILE_MAX],
-		prkdf[IMG_FILE_MAX], pukdf[IMG_FILE_MAX], cdf[IMG_FILE_MAX];
+	        prkdf[IMG_FILE_MAX], pukdf[IMG_FILE_MAX], cdf[IMG_FILE_MAX];
 	size_t efdir_len, odf_len, ti_len, aodf_len, prkdf_len, pukdf_len, cdf_len;
 	uint8_t *cert[2];
 	size_t cert_len[2];
@@ -342,7 +345,7 @@ struct img {
 };
 
 static const uint8_t p15_aid_bytes[] = {0xA0, 0x00, 0x00, 0x00, 0x63, 0x50,
-					0x4B, 0x43, 0x53, 0x2D, 0x31, 0x35};
+                                        0x4B, 0x43, 0x53, 0x2D, 0x31, 0x35};
 
 FIXTURE_FN void img_efdir(struct img *im)
 {
@@ -401,8 +404,8 @@ FIXTURE_FN void img_ti(struct img *im)
 /* PIN flags: local(1) initialized(4) needs-padding(5) unblockingPin(6) */
 FIXTURE_FN void img_aodf(struct img *im, unsigned long type, bool padded)
 {
-	struct pin_spec user = {"PIN", 0x01, 0x81, 0x12 | (padded ? 0x20 : 0), type, 4, 8, 8,
-				padded ? 0xFF : -1};
+	struct pin_spec user = {"PIN", 0x01, 0x81, 0x12 | (padded ? 0x20 : 0), type,
+	                        4,     8,    8,    padded ? 0xFF : -1};
 	struct pin_spec puk = {"PUK", 0x02, 0x82, 0x52, type, 6, 8, 8, -1};
 	struct wr w = wr_init(im->aodf, sizeof im->aodf);
 	wr_pin(&w, &puk); /* PUK first: the user PIN must still be found */
@@ -441,7 +444,7 @@ FIXTURE_FN void img_make_1x(struct img *im, EVP_PKEY *rsa, bool v10, bool padded
 	img_cdf(im, 1);
 	im->key[0] = rsa;
 	im->cert[0] = test_cert(rsa, "TEST KISI", "critical,digitalSignature,nonRepudiation",
-				&im->cert_len[0]);
+	                        &im->cert_len[0]);
 }
 
 /* akis-2: EC P-384 NES key (userConsent, ref 81) + RSA auth key (ref 82),
@@ -489,9 +492,9 @@ FIXTURE_FN void img_make_2(struct img *im, EVP_PKEY *ec, EVP_PKEY *rsa)
 	im->key[0] = ec;
 	im->key[1] = rsa;
 	im->cert[0] = test_cert(ec, "TEST KISI", "critical,digitalSignature,nonRepudiation",
-				&im->cert_len[0]);
-	im->cert[1] = test_cert(rsa, "TEST KISI", "digitalSignature,keyEncipherment",
-				&im->cert_len[1]);
+	                        &im->cert_len[0]);
+	im->cert[1] =
+	        test_cert(rsa, "TEST KISI", "digitalSignature,keyEncipherment", &im->cert_len[1]);
 }
 
 FIXTURE_FN void img_free(struct img *im)

@@ -30,25 +30,25 @@
 #include "../../pkcs11/entry.h"
 
 #define EMU_READER "Emulated AKIS Reader 00 00"
-#define EMU_PIN "12345"
+#define EMU_PIN    "12345"
 
 struct emu {
 	pthread_mutex_t mu; /* the card itself: one command at a time */
 	struct img img;
 	EVP_PKEY *rsa;
-	atomic_ulong apdus;        /* raw commands received */
-	atomic_ulong by_ins[256];  /* … per INS */
+	atomic_ulong apdus;       /* raw commands received */
+	atomic_ulong by_ins[256]; /* … per INS */
 	atomic_int connects;
-	atomic_int tx_depth;       /* open transactions (begin − end) */
-	atomic_int resets;         /* transactions ended with a card reset */
+	atomic_int tx_depth; /* open transactions (begin − end) */
+	atomic_int resets;   /* transactions ended with a card reset */
 	atomic_int tx_max;
-	atomic_int bad;            /* protocol errors seen by the card (a test asserts 0) */
+	atomic_int bad; /* protocol errors seen by the card (a test asserts 0) */
 	/* volatile card state, under mu */
-	const uint8_t *cur;        /* current EF data, NULL for a DF */
+	const uint8_t *cur; /* current EF data, NULL for a DF */
 	size_t cur_len;
 	bool pin_ok;
 	int tries;
-	int se_ref;                /* MSE key reference, -1 none */
+	int se_ref; /* MSE key reference, -1 none */
 	uint8_t chain[600];
 	size_t chain_len;
 };
@@ -87,14 +87,29 @@ static bool emu_file(const uint8_t *fid, const uint8_t **d, size_t *n)
 	unsigned f = (unsigned)fid[0] << 8 | fid[1];
 
 	switch (f) {
-	case 0x2F00: *d = im->efdir, *n = im->efdir_len; return true;
-	case 0x5031: *d = im->odf, *n = im->odf_len; return true;
-	case 0x5032: *d = im->ti, *n = im->ti_len; return true;
-	case 0x4401: *d = im->aodf, *n = im->aodf_len; return true;
-	case 0x4402: *d = im->prkdf, *n = im->prkdf_len; return true;
-	case 0x4404: *d = im->cdf, *n = im->cdf_len; return true;
-	case 0x2F10: *d = im->cert[0], *n = im->cert_len[0]; return true;
-	default: return false;
+	case 0x2F00:
+		*d = im->efdir, *n = im->efdir_len;
+		return true;
+	case 0x5031:
+		*d = im->odf, *n = im->odf_len;
+		return true;
+	case 0x5032:
+		*d = im->ti, *n = im->ti_len;
+		return true;
+	case 0x4401:
+		*d = im->aodf, *n = im->aodf_len;
+		return true;
+	case 0x4402:
+		*d = im->prkdf, *n = im->prkdf_len;
+		return true;
+	case 0x4404:
+		*d = im->cdf, *n = im->cdf_len;
+		return true;
+	case 0x2F10:
+		*d = im->cert[0], *n = im->cert_len[0];
+		return true;
+	default:
+		return false;
 	}
 }
 
@@ -121,8 +136,10 @@ static size_t emu_select(uint8_t p1, uint8_t p2, const uint8_t *data, size_t lc,
 	g_emu.cur = d, g_emu.cur_len = n;
 	if (p2 == 0x0C)
 		return emu_sw(r, 0, 0x9000);
-	const uint8_t fci[] = {0x62, 0x0E, 0x80, 0x02, (uint8_t)(n >> 8), (uint8_t)n, 0x82, 0x01,
-			       0x01, 0x83, 0x02, fid[0], fid[1], 0x8A, 0x01, 0x05};
+	const uint8_t fci[] = {0x62,       0x0E,   0x80,   0x02, (uint8_t)(n >> 8),
+	                       (uint8_t)n, 0x82,   0x01,   0x01, 0x83,
+	                       0x02,       fid[0], fid[1], 0x8A, 0x01,
+	                       0x05};
 	memcpy(r, fci, sizeof fci);
 	return emu_sw(r, sizeof fci, 0x9000);
 }
@@ -225,8 +242,10 @@ static size_t emu_apdu(const uint8_t *cmd, size_t len, uint8_t *r)
 	if (cmd[1] != 0x2A)
 		g_emu.chain_len = 0;
 	switch (cmd[1]) {
-	case 0xA4: return emu_select(cmd[2], cmd[3], data, lc, r);
-	case 0xB0: return emu_read(cmd[2], cmd[3], le, r);
+	case 0xA4:
+		return emu_select(cmd[2], cmd[3], data, lc, r);
+	case 0xB0:
+		return emu_read(cmd[2], cmd[3], le, r);
 	case 0xCA: {
 		uint8_t b[0x4D];
 		size_t n = cmd[3] == 0x06 ? 0x4D : 0x0A;
@@ -238,23 +257,28 @@ static size_t emu_apdu(const uint8_t *cmd, size_t len, uint8_t *r)
 		memcpy(r, b, n);
 		return emu_sw(r, n, 0x9000);
 	}
-	case 0x20: return emu_verify(cmd[3], data, lc, r);
-	case 0x1A: g_emu.pin_ok = false; return emu_sw(r, 0, 0x9000);
+	case 0x20:
+		return emu_verify(cmd[3], data, lc, r);
+	case 0x1A:
+		g_emu.pin_ok = false;
+		return emu_sw(r, 0, 0x9000);
 	case 0x22:
 		g_emu.se_ref = cmd[2] == 0xC3 ? cmd[3] : -1;
 		return emu_sw(r, 0, cmd[2] == 0xC3 ? 0x9000 : 0x6A86);
-	case 0x2A: return emu_pso(cmd, data, lc, r);
+	case 0x2A:
+		return emu_pso(cmd, data, lc, r);
 	case 0x84:
 		memset(r, 0x5A, le);
 		return emu_sw(r, le, 0x9000);
-	default: return emu_sw(r, 0, 0x6D00);
+	default:
+		return emu_sw(r, 0, 0x6D00);
 	}
 }
 
 /* ----- the transport of the emulated card ----- */
 
 static apdu_rv emu_transmit(void *ctx, const uint8_t *cmd, size_t cmd_len, uint8_t *resp,
-			    size_t *resp_len)
+                            size_t *resp_len)
 {
 	(void)ctx;
 	if (atomic_load(&g_emu.tx_depth) <= 0)
@@ -295,8 +319,8 @@ static apdu_rv emu_reconnect(void *ctx)
 static apdu_rv emu_atr(void *ctx, uint8_t *atr, size_t *atr_len)
 {
 	static const uint8_t a[] = {0x3B, 0x9F, 0x96, 0x81, 0x31, 0xFE, 0x45, 0x80,
-				    0x67, 0x55, 0x45, 0x4B, 0x41, 0x45, 0x12, 0x92,
-				    0x31, 0x80, 0x73, 0xB3, 0xA1, 0x80, 0x6A};
+	                            0x67, 0x55, 0x45, 0x4B, 0x41, 0x45, 0x12, 0x92,
+	                            0x31, 0x80, 0x73, 0xB3, 0xA1, 0x80, 0x6A};
 	(void)ctx;
 	memcpy(atr, a, sizeof a);
 	*atr_len = sizeof a;
@@ -309,14 +333,14 @@ static void emu_close(void *ctx)
 }
 
 static const struct apdu_ops emu_ops = {
-	.transmit = emu_transmit,
-	.begin = emu_begin,
-	.end = emu_end,
-	.reconnect = emu_reconnect,
-	.control = NULL,
-	.atr = emu_atr,
-	.close = emu_close,
-	.forget = emu_close,
+        .transmit = emu_transmit,
+        .begin = emu_begin,
+        .end = emu_end,
+        .reconnect = emu_reconnect,
+        .control = NULL,
+        .atr = emu_atr,
+        .close = emu_close,
+        .forget = emu_close,
 };
 
 /* ----- the fake PC/SC layer: one reader, the emulated card always in ----- */
@@ -340,7 +364,7 @@ apdu_rv apdu_pcsc_readers(struct apdu_pcsc *pc, struct apdu_reader *out, size_t 
 }
 
 apdu_rv apdu_pcsc_wait(struct apdu_pcsc *pc, const struct apdu_reader *known, size_t n,
-		       long timeout_ms)
+                       long timeout_ms)
 {
 	(void)pc;
 	(void)known;
@@ -457,11 +481,12 @@ FIXTURE_FN CK_OBJECT_HANDLE emu_find(CK_SESSION_HANDLE h, CK_OBJECT_CLASS klass)
 
 /* Verify an RSA signature of `mech` with the emulated card's key. */
 FIXTURE_FN bool emu_rsa_verify(const char *md, const uint8_t *msg, size_t n, const uint8_t *sig,
-			   size_t sig_len)
+                               size_t sig_len)
 {
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
-	bool ok = c != NULL && EVP_DigestVerifyInit_ex(c, NULL, md, NULL, NULL, g_emu.rsa, NULL) == 1 &&
-		  EVP_DigestVerify(c, sig, sig_len, msg, n) == 1;
+	bool ok = c != NULL &&
+	          EVP_DigestVerifyInit_ex(c, NULL, md, NULL, NULL, g_emu.rsa, NULL) == 1 &&
+	          EVP_DigestVerify(c, sig, sig_len, msg, n) == 1;
 	EVP_MD_CTX_free(c);
 	return ok;
 }

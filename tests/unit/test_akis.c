@@ -87,7 +87,10 @@ static void script_2(struct sb *s, const struct img *im)
 	sb_identity(s, 0xA5);
 	sb_missing(s, "2F00");
 	/* SELECT by DF name "PKCS-15" [C] with FCI: 83 = 3D00 */
-	sb_step(s, "00A4040007504B43532D313500", "6F07820138" "83023D00" "9000");
+	sb_step(s, "00A4040007504B43532D313500",
+	        "6F07820138"
+	        "83023D00"
+	        "9000");
 	sb_file(s, "3D005031", im->odf, im->odf_len);
 	sb_file(s, "3D005032", im->ti, im->ti_len);
 	sb_file(s, "3D004401", im->aodf, im->aodf_len);
@@ -222,7 +225,12 @@ static void test_bind_nodir_2(void **state)
 	sb_identity(&s, 0xA5);
 	sb_missing(&s, "2F00");
 	sb_step(&s, "00A4040007504B43532D313500", "6A82");
-	sb_step(&s, "00A404000C" "A000000063504B43532D313500", "6F07820138" "83023D00" "9000");
+	sb_step(&s,
+	        "00A404000C"
+	        "A000000063504B43532D313500",
+	        "6F07820138"
+	        "83023D00"
+	        "9000");
 	sb_missing(&s, "3D005031");
 	sb_file(&s, "3D002F10", im.cert[0], im.cert_len[0]);
 	sb_file(&s, "3D002F11", im.cert[1], im.cert_len[1]);
@@ -242,7 +250,7 @@ static void test_bind_nodir_2(void **state)
 	assert_true(card->keys[0].user_consent);
 	assert_false(card->keys[1].user_consent);
 	assert_int_equal(card->keys[1].usage,
-			 AKIS_USAGE_SIGN | AKIS_USAGE_DECRYPT | AKIS_USAGE_UNWRAP);
+	                 AKIS_USAGE_SIGN | AKIS_USAGE_DECRYPT | AKIS_USAGE_UNWRAP);
 	akis_card_free(card);
 	sb_free(&s);
 	img_free(&im);
@@ -519,19 +527,19 @@ static void test_read_unknown_size(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_bind_12),
-		cmocka_unit_test(test_bind_2),
-		cmocka_unit_test(test_bind_dead),
-		cmocka_unit_test(test_bind_nodir_12),
-		cmocka_unit_test(test_bind_nodir_2),
-		cmocka_unit_test(test_bind_nodir_10_defaults),
-		cmocka_unit_test(test_bind_bad_prkdf),
-		cmocka_unit_test(test_bind_cache),
-		cmocka_unit_test(test_cache_dir_private),
-		cmocka_unit_test(test_begin_reset),
-		cmocka_unit_test(test_xmit_reset),
-		cmocka_unit_test(test_select_fallback),
-		cmocka_unit_test(test_read_unknown_size),
+	        cmocka_unit_test(test_bind_12),
+	        cmocka_unit_test(test_bind_2),
+	        cmocka_unit_test(test_bind_dead),
+	        cmocka_unit_test(test_bind_nodir_12),
+	        cmocka_unit_test(test_bind_nodir_2),
+	        cmocka_unit_test(test_bind_nodir_10_defaults),
+	        cmocka_unit_test(test_bind_bad_prkdf),
+	        cmocka_unit_test(test_bind_cache),
+	        cmocka_unit_test(test_cache_dir_private),
+	        cmocka_unit_test(test_begin_reset),
+	        cmocka_unit_test(test_xmit_reset),
+	        cmocka_unit_test(test_select_fallback),
+	        cmocka_unit_test(test_read_unknown_size),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -11,7 +11,7 @@
 static uint8_t g_in[256], g_out[256];
 
 static struct akis_card *key_card(struct sb *s, const char *atr, enum akis_key_type type,
-				  unsigned bits, uint8_t ref)
+                                  unsigned bits, uint8_t ref)
 {
 	struct akis_card *card = sb_card(s, atr);
 	card->n_keys = 1;
@@ -45,9 +45,9 @@ static void test_sign_12_pkcs1(void **state)
 	sb_step(&s, "0022C301", "9000"); /* MSE, case 1 [C] */
 	sb_result_256(&s, cmd);
 	struct akis_card *card = key_card(&s, ATR_12, AKIS_KEY_RSA, 2048, 0x01);
-	assert_int_equal(akis_sign_tx(card, 0, AKIS_SIGN_RSA_PKCS1, g_in, 51, out, sizeof out,
-				      &out_len),
-			 AKIS_OK);
+	assert_int_equal(
+	        akis_sign_tx(card, 0, AKIS_SIGN_RSA_PKCS1, g_in, 51, out, sizeof out, &out_len),
+	        AKIS_OK);
 	assert_int_equal(out_len, 256);
 	assert_memory_equal(out, g_out, 256);
 	sb_assert_done(card);
@@ -72,9 +72,9 @@ static void test_sign_12_raw_chained(void **state)
 	snprintf(cmd, sizeof cmd, "002A9E9A01%02X00", g_in[255]);
 	sb_result_256(&s, cmd);
 	struct akis_card *card = key_card(&s, ATR_12, AKIS_KEY_RSA, 2048, 0x03);
-	assert_int_equal(akis_sign_tx(card, 0, AKIS_SIGN_RSA_RAW, g_in, 256, out, sizeof out,
-				      &out_len),
-			 AKIS_OK);
+	assert_int_equal(
+	        akis_sign_tx(card, 0, AKIS_SIGN_RSA_RAW, g_in, 256, out, sizeof out, &out_len),
+	        AKIS_OK);
 	assert_memory_equal(out, g_out, 256);
 	sb_assert_done(card);
 	akis_card_free(card);
@@ -116,11 +116,11 @@ struct v2_case {
 };
 
 static const struct v2_case v2_cases[] = {
-	{"PKCS1", AKIS_KEY_RSA, 2048, AKIS_SIGN_RSA_PKCS1, 51, 256, "002241B606800102840182"},
-	{"PSS", AKIS_KEY_RSA, 2048, AKIS_SIGN_RSA_PSS, 32, 256, "002241B606800105840182"},
-	{"raw", AKIS_KEY_RSA, 2048, AKIS_SIGN_RSA_RAW, 256, 256, "002241B606800100840182"},
-	{"ECDSA P-384", AKIS_KEY_EC, 384, AKIS_SIGN_ECDSA, 48, 96, "002241B606800104840182"},
-	{"ECDSA P-256", AKIS_KEY_EC, 256, AKIS_SIGN_ECDSA, 32, 64, "002241B606800104840182"},
+        {"PKCS1", AKIS_KEY_RSA, 2048, AKIS_SIGN_RSA_PKCS1, 51, 256, "002241B606800102840182"},
+        {"PSS", AKIS_KEY_RSA, 2048, AKIS_SIGN_RSA_PSS, 32, 256, "002241B606800105840182"},
+        {"raw", AKIS_KEY_RSA, 2048, AKIS_SIGN_RSA_RAW, 256, 256, "002241B606800100840182"},
+        {"ECDSA P-384", AKIS_KEY_EC, 384, AKIS_SIGN_ECDSA, 48, 96, "002241B606800104840182"},
+        {"ECDSA P-256", AKIS_KEY_EC, 256, AKIS_SIGN_ECDSA, 32, 64, "002241B606800104840182"},
 };
 
 static void test_sign_2(void **state)
@@ -150,10 +150,11 @@ static void test_sign_2(void **state)
 		else
 			sb_data(&s, cmd, g_out, c->out_len, 0x9000);
 		struct akis_card *card = key_card(&s, ATR_2, c->type, c->bits, 0x82);
-		akis_rv rv = akis_sign_tx(card, 0, c->alg, g_in, c->in_len, out, sizeof out,
-					  &out_len);
+		akis_rv rv =
+		        akis_sign_tx(card, 0, c->alg, g_in, c->in_len, out, sizeof out, &out_len);
 		if (rv != AKIS_OK || !apdu_script_done(card->io))
-			fail_msg("%s: %s %s", c->name, akis_rv_name(rv), apdu_script_error(card->io));
+			fail_msg("%s: %s %s", c->name, akis_rv_name(rv),
+			         apdu_script_error(card->io));
 		assert_int_equal(out_len, c->out_len);
 		assert_memory_equal(out, g_out, c->out_len);
 		akis_card_free(card);
@@ -172,7 +173,7 @@ static void test_decrypt_2(void **state)
 	sb_step(&s, "002241B806800100840182", "6A88");
 	struct akis_card *card = key_card(&s, ATR_2, AKIS_KEY_RSA, 2048, 0x82);
 	assert_int_equal(akis_decrypt_tx(card, 0, g_in, 256, out, sizeof out, &out_len),
-			 AKIS_ERR_NOT_FOUND);
+	                 AKIS_ERR_NOT_FOUND);
 	sb_assert_done(card);
 	akis_card_free(card);
 	sb_free(&s);
@@ -193,9 +194,9 @@ static void test_sign_2_not_logged_in(void **state)
 	sb_step(&s, "002241B606800104840181", "9000");
 	sb_step(&s, cmd, "6982");
 	struct akis_card *card = key_card(&s, ATR_2, AKIS_KEY_EC, 384, 0x81);
-	assert_int_equal(akis_sign_tx(card, 0, AKIS_SIGN_ECDSA, g_in, 48, out, sizeof out,
-				      &out_len),
-			 AKIS_ERR_NOT_LOGGED_IN);
+	assert_int_equal(
+	        akis_sign_tx(card, 0, AKIS_SIGN_ECDSA, g_in, 48, out, sizeof out, &out_len),
+	        AKIS_ERR_NOT_LOGGED_IN);
 	sb_assert_done(card);
 	akis_card_free(card);
 	sb_free(&s);
@@ -219,9 +220,9 @@ static void test_sign_2_der_answer(void **state)
 		/* SEQUENCE { INTEGER 0x80 (with its 00), INTEGER 0x0102 } / 10 bytes of raw */
 		sb_step(&s, cmd, der ? "300802020080020201029000" : "010203040506070809109000");
 		struct akis_card *card = key_card(&s, ATR_2, AKIS_KEY_EC, 384, 0x81);
-		assert_int_equal(akis_sign_tx(card, 0, AKIS_SIGN_ECDSA, g_in, 48, out, sizeof out,
-					      &out_len),
-				 der ? AKIS_OK : AKIS_ERR_CARD_DATA);
+		assert_int_equal(
+		        akis_sign_tx(card, 0, AKIS_SIGN_ECDSA, g_in, 48, out, sizeof out, &out_len),
+		        der ? AKIS_OK : AKIS_ERR_CARD_DATA);
 		if (der) {
 			assert_int_equal(out_len, 10);
 			assert_int_equal(out[0], 0x30);
@@ -241,21 +242,21 @@ static void test_refusals_send_nothing(void **state)
 	size_t out_len = 0;
 	struct akis_card *card = key_card(&s, ATR_12, AKIS_KEY_RSA, 2048, 0x01);
 	assert_int_equal(akis_sign_tx(card, 0, AKIS_SIGN_RSA_PKCS1, g_in, 51, out, 255, &out_len),
-			 AKIS_ERR_BUFFER);
+	                 AKIS_ERR_BUFFER);
 	assert_int_equal(akis_sign_tx(card, 0, AKIS_SIGN_RSA_PSS, g_in, 32, out, 256, &out_len),
-			 AKIS_ERR_NOT_SUPPORTED);
+	                 AKIS_ERR_NOT_SUPPORTED);
 	assert_int_equal(akis_sign_tx(card, 0, AKIS_SIGN_ECDSA, g_in, 32, out, 256, &out_len),
-			 AKIS_ERR_NOT_SUPPORTED);
+	                 AKIS_ERR_NOT_SUPPORTED);
 	assert_int_equal(akis_sign_tx(card, 0, AKIS_SIGN_RSA_RAW, g_in, 255, out, 256, &out_len),
-			 AKIS_ERR_ARGS);
+	                 AKIS_ERR_ARGS);
 	assert_int_equal(akis_sign_tx(card, 0, AKIS_SIGN_RSA_PKCS1, g_in, 246, out, 256, &out_len),
-			 AKIS_ERR_ARGS);
+	                 AKIS_ERR_ARGS);
 	assert_int_equal(akis_sign_tx(card, 1, AKIS_SIGN_RSA_PKCS1, g_in, 51, out, 256, &out_len),
-			 AKIS_ERR_ARGS);
+	                 AKIS_ERR_ARGS);
 	assert_int_equal(akis_decrypt_tx(card, 0, g_in, 256, out, 100, &out_len), AKIS_ERR_BUFFER);
 	card->keys[0].type = AKIS_KEY_EC;
 	assert_int_equal(akis_decrypt_tx(card, 0, g_in, 256, out, 256, &out_len),
-			 AKIS_ERR_NOT_SUPPORTED);
+	                 AKIS_ERR_NOT_SUPPORTED);
 	sb_assert_done(card);
 	akis_card_free(card);
 	sb_free(&s);
@@ -269,10 +270,10 @@ static void test_key_can(void **state)
 		enum akis_key_type type;
 		bool can[4]; /* RAW, PKCS1, PSS, ECDSA */
 	} t[] = {
-		{ATR_10, AKIS_KEY_RSA, {true, true, false, false}},
-		{ATR_12, AKIS_KEY_RSA, {true, true, false, false}},
-		{ATR_2, AKIS_KEY_RSA, {true, true, true, false}},
-		{ATR_2, AKIS_KEY_EC, {false, false, false, true}},
+	        {ATR_10, AKIS_KEY_RSA, {true, true, false, false}},
+	        {ATR_12, AKIS_KEY_RSA, {true, true, false, false}},
+	        {ATR_2, AKIS_KEY_RSA, {true, true, true, false}},
+	        {ATR_2, AKIS_KEY_EC, {false, false, false, true}},
 	};
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
 		struct sb s = {0};
@@ -313,16 +314,16 @@ int main(void)
 		g_out[i] = (uint8_t)(0xA5 ^ i);
 	}
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sign_12_pkcs1),
-		cmocka_unit_test(test_sign_12_raw_chained),
-		cmocka_unit_test(test_decrypt_12),
-		cmocka_unit_test(test_sign_2),
-		cmocka_unit_test(test_decrypt_2),
-		cmocka_unit_test(test_sign_2_not_logged_in),
-		cmocka_unit_test(test_sign_2_der_answer),
-		cmocka_unit_test(test_refusals_send_nothing),
-		cmocka_unit_test(test_key_can),
-		cmocka_unit_test(test_random),
+	        cmocka_unit_test(test_sign_12_pkcs1),
+	        cmocka_unit_test(test_sign_12_raw_chained),
+	        cmocka_unit_test(test_decrypt_12),
+	        cmocka_unit_test(test_sign_2),
+	        cmocka_unit_test(test_decrypt_2),
+	        cmocka_unit_test(test_sign_2_not_logged_in),
+	        cmocka_unit_test(test_sign_2_der_answer),
+	        cmocka_unit_test(test_refusals_send_nothing),
+	        cmocka_unit_test(test_key_can),
+	        cmocka_unit_test(test_random),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -49,16 +49,19 @@ static void test_encode_table(void **state)
 {
 	(void)state;
 	static const struct enc_case cases[] = {
-		{"case 1", {0x80, 0x1A, 0x00, 0x00, NULL, 0, 0}, APDU_OK, "801A0000"},
-		{"case 2 Le=F4", {0x00, 0xB0, 0x01, 0x02, NULL, 0, 0xF4}, APDU_OK, "00B00102F4"},
-		{"case 2 Le=1", {0x00, 0x84, 0x00, 0x00, NULL, 0, 1}, APDU_OK, "0084000001"},
-		{"case 2 Le=255", {0x00, 0x84, 0x00, 0x00, NULL, 0, 255}, APDU_OK, "00840000FF"},
-		{"case 2 Le=256 → 00", {0x00, 0xC0, 0x00, 0x00, NULL, 0, 256}, APDU_OK, "00C0000000"},
-		{"case 3", {0x00, 0xA4, 0x00, 0x0C, d3, 2, 0}, APDU_OK, "00A4000C023F00"},
-		{"case 4", {0x00, 0xA4, 0x00, 0x00, d3, 3, 256}, APDU_OK, "00A40000033F000100"},
-		{"case 4 Le=10", {0x00, 0xA4, 0x00, 0x00, d3, 1, 0x10}, APDU_OK, "00A40000013F10"},
-		{"Le=257", {0x00, 0xB0, 0x00, 0x00, NULL, 0, 257}, APDU_ERR_ARGS, NULL},
-		{"data NULL with lc", {0x00, 0xA4, 0x00, 0x00, NULL, 2, 0}, APDU_ERR_ARGS, NULL},
+	        {"case 1", {0x80, 0x1A, 0x00, 0x00, NULL, 0, 0}, APDU_OK, "801A0000"},
+	        {"case 2 Le=F4", {0x00, 0xB0, 0x01, 0x02, NULL, 0, 0xF4}, APDU_OK, "00B00102F4"},
+	        {"case 2 Le=1", {0x00, 0x84, 0x00, 0x00, NULL, 0, 1}, APDU_OK, "0084000001"},
+	        {"case 2 Le=255", {0x00, 0x84, 0x00, 0x00, NULL, 0, 255}, APDU_OK, "00840000FF"},
+	        {"case 2 Le=256 → 00",
+	         {0x00, 0xC0, 0x00, 0x00, NULL, 0, 256},
+	         APDU_OK,
+	         "00C0000000"},
+	        {"case 3", {0x00, 0xA4, 0x00, 0x0C, d3, 2, 0}, APDU_OK, "00A4000C023F00"},
+	        {"case 4", {0x00, 0xA4, 0x00, 0x00, d3, 3, 256}, APDU_OK, "00A40000033F000100"},
+	        {"case 4 Le=10", {0x00, 0xA4, 0x00, 0x00, d3, 1, 0x10}, APDU_OK, "00A40000013F10"},
+	        {"Le=257", {0x00, 0xB0, 0x00, 0x00, NULL, 0, 257}, APDU_ERR_ARGS, NULL},
+	        {"data NULL with lc", {0x00, 0xA4, 0x00, 0x00, NULL, 2, 0}, APDU_ERR_ARGS, NULL},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		uint8_t out[APDU_RAW_MAX];
@@ -100,7 +103,7 @@ static void test_encode_lc_boundary(void **state)
 /* Script a chained PSO of `total` bytes (CLA 10 parts of 255, last part
  * CLA 00 with Le 00); the last part answers `last_resp`. */
 static size_t chain_steps(size_t total, struct apdu_script_step *st, char bufs[][HEXBUF],
-			  const char *last_resp)
+                          const char *last_resp)
 {
 	size_t off = 0, k = 0;
 
@@ -141,10 +144,26 @@ static void run_chain(size_t total, size_t want_parts)
 	apdu_card_close(card);
 }
 
-static void test_chain_255(void **s) { (void)s; run_chain(255, 1); }
-static void test_chain_256(void **s) { (void)s; run_chain(256, 2); }
-static void test_chain_510(void **s) { (void)s; run_chain(510, 2); }
-static void test_chain_511(void **s) { (void)s; run_chain(511, 3); }
+static void test_chain_255(void **s)
+{
+	(void)s;
+	run_chain(255, 1);
+}
+static void test_chain_256(void **s)
+{
+	(void)s;
+	run_chain(256, 2);
+}
+static void test_chain_510(void **s)
+{
+	(void)s;
+	run_chain(510, 2);
+}
+static void test_chain_511(void **s)
+{
+	(void)s;
+	run_chain(511, 3);
+}
 
 static void test_chain_intermediate_error(void **state)
 {
@@ -180,12 +199,12 @@ static void test_6883_resend(void **state)
 {
 	(void)state;
 	static const struct apdu_script_step once[] = {
-		{"00A4080C023D00", "6883", APDU_OK},
-		{"00A4080C023D00", "9000", APDU_OK},
+	        {"00A4080C023D00", "6883", APDU_OK},
+	        {"00A4080C023D00", "9000", APDU_OK},
 	};
 	static const struct apdu_script_step twice[] = {
-		{"00A4080C023D00", "6883", APDU_OK},
-		{"00A4080C023D00", "6883", APDU_OK},
+	        {"00A4080C023D00", "6883", APDU_OK},
+	        {"00A4080C023D00", "6883", APDU_OK},
 	};
 	static const uint8_t df[] = {0x3D, 0x00};
 	struct apdu sel = {0x00, 0xA4, 0x08, 0x0C, df, 2, 0};
@@ -258,65 +277,200 @@ struct xcase {
 
 static const uint8_t pso3[3] = {0xAA, 0xBB, 0xCC};
 
-#define RB(le) {0x00, 0xB0, 0x00, 0x00, NULL, 0, (le)}
+#define RB(le)                                                                                     \
+	{                                                                                          \
+		0x00, 0xB0, 0x00, 0x00, NULL, 0, (le)                                              \
+	}
 #define B20 "0102030405060708090A0B0C0D0E0F1011121314"
 
 static const struct xcase xcases[] = {
-	{"plain 9000", RB(4), 16, {{"00B0000004", "DEADBEEF9000", APDU_OK}}, 1,
-	 APDU_OK, 0x9000, "DEADBEEF", 1},
-	{"6282 with data", RB(4), 16, {{"00B0000004", "01026282", APDU_OK}}, 1,
-	 APDU_OK, 0x6282, "0102", 1},
-	{"61xx once", RB(0xF4), 16,
-	 {{"00B00000F4", "0102 6103", APDU_OK}, {"00C0000003", "030405 9000", APDU_OK}}, 2,
-	 APDU_OK, 0x9000, "0102030405", 2},
-	{"61xx several, last 6282", RB(0xF4), 32,
-	 {{"00B00000F4", "01 6102", APDU_OK}, {"00C0000002", "0203 6101", APDU_OK},
-	  {"00C0000001", "04 6104", APDU_OK}, {"00C0000004", "05060708 6282", APDU_OK}}, 4,
-	 APDU_OK, 0x6282, "0102030405060708", 4},
-	{"61xx up to the caller's cap", RB(4), 10,
-	 {{"00B0000004", "01020304 6106", APDU_OK}, {"00C0000006", "050607080910 9000", APDU_OK}},
-	 2, APDU_OK, 0x9000, "01020304050607080910", 2},
-	{"61xx beyond the caller's cap", RB(4), 10,
-	 {{"00B0000004", "01020304 6107", APDU_OK}, {NULL, "9000", APDU_OK}}, 2,
-	 APDU_ERR_PROTOCOL, 0, NULL, 1},
-	{"61xx without data loops", RB(4), 10,
-	 {{"00B0000004", "6105", APDU_OK}, {"00C0000005", "6105", APDU_OK}}, 2,
-	 APDU_ERR_PROTOCOL, 0, NULL, 2},
-	{"6Cxx case 2 re-sent once", RB(0x10), 16,
-	 {{"00B0000010", "6C04", APDU_OK}, {"00B0000004", "0A0B0C0D 9000", APDU_OK}}, 2,
-	 APDU_OK, 0x9000, "0A0B0C0D", 2},
-	{"6Cxx twice: second returned", RB(0x10), 16,
-	 {{"00B0000010", "6C04", APDU_OK}, {"00B0000004", "6C03", APDU_OK}}, 2,
-	 APDU_OK, 0x6C03, "", 2},
-	{"6C00 → Le 00", RB(0x10), 0,
-	 {{"00B0000010", "6C00", APDU_OK}, {"00B0000000", "6A82", APDU_OK}}, 2,
-	 APDU_OK, 0x6A82, "", 2},
-	{"6Cxx then 61xx", RB(0x10), 16,
-	 {{"00B0000010", "6C02", APDU_OK}, {"00B0000002", "0A0B 6101", APDU_OK},
-	  {"00C0000001", "0C 9000", APDU_OK}}, 3,
-	 APDU_OK, 0x9000, "0A0B0C", 3},
-	{"6Cxx with data: not re-sent", {0x00, 0x2A, 0x9E, 0x9A, pso3, 3, 256}, 16,
-	 {{"002A9E9A03AABBCC00", "6C40", APDU_OK}, {NULL, "9000", APDU_OK}}, 2,
-	 APDU_OK, 0x6C40, "", 1},
-	{"response of 0 bytes", RB(4), 16, {{"00B0000004", "", APDU_OK}}, 1,
-	 APDU_ERR_PROTOCOL, 0, NULL, 1},
-	{"response of 1 byte", RB(4), 16, {{"00B0000004", "90", APDU_OK}}, 1,
-	 APDU_ERR_PROTOCOL, 0, NULL, 1},
-	{"data over resp_cap", RB(4), 3, {{"00B0000004", "DEADBEEF9000", APDU_OK}}, 1,
-	 APDU_ERR_PROTOCOL, 0, NULL, 1},
-	{"resp NULL, SW only", {0x80, 0x1A, 0x00, 0x00, NULL, 0, 0}, 0,
-	 {{"801A0000", "9000", APDU_OK}}, 1, APDU_OK, 0x9000, "", 1},
-	{"removed mid-exchange", RB(0xF4), 300,
-	 {{"00B00000F4", B20 "6110", APDU_OK}, {"00C0000010", NULL, APDU_ERR_NO_CARD}}, 2,
-	 APDU_ERR_NO_CARD, 0, NULL, 2},
-	{"reset on first command", RB(0xF4), 300, {{"00B00000F4", NULL, APDU_ERR_RESET}}, 1,
-	 APDU_ERR_RESET, 0, NULL, 1},
-	{"wrong command → COMM", RB(0xF4), 300, {{"00B00000F0", "9000", APDU_OK}}, 1,
-	 APDU_ERR_COMM, 0, NULL, 0},
-	{"GET RESPONSE 6Cxx re-sent", RB(4), 16,
-	 {{"00B0000004", "01 6105", APDU_OK}, {"00C0000005", "6C02", APDU_OK},
-	  {"00C0000002", "0203 9000", APDU_OK}}, 3,
-	 APDU_OK, 0x9000, "010203", 3},
+        {"plain 9000",
+         RB(4),
+         16,
+         {{"00B0000004", "DEADBEEF9000", APDU_OK}},
+         1,
+         APDU_OK,
+         0x9000,
+         "DEADBEEF",
+         1},
+        {"6282 with data",
+         RB(4),
+         16,
+         {{"00B0000004", "01026282", APDU_OK}},
+         1,
+         APDU_OK,
+         0x6282,
+         "0102",
+         1},
+        {"61xx once",
+         RB(0xF4),
+         16,
+         {{"00B00000F4", "0102 6103", APDU_OK}, {"00C0000003", "030405 9000", APDU_OK}},
+         2,
+         APDU_OK,
+         0x9000,
+         "0102030405",
+         2},
+        {"61xx several, last 6282",
+         RB(0xF4),
+         32,
+         {{"00B00000F4", "01 6102", APDU_OK},
+          {"00C0000002", "0203 6101", APDU_OK},
+          {"00C0000001", "04 6104", APDU_OK},
+          {"00C0000004", "05060708 6282", APDU_OK}},
+         4,
+         APDU_OK,
+         0x6282,
+         "0102030405060708",
+         4},
+        {"61xx up to the caller's cap",
+         RB(4),
+         10,
+         {{"00B0000004", "01020304 6106", APDU_OK}, {"00C0000006", "050607080910 9000", APDU_OK}},
+         2,
+         APDU_OK,
+         0x9000,
+         "01020304050607080910",
+         2},
+        {"61xx beyond the caller's cap",
+         RB(4),
+         10,
+         {{"00B0000004", "01020304 6107", APDU_OK}, {NULL, "9000", APDU_OK}},
+         2,
+         APDU_ERR_PROTOCOL,
+         0,
+         NULL,
+         1},
+        {"61xx without data loops",
+         RB(4),
+         10,
+         {{"00B0000004", "6105", APDU_OK}, {"00C0000005", "6105", APDU_OK}},
+         2,
+         APDU_ERR_PROTOCOL,
+         0,
+         NULL,
+         2},
+        {"6Cxx case 2 re-sent once",
+         RB(0x10),
+         16,
+         {{"00B0000010", "6C04", APDU_OK}, {"00B0000004", "0A0B0C0D 9000", APDU_OK}},
+         2,
+         APDU_OK,
+         0x9000,
+         "0A0B0C0D",
+         2},
+        {"6Cxx twice: second returned",
+         RB(0x10),
+         16,
+         {{"00B0000010", "6C04", APDU_OK}, {"00B0000004", "6C03", APDU_OK}},
+         2,
+         APDU_OK,
+         0x6C03,
+         "",
+         2},
+        {"6C00 → Le 00",
+         RB(0x10),
+         0,
+         {{"00B0000010", "6C00", APDU_OK}, {"00B0000000", "6A82", APDU_OK}},
+         2,
+         APDU_OK,
+         0x6A82,
+         "",
+         2},
+        {"6Cxx then 61xx",
+         RB(0x10),
+         16,
+         {{"00B0000010", "6C02", APDU_OK},
+          {"00B0000002", "0A0B 6101", APDU_OK},
+          {"00C0000001", "0C 9000", APDU_OK}},
+         3,
+         APDU_OK,
+         0x9000,
+         "0A0B0C",
+         3},
+        {"6Cxx with data: not re-sent",
+         {0x00, 0x2A, 0x9E, 0x9A, pso3, 3, 256},
+         16,
+         {{"002A9E9A03AABBCC00", "6C40", APDU_OK}, {NULL, "9000", APDU_OK}},
+         2,
+         APDU_OK,
+         0x6C40,
+         "",
+         1},
+        {"response of 0 bytes",
+         RB(4),
+         16,
+         {{"00B0000004", "", APDU_OK}},
+         1,
+         APDU_ERR_PROTOCOL,
+         0,
+         NULL,
+         1},
+        {"response of 1 byte",
+         RB(4),
+         16,
+         {{"00B0000004", "90", APDU_OK}},
+         1,
+         APDU_ERR_PROTOCOL,
+         0,
+         NULL,
+         1},
+        {"data over resp_cap",
+         RB(4),
+         3,
+         {{"00B0000004", "DEADBEEF9000", APDU_OK}},
+         1,
+         APDU_ERR_PROTOCOL,
+         0,
+         NULL,
+         1},
+        {"resp NULL, SW only",
+         {0x80, 0x1A, 0x00, 0x00, NULL, 0, 0},
+         0,
+         {{"801A0000", "9000", APDU_OK}},
+         1,
+         APDU_OK,
+         0x9000,
+         "",
+         1},
+        {"removed mid-exchange",
+         RB(0xF4),
+         300,
+         {{"00B00000F4", B20 "6110", APDU_OK}, {"00C0000010", NULL, APDU_ERR_NO_CARD}},
+         2,
+         APDU_ERR_NO_CARD,
+         0,
+         NULL,
+         2},
+        {"reset on first command",
+         RB(0xF4),
+         300,
+         {{"00B00000F4", NULL, APDU_ERR_RESET}},
+         1,
+         APDU_ERR_RESET,
+         0,
+         NULL,
+         1},
+        {"wrong command → COMM",
+         RB(0xF4),
+         300,
+         {{"00B00000F0", "9000", APDU_OK}},
+         1,
+         APDU_ERR_COMM,
+         0,
+         NULL,
+         0},
+        {"GET RESPONSE 6Cxx re-sent",
+         RB(4),
+         16,
+         {{"00B0000004", "01 6105", APDU_OK},
+          {"00C0000005", "6C02", APDU_OK},
+          {"00C0000002", "0203 9000", APDU_OK}},
+         3,
+         APDU_OK,
+         0x9000,
+         "010203",
+         3},
 };
 
 static void run_xcase(const struct xcase *x)
@@ -333,10 +487,10 @@ static void run_xcase(const struct xcase *x)
 	rv = apdu_transmit(card, &x->cmd, x->resp_cap ? resp : NULL, x->resp_cap, &rlen, &sw);
 	if (rv != x->rv)
 		fail_msg("%s: rv %s want %s (%s)", x->name, apdu_rv_name(rv), apdu_rv_name(x->rv),
-			 apdu_script_error(card));
+		         apdu_script_error(card));
 	if (apdu_script_pos(card) != x->consumed)
 		fail_msg("%s: %zu steps used, want %zu", x->name, apdu_script_pos(card),
-			 x->consumed);
+		         x->consumed);
 	if (rv != APDU_OK) {
 		if (sw != 0 || rlen != 0)
 			fail_msg("%s: error left sw %04X len %zu", x->name, sw, rlen);
@@ -363,7 +517,8 @@ static void test_61_00(void **state)
 {
 	(void)state;
 	static char big[HEXBUF];
-	struct apdu_script_step st[2] = {{"00B0000004", "6100", APDU_OK}, {"00C0000000", big, APDU_OK}};
+	struct apdu_script_step st[2] = {{"00B0000004", "6100", APDU_OK},
+	                                 {"00C0000000", big, APDU_OK}};
 	struct apdu c = RB(4);
 	uint8_t resp[300];
 	size_t rlen = 0;
@@ -420,8 +575,16 @@ static void run_cap(size_t last, apdu_rv want, size_t want_steps)
 	apdu_card_close(card);
 }
 
-static void test_61xx_chain_cap(void **s) { (void)s; run_cap(192, APDU_OK, 17); }
-static void test_61xx_past_chain_cap(void **s) { (void)s; run_cap(193, APDU_ERR_PROTOCOL, 16); }
+static void test_61xx_chain_cap(void **s)
+{
+	(void)s;
+	run_cap(192, APDU_OK, 17);
+}
+static void test_61xx_past_chain_cap(void **s)
+{
+	(void)s;
+	run_cap(193, APDU_ERR_PROTOCOL, 16);
+}
 
 static void test_args(void **state)
 {
@@ -450,10 +613,10 @@ static void test_count_and_script_state(void **state)
 {
 	(void)state;
 	struct apdu_script_step st[] = {
-		{"00B0000010", "6C02", APDU_OK},
-		{"00B0000002", "0A0B 6101", APDU_OK},
-		{"00C0000001", "0C 9000", APDU_OK},
-		{"801A0000", "9000", APDU_OK},
+	        {"00B0000010", "6C02", APDU_OK},
+	        {"00B0000002", "0A0B 6101", APDU_OK},
+	        {"00C0000001", "0C 9000", APDU_OK},
+	        {"801A0000", "9000", APDU_OK},
 	};
 	struct apdu_card *card = apdu_script_open(st, 4, "3B 9F 96 81");
 	struct apdu rb = RB(0x10), lo = {0x80, 0x1A, 0, 0, NULL, 0, 0};
@@ -498,7 +661,7 @@ static void test_script_mismatch_message(void **state)
 	c.p2 = 0x00;
 	assert_int_equal(apdu_transmit(card, &c, NULL, 0, &rlen, &sw), APDU_ERR_COMM);
 	assert_string_equal(apdu_script_error(card),
-			    "step 0: expected 00A4000C023F00 got 00A40000023F00");
+	                    "step 0: expected 00A4000C023F00 got 00A40000023F00");
 	assert_false(apdu_script_done(card));
 	apdu_card_close(card);
 	/* malformed scripts are refused */
@@ -523,23 +686,23 @@ int main(void)
 {
 	fill_pattern();
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_encode_table),
-		cmocka_unit_test(test_encode_lc_boundary),
-		cmocka_unit_test(test_chain_255),
-		cmocka_unit_test(test_chain_256),
-		cmocka_unit_test(test_chain_510),
-		cmocka_unit_test(test_chain_511),
-		cmocka_unit_test(test_chain_intermediate_error),
-		cmocka_unit_test(test_chain_intermediate_61xx),
-		cmocka_unit_test(test_6883_resend),
-		cmocka_unit_test(test_exchange_table),
-		cmocka_unit_test(test_61_00),
-		cmocka_unit_test(test_61xx_chain_cap),
-		cmocka_unit_test(test_61xx_past_chain_cap),
-		cmocka_unit_test(test_args),
-		cmocka_unit_test(test_count_and_script_state),
-		cmocka_unit_test(test_script_mismatch_message),
-		cmocka_unit_test(test_rv_names),
+	        cmocka_unit_test(test_encode_table),
+	        cmocka_unit_test(test_encode_lc_boundary),
+	        cmocka_unit_test(test_chain_255),
+	        cmocka_unit_test(test_chain_256),
+	        cmocka_unit_test(test_chain_510),
+	        cmocka_unit_test(test_chain_511),
+	        cmocka_unit_test(test_chain_intermediate_error),
+	        cmocka_unit_test(test_chain_intermediate_61xx),
+	        cmocka_unit_test(test_6883_resend),
+	        cmocka_unit_test(test_exchange_table),
+	        cmocka_unit_test(test_61_00),
+	        cmocka_unit_test(test_61xx_chain_cap),
+	        cmocka_unit_test(test_61xx_past_chain_cap),
+	        cmocka_unit_test(test_args),
+	        cmocka_unit_test(test_count_and_script_state),
+	        cmocka_unit_test(test_script_mismatch_message),
+	        cmocka_unit_test(test_rv_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -49,7 +49,7 @@ static void login(CK_SESSION_HANDLE h)
 static void test_sign_apdus_at_final_only(void **state)
 {
 	static const CK_BYTE part[3][40] = {"first part of the message ",
-					    "second part of the message ", "third"};
+	                                    "second part of the message ", "third"};
 	CK_BYTE msg[120], sig[300];
 	size_t msg_len = 0;
 	CK_ULONG n;
@@ -117,7 +117,7 @@ static void test_sign_apdus_at_final_only(void **state)
 	assert_int_equal(C_SignInit(h, &pk, key), CKR_OK);
 	CK_RV rv = C_SignUpdate(h, block, 10);
 	assert_true(rv == CKR_OK || rv == CKR_FUNCTION_NOT_SUPPORTED ||
-		    rv == CKR_OPERATION_NOT_INITIALIZED || rv == CKR_MECHANISM_INVALID);
+	            rv == CKR_OPERATION_NOT_INITIALIZED || rv == CKR_MECHANISM_INVALID);
 	assert_int_equal(emu_apdus(), 0);
 	assert_int_equal(atomic_load(&g_emu.bad), 0);
 	assert_int_equal(C_Finalize(NULL), CKR_OK);
@@ -139,15 +139,15 @@ static void test_read_only_token(void **state)
 	emu_aodf_5_10();
 	CK_SLOT_ID slot = emu_open_module();
 	assert_int_equal(C_GetTokenInfo(slot, &ti), CKR_OK);
-	assert_int_equal(ti.flags & (CKF_TOKEN_INITIALIZED | CKF_USER_PIN_INITIALIZED |
-				     CKF_LOGIN_REQUIRED),
-			 CKF_TOKEN_INITIALIZED | CKF_USER_PIN_INITIALIZED | CKF_LOGIN_REQUIRED);
+	assert_int_equal(
+	        ti.flags & (CKF_TOKEN_INITIALIZED | CKF_USER_PIN_INITIALIZED | CKF_LOGIN_REQUIRED),
+	        CKF_TOKEN_INITIALIZED | CKF_USER_PIN_INITIALIZED | CKF_LOGIN_REQUIRED);
 	assert_int_equal(ti.ulMaxSessionCount, CK_EFFECTIVELY_INFINITE);
 	assert_int_equal(ti.ulMaxRwSessionCount, CK_EFFECTIVELY_INFINITE);
-	assert_int_equal(ti.ulMinPinLen, 5);  /* from the AODF, not the defaults 4..8 */
+	assert_int_equal(ti.ulMinPinLen, 5); /* from the AODF, not the defaults 4..8 */
 	assert_int_equal(ti.ulMaxPinLen, 10);
 	print_message("token flags 0x%lx (CKF_WRITE_PROTECTED %s)\n", (unsigned long)ti.flags,
-		      (ti.flags & CKF_WRITE_PROTECTED) ? "set" : "not set");
+	              (ti.flags & CKF_WRITE_PROTECTED) ? "set" : "not set");
 
 	for (int rw = 0; rw < 2; rw++) {
 		CK_SESSION_HANDLE h = open_session(slot, rw ? CKF_RW_SESSION : 0);
@@ -167,9 +167,9 @@ static void test_read_only_token(void **state)
 		assert_int_equal(C_SetAttributeValue(h, cert, lab, 1), CKR_ACTION_PROHIBITED);
 		assert_int_equal(C_DestroyObject(h, 0x7fff1234), CKR_OBJECT_HANDLE_INVALID);
 		assert_int_equal(C_SetAttributeValue(h, 0x7fff1234, lab, 1),
-				 CKR_OBJECT_HANDLE_INVALID);
+		                 CKR_OBJECT_HANDLE_INVALID);
 		assert_int_equal(C_GenerateKeyPair(h, &gen, NULL, 0, NULL, 0, &pub, &priv),
-				 CKR_FUNCTION_NOT_SUPPORTED);
+		                 CKR_FUNCTION_NOT_SUPPORTED);
 		assert_int_equal(C_GenerateKey(h, &gen, NULL, 0, &o), CKR_FUNCTION_NOT_SUPPORTED);
 		assert_int_equal(emu_apdus(), 0);
 		/* the object is still there */
@@ -217,7 +217,7 @@ static void test_object_size(void **state)
 	assert_int_equal(C_GetObjectSize(h, priv, &size), CKR_OBJECT_HANDLE_INVALID);
 	assert_int_equal(C_GetObjectSize(h, cert, &size), CKR_OK);
 	assert_int_equal(C_GetObjectSize(CK_INVALID_HANDLE, cert, &size),
-			 CKR_SESSION_HANDLE_INVALID);
+	                 CKR_SESSION_HANDLE_INVALID);
 	assert_int_equal(C_Finalize(NULL), CKR_OK);
 }
 
@@ -270,52 +270,222 @@ static CK_ULONG *len_of(CK_ULONG v)
 	return &g_len;
 }
 
-static CK_RV c_getinfo(const struct env *e, int w) { CK_INFO i; (void)e; return C_GetInfo(N(0, &i)); }
-static CK_RV c_slotlist(const struct env *e, int w) { CK_SLOT_ID l[4]; (void)e; return C_GetSlotList(CK_TRUE, l, N(0, len_of(4))); }
-static CK_RV c_slotinfo(const struct env *e, int w) { CK_SLOT_INFO i; return C_GetSlotInfo(e->slot, N(0, &i)); }
-static CK_RV c_tokeninfo(const struct env *e, int w) { CK_TOKEN_INFO i; return C_GetTokenInfo(e->slot, N(0, &i)); }
-static CK_RV c_mechlist(const struct env *e, int w) { CK_MECHANISM_TYPE l[64]; return C_GetMechanismList(e->slot, l, N(0, len_of(64))); }
-static CK_RV c_mechinfo(const struct env *e, int w) { CK_MECHANISM_INFO i; return C_GetMechanismInfo(e->slot, CKM_RSA_PKCS, N(0, &i)); }
-static CK_RV c_inittoken(const struct env *e, int w) { CK_UTF8CHAR l[32]; memset(l, ' ', 32); return C_InitToken(e->slot, (CK_UTF8CHAR_PTR)"123456", 6, N(0, l)); }
-static CK_RV c_initpin(const struct env *e, int w) { return C_InitPIN(e->h, N(0, (CK_UTF8CHAR_PTR)"54321"), 5); }
-static CK_RV c_setpin(const struct env *e, int w) { return C_SetPIN(e->h, N(0, (CK_UTF8CHAR_PTR)"12345"), 5, N(1, (CK_UTF8CHAR_PTR)"54321"), 5); }
-static CK_RV c_opensession(const struct env *e, int w) { CK_SESSION_HANDLE h; return C_OpenSession(e->slot, CKF_SERIAL_SESSION, NULL, NULL, N(0, &h)); }
-static CK_RV c_sessioninfo(const struct env *e, int w) { CK_SESSION_INFO i; return C_GetSessionInfo(e->h, N(0, &i)); }
-static CK_RV c_login(const struct env *e, int w) { return C_Login(e->h, CKU_USER, N(0, (CK_UTF8CHAR_PTR)"12345"), 5); }
-static CK_RV c_loginuser(const struct env *e, int w) { return C_LoginUser(e->h, CKU_USER, N(0, (CK_UTF8CHAR_PTR)"12345"), 5, N(1, (CK_UTF8CHAR_PTR)"user"), 4); }
-static CK_RV c_create(const struct env *e, int w) { CK_OBJECT_CLASS c = CKO_DATA; CK_ATTRIBUTE t = {CKA_CLASS, &c, sizeof c}; CK_OBJECT_HANDLE o; return C_CreateObject(e->h, N(0, &t), 1, N(1, &o)); }
-static CK_RV c_copy(const struct env *e, int w) { CK_ATTRIBUTE t = {CKA_LABEL, "x", 1}; CK_OBJECT_HANDLE o; return C_CopyObject(e->h, e->cert, N(0, &t), 1, N(1, &o)); }
-static CK_RV c_getattr(const struct env *e, int w) { CK_ATTRIBUTE t = {CKA_VALUE, NULL, 0}; return C_GetAttributeValue(e->h, e->cert, N(0, &t), 1); }
-static CK_RV c_setattr(const struct env *e, int w) { CK_ATTRIBUTE t = {CKA_LABEL, "x", 1}; return C_SetAttributeValue(e->h, e->cert, N(0, &t), 1); }
-static CK_RV c_findinit(const struct env *e, int w) { CK_OBJECT_CLASS c = CKO_CERTIFICATE; CK_ATTRIBUTE t = {CKA_CLASS, &c, sizeof c}; return C_FindObjectsInit(e->h, N(0, &t), 1); }
-static CK_RV c_find(const struct env *e, int w) { CK_OBJECT_HANDLE o[4]; return C_FindObjects(e->h, N(0, o), 4, N(1, len_of(0))); }
-static CK_RV c_encinit(const struct env *e, int w) { return C_EncryptInit(e->h, N(0, &g_rsa), e->pub); }
-static CK_RV c_enc(const struct env *e, int w) { return C_Encrypt(e->h, N(0, g_data), 10, g_buf, N(1, len_of(512))); }
-static CK_RV c_encupd(const struct env *e, int w) { return C_EncryptUpdate(e->h, N(0, g_data), 10, g_buf, N(1, len_of(512))); }
-static CK_RV c_encfin(const struct env *e, int w) { return C_EncryptFinal(e->h, g_buf, N(0, len_of(512))); }
-static CK_RV c_decinit(const struct env *e, int w) { return C_DecryptInit(e->h, N(0, &g_rsa), e->priv); }
-static CK_RV c_dec(const struct env *e, int w) { return C_Decrypt(e->h, N(0, g_buf), 256, g_buf, N(1, len_of(512))); }
-static CK_RV c_decupd(const struct env *e, int w) { return C_DecryptUpdate(e->h, N(0, g_buf), 256, g_buf, N(1, len_of(512))); }
-static CK_RV c_decfin(const struct env *e, int w) { return C_DecryptFinal(e->h, g_buf, N(0, len_of(512))); }
-static CK_RV c_diginit(const struct env *e, int w) { return C_DigestInit(e->h, N(0, &g_sha256)); }
-static CK_RV c_dig(const struct env *e, int w) { return C_Digest(e->h, N(0, g_data), 10, g_buf, N(1, len_of(512))); }
-static CK_RV c_digupd(const struct env *e, int w) { return C_DigestUpdate(e->h, N(0, g_data), 10); }
-static CK_RV c_digfin(const struct env *e, int w) { return C_DigestFinal(e->h, g_buf, N(0, len_of(512))); }
-static CK_RV c_signinit(const struct env *e, int w) { return C_SignInit(e->h, N(0, &g_sign), e->priv); }
-static CK_RV c_sign(const struct env *e, int w) { return C_Sign(e->h, N(0, g_data), 10, g_buf, N(1, len_of(512))); }
-static CK_RV c_signupd(const struct env *e, int w) { return C_SignUpdate(e->h, N(0, g_data), 10); }
-static CK_RV c_signfin(const struct env *e, int w) { return C_SignFinal(e->h, g_buf, N(0, len_of(512))); }
-static CK_RV c_verinit(const struct env *e, int w) { return C_VerifyInit(e->h, N(0, &g_sign), e->pub); }
-static CK_RV c_ver(const struct env *e, int w) { return C_Verify(e->h, N(0, g_data), 10, N(1, g_buf), 256); }
-static CK_RV c_verupd(const struct env *e, int w) { return C_VerifyUpdate(e->h, N(0, g_data), 10); }
-static CK_RV c_verfin(const struct env *e, int w) { return C_VerifyFinal(e->h, N(0, g_buf), 256); }
-static CK_RV c_random(const struct env *e, int w) { return C_GenerateRandom(e->h, N(0, g_buf), 8); }
-static CK_RV c_seed(const struct env *e, int w) { return C_SeedRandom(e->h, N(0, g_buf), 8); }
-static CK_RV c_objsize(const struct env *e, int w) { return C_GetObjectSize(e->h, e->cert, N(0, len_of(0))); }
-static CK_RV c_wait(const struct env *e, int w) { CK_SLOT_ID s; (void)e; return C_WaitForSlotEvent(CKF_DONT_BLOCK, N(0, &s), NULL); }
-static CK_RV c_funclist(const struct env *e, int w) { CK_FUNCTION_LIST_PTR p; (void)e; return C_GetFunctionList(N(0, &p)); }
-static CK_RV c_iflist(const struct env *e, int w) { CK_INTERFACE l[8]; (void)e; return C_GetInterfaceList(l, N(0, len_of(8))); }
-static CK_RV c_iface(const struct env *e, int w) { CK_INTERFACE_PTR p; (void)e; return C_GetInterface(NULL, NULL, N(0, &p), 0); }
+static CK_RV c_getinfo(const struct env *e, int w)
+{
+	CK_INFO i;
+	(void)e;
+	return C_GetInfo(N(0, &i));
+}
+static CK_RV c_slotlist(const struct env *e, int w)
+{
+	CK_SLOT_ID l[4];
+	(void)e;
+	return C_GetSlotList(CK_TRUE, l, N(0, len_of(4)));
+}
+static CK_RV c_slotinfo(const struct env *e, int w)
+{
+	CK_SLOT_INFO i;
+	return C_GetSlotInfo(e->slot, N(0, &i));
+}
+static CK_RV c_tokeninfo(const struct env *e, int w)
+{
+	CK_TOKEN_INFO i;
+	return C_GetTokenInfo(e->slot, N(0, &i));
+}
+static CK_RV c_mechlist(const struct env *e, int w)
+{
+	CK_MECHANISM_TYPE l[64];
+	return C_GetMechanismList(e->slot, l, N(0, len_of(64)));
+}
+static CK_RV c_mechinfo(const struct env *e, int w)
+{
+	CK_MECHANISM_INFO i;
+	return C_GetMechanismInfo(e->slot, CKM_RSA_PKCS, N(0, &i));
+}
+static CK_RV c_inittoken(const struct env *e, int w)
+{
+	CK_UTF8CHAR l[32];
+	memset(l, ' ', 32);
+	return C_InitToken(e->slot, (CK_UTF8CHAR_PTR) "123456", 6, N(0, l));
+}
+static CK_RV c_initpin(const struct env *e, int w)
+{
+	return C_InitPIN(e->h, N(0, (CK_UTF8CHAR_PTR) "54321"), 5);
+}
+static CK_RV c_setpin(const struct env *e, int w)
+{
+	return C_SetPIN(e->h, N(0, (CK_UTF8CHAR_PTR) "12345"), 5, N(1, (CK_UTF8CHAR_PTR) "54321"),
+	                5);
+}
+static CK_RV c_opensession(const struct env *e, int w)
+{
+	CK_SESSION_HANDLE h;
+	return C_OpenSession(e->slot, CKF_SERIAL_SESSION, NULL, NULL, N(0, &h));
+}
+static CK_RV c_sessioninfo(const struct env *e, int w)
+{
+	CK_SESSION_INFO i;
+	return C_GetSessionInfo(e->h, N(0, &i));
+}
+static CK_RV c_login(const struct env *e, int w)
+{
+	return C_Login(e->h, CKU_USER, N(0, (CK_UTF8CHAR_PTR) "12345"), 5);
+}
+static CK_RV c_loginuser(const struct env *e, int w)
+{
+	return C_LoginUser(e->h, CKU_USER, N(0, (CK_UTF8CHAR_PTR) "12345"), 5,
+	                   N(1, (CK_UTF8CHAR_PTR) "user"), 4);
+}
+static CK_RV c_create(const struct env *e, int w)
+{
+	CK_OBJECT_CLASS c = CKO_DATA;
+	CK_ATTRIBUTE t = {CKA_CLASS, &c, sizeof c};
+	CK_OBJECT_HANDLE o;
+	return C_CreateObject(e->h, N(0, &t), 1, N(1, &o));
+}
+static CK_RV c_copy(const struct env *e, int w)
+{
+	CK_ATTRIBUTE t = {CKA_LABEL, "x", 1};
+	CK_OBJECT_HANDLE o;
+	return C_CopyObject(e->h, e->cert, N(0, &t), 1, N(1, &o));
+}
+static CK_RV c_getattr(const struct env *e, int w)
+{
+	CK_ATTRIBUTE t = {CKA_VALUE, NULL, 0};
+	return C_GetAttributeValue(e->h, e->cert, N(0, &t), 1);
+}
+static CK_RV c_setattr(const struct env *e, int w)
+{
+	CK_ATTRIBUTE t = {CKA_LABEL, "x", 1};
+	return C_SetAttributeValue(e->h, e->cert, N(0, &t), 1);
+}
+static CK_RV c_findinit(const struct env *e, int w)
+{
+	CK_OBJECT_CLASS c = CKO_CERTIFICATE;
+	CK_ATTRIBUTE t = {CKA_CLASS, &c, sizeof c};
+	return C_FindObjectsInit(e->h, N(0, &t), 1);
+}
+static CK_RV c_find(const struct env *e, int w)
+{
+	CK_OBJECT_HANDLE o[4];
+	return C_FindObjects(e->h, N(0, o), 4, N(1, len_of(0)));
+}
+static CK_RV c_encinit(const struct env *e, int w)
+{
+	return C_EncryptInit(e->h, N(0, &g_rsa), e->pub);
+}
+static CK_RV c_enc(const struct env *e, int w)
+{
+	return C_Encrypt(e->h, N(0, g_data), 10, g_buf, N(1, len_of(512)));
+}
+static CK_RV c_encupd(const struct env *e, int w)
+{
+	return C_EncryptUpdate(e->h, N(0, g_data), 10, g_buf, N(1, len_of(512)));
+}
+static CK_RV c_encfin(const struct env *e, int w)
+{
+	return C_EncryptFinal(e->h, g_buf, N(0, len_of(512)));
+}
+static CK_RV c_decinit(const struct env *e, int w)
+{
+	return C_DecryptInit(e->h, N(0, &g_rsa), e->priv);
+}
+static CK_RV c_dec(const struct env *e, int w)
+{
+	return C_Decrypt(e->h, N(0, g_buf), 256, g_buf, N(1, len_of(512)));
+}
+static CK_RV c_decupd(const struct env *e, int w)
+{
+	return C_DecryptUpdate(e->h, N(0, g_buf), 256, g_buf, N(1, len_of(512)));
+}
+static CK_RV c_decfin(const struct env *e, int w)
+{
+	return C_DecryptFinal(e->h, g_buf, N(0, len_of(512)));
+}
+static CK_RV c_diginit(const struct env *e, int w)
+{
+	return C_DigestInit(e->h, N(0, &g_sha256));
+}
+static CK_RV c_dig(const struct env *e, int w)
+{
+	return C_Digest(e->h, N(0, g_data), 10, g_buf, N(1, len_of(512)));
+}
+static CK_RV c_digupd(const struct env *e, int w)
+{
+	return C_DigestUpdate(e->h, N(0, g_data), 10);
+}
+static CK_RV c_digfin(const struct env *e, int w)
+{
+	return C_DigestFinal(e->h, g_buf, N(0, len_of(512)));
+}
+static CK_RV c_signinit(const struct env *e, int w)
+{
+	return C_SignInit(e->h, N(0, &g_sign), e->priv);
+}
+static CK_RV c_sign(const struct env *e, int w)
+{
+	return C_Sign(e->h, N(0, g_data), 10, g_buf, N(1, len_of(512)));
+}
+static CK_RV c_signupd(const struct env *e, int w)
+{
+	return C_SignUpdate(e->h, N(0, g_data), 10);
+}
+static CK_RV c_signfin(const struct env *e, int w)
+{
+	return C_SignFinal(e->h, g_buf, N(0, len_of(512)));
+}
+static CK_RV c_verinit(const struct env *e, int w)
+{
+	return C_VerifyInit(e->h, N(0, &g_sign), e->pub);
+}
+static CK_RV c_ver(const struct env *e, int w)
+{
+	return C_Verify(e->h, N(0, g_data), 10, N(1, g_buf), 256);
+}
+static CK_RV c_verupd(const struct env *e, int w)
+{
+	return C_VerifyUpdate(e->h, N(0, g_data), 10);
+}
+static CK_RV c_verfin(const struct env *e, int w)
+{
+	return C_VerifyFinal(e->h, N(0, g_buf), 256);
+}
+static CK_RV c_random(const struct env *e, int w)
+{
+	return C_GenerateRandom(e->h, N(0, g_buf), 8);
+}
+static CK_RV c_seed(const struct env *e, int w)
+{
+	return C_SeedRandom(e->h, N(0, g_buf), 8);
+}
+static CK_RV c_objsize(const struct env *e, int w)
+{
+	return C_GetObjectSize(e->h, e->cert, N(0, len_of(0)));
+}
+static CK_RV c_wait(const struct env *e, int w)
+{
+	CK_SLOT_ID s;
+	(void)e;
+	return C_WaitForSlotEvent(CKF_DONT_BLOCK, N(0, &s), NULL);
+}
+static CK_RV c_funclist(const struct env *e, int w)
+{
+	CK_FUNCTION_LIST_PTR p;
+	(void)e;
+	return C_GetFunctionList(N(0, &p));
+}
+static CK_RV c_iflist(const struct env *e, int w)
+{
+	CK_INTERFACE l[8];
+	(void)e;
+	return C_GetInterfaceList(l, N(0, len_of(8)));
+}
+static CK_RV c_iface(const struct env *e, int w)
+{
+	CK_INTERFACE_PTR p;
+	(void)e;
+	return C_GetInterface(NULL, NULL, N(0, &p), 0);
+}
 
 static const struct ncase {
 	const char *name;
@@ -324,52 +494,52 @@ static const struct ncase {
 	enum prep prep;
 	bool no_init; /* works before C_Initialize */
 } ncases[] = {
-	{"C_GetInfo", c_getinfo, 1, P_NONE, false},
-	{"C_GetSlotList", c_slotlist, 1, P_NONE, false},
-	{"C_GetSlotInfo", c_slotinfo, 1, P_NONE, false},
-	{"C_GetTokenInfo", c_tokeninfo, 1, P_NONE, false},
-	{"C_GetMechanismList", c_mechlist, 1, P_NONE, false},
-	{"C_GetMechanismInfo", c_mechinfo, 1, P_NONE, false},
-	{"C_InitToken", c_inittoken, 1, P_NONE, false},
-	{"C_InitPIN", c_initpin, 1, P_NONE, false},
-	{"C_SetPIN", c_setpin, 2, P_NONE, false},
-	{"C_OpenSession", c_opensession, 1, P_NONE, false},
-	{"C_GetSessionInfo", c_sessioninfo, 1, P_NONE, false},
-	{"C_Login", c_login, 1, P_NONE, false},
-	{"C_LoginUser", c_loginuser, 2, P_NONE, false},
-	{"C_CreateObject", c_create, 2, P_NONE, false},
-	{"C_CopyObject", c_copy, 2, P_NONE, false},
-	{"C_GetAttributeValue", c_getattr, 1, P_NONE, false},
-	{"C_SetAttributeValue", c_setattr, 1, P_NONE, false},
-	{"C_FindObjectsInit", c_findinit, 1, P_NONE, false},
-	{"C_FindObjects", c_find, 2, P_FIND, false},
-	{"C_EncryptInit", c_encinit, 1, P_NONE, false},
-	{"C_Encrypt", c_enc, 2, P_ENCRYPT, false},
-	{"C_EncryptUpdate", c_encupd, 2, P_ENCRYPT, false},
-	{"C_EncryptFinal", c_encfin, 1, P_ENCRYPT, false},
-	{"C_DecryptInit", c_decinit, 1, P_NONE, false},
-	{"C_Decrypt", c_dec, 2, P_DECRYPT, false},
-	{"C_DecryptUpdate", c_decupd, 2, P_DECRYPT, false},
-	{"C_DecryptFinal", c_decfin, 1, P_DECRYPT, false},
-	{"C_DigestInit", c_diginit, 1, P_NONE, false},
-	{"C_Digest", c_dig, 2, P_DIGEST, false},
-	{"C_DigestUpdate", c_digupd, 1, P_DIGEST, false},
-	{"C_DigestFinal", c_digfin, 1, P_DIGEST, false},
-	{"C_SignInit", c_signinit, 1, P_NONE, false},
-	{"C_Sign", c_sign, 2, P_SIGN, false},
-	{"C_SignUpdate", c_signupd, 1, P_SIGN, false},
-	{"C_SignFinal", c_signfin, 1, P_SIGN, false},
-	{"C_VerifyInit", c_verinit, 1, P_NONE, false},
-	{"C_Verify", c_ver, 2, P_VERIFY, false},
-	{"C_VerifyUpdate", c_verupd, 1, P_VERIFY, false},
-	{"C_VerifyFinal", c_verfin, 1, P_VERIFY, false},
-	{"C_GenerateRandom", c_random, 1, P_NONE, false},
-	{"C_SeedRandom", c_seed, 1, P_NONE, false},
-	{"C_GetObjectSize", c_objsize, 1, P_NONE, false},
-	{"C_WaitForSlotEvent", c_wait, 1, P_NONE, false},
-	{"C_GetFunctionList", c_funclist, 1, P_NONE, true},
-	{"C_GetInterfaceList", c_iflist, 1, P_NONE, true},
-	{"C_GetInterface", c_iface, 1, P_NONE, true},
+        {"C_GetInfo", c_getinfo, 1, P_NONE, false},
+        {"C_GetSlotList", c_slotlist, 1, P_NONE, false},
+        {"C_GetSlotInfo", c_slotinfo, 1, P_NONE, false},
+        {"C_GetTokenInfo", c_tokeninfo, 1, P_NONE, false},
+        {"C_GetMechanismList", c_mechlist, 1, P_NONE, false},
+        {"C_GetMechanismInfo", c_mechinfo, 1, P_NONE, false},
+        {"C_InitToken", c_inittoken, 1, P_NONE, false},
+        {"C_InitPIN", c_initpin, 1, P_NONE, false},
+        {"C_SetPIN", c_setpin, 2, P_NONE, false},
+        {"C_OpenSession", c_opensession, 1, P_NONE, false},
+        {"C_GetSessionInfo", c_sessioninfo, 1, P_NONE, false},
+        {"C_Login", c_login, 1, P_NONE, false},
+        {"C_LoginUser", c_loginuser, 2, P_NONE, false},
+        {"C_CreateObject", c_create, 2, P_NONE, false},
+        {"C_CopyObject", c_copy, 2, P_NONE, false},
+        {"C_GetAttributeValue", c_getattr, 1, P_NONE, false},
+        {"C_SetAttributeValue", c_setattr, 1, P_NONE, false},
+        {"C_FindObjectsInit", c_findinit, 1, P_NONE, false},
+        {"C_FindObjects", c_find, 2, P_FIND, false},
+        {"C_EncryptInit", c_encinit, 1, P_NONE, false},
+        {"C_Encrypt", c_enc, 2, P_ENCRYPT, false},
+        {"C_EncryptUpdate", c_encupd, 2, P_ENCRYPT, false},
+        {"C_EncryptFinal", c_encfin, 1, P_ENCRYPT, false},
+        {"C_DecryptInit", c_decinit, 1, P_NONE, false},
+        {"C_Decrypt", c_dec, 2, P_DECRYPT, false},
+        {"C_DecryptUpdate", c_decupd, 2, P_DECRYPT, false},
+        {"C_DecryptFinal", c_decfin, 1, P_DECRYPT, false},
+        {"C_DigestInit", c_diginit, 1, P_NONE, false},
+        {"C_Digest", c_dig, 2, P_DIGEST, false},
+        {"C_DigestUpdate", c_digupd, 1, P_DIGEST, false},
+        {"C_DigestFinal", c_digfin, 1, P_DIGEST, false},
+        {"C_SignInit", c_signinit, 1, P_NONE, false},
+        {"C_Sign", c_sign, 2, P_SIGN, false},
+        {"C_SignUpdate", c_signupd, 1, P_SIGN, false},
+        {"C_SignFinal", c_signfin, 1, P_SIGN, false},
+        {"C_VerifyInit", c_verinit, 1, P_NONE, false},
+        {"C_Verify", c_ver, 2, P_VERIFY, false},
+        {"C_VerifyUpdate", c_verupd, 1, P_VERIFY, false},
+        {"C_VerifyFinal", c_verfin, 1, P_VERIFY, false},
+        {"C_GenerateRandom", c_random, 1, P_NONE, false},
+        {"C_SeedRandom", c_seed, 1, P_NONE, false},
+        {"C_GetObjectSize", c_objsize, 1, P_NONE, false},
+        {"C_WaitForSlotEvent", c_wait, 1, P_NONE, false},
+        {"C_GetFunctionList", c_funclist, 1, P_NONE, true},
+        {"C_GetInterfaceList", c_iflist, 1, P_NONE, true},
+        {"C_GetInterface", c_iface, 1, P_NONE, true},
 };
 
 /* Where PKCS#11 lets a state check or a plain refusal come first, the
@@ -399,13 +569,26 @@ static void prep(const struct env *e, enum prep p)
 	CK_RV rv = CKR_OK;
 
 	switch (p) {
-	case P_NONE: return;
-	case P_FIND: rv = C_FindObjectsInit(e->h, NULL, 0); break;
-	case P_SIGN: rv = C_SignInit(e->h, &g_sign, e->priv); break;
-	case P_VERIFY: rv = C_VerifyInit(e->h, &g_sign, e->pub); break;
-	case P_DIGEST: rv = C_DigestInit(e->h, &g_sha256); break;
-	case P_ENCRYPT: rv = C_EncryptInit(e->h, &g_rsa, e->pub); break;
-	case P_DECRYPT: rv = C_DecryptInit(e->h, &g_rsa, e->priv); break;
+	case P_NONE:
+		return;
+	case P_FIND:
+		rv = C_FindObjectsInit(e->h, NULL, 0);
+		break;
+	case P_SIGN:
+		rv = C_SignInit(e->h, &g_sign, e->priv);
+		break;
+	case P_VERIFY:
+		rv = C_VerifyInit(e->h, &g_sign, e->pub);
+		break;
+	case P_DIGEST:
+		rv = C_DigestInit(e->h, &g_sha256);
+		break;
+	case P_ENCRYPT:
+		rv = C_EncryptInit(e->h, &g_rsa, e->pub);
+		break;
+	case P_DECRYPT:
+		rv = C_DecryptInit(e->h, &g_rsa, e->priv);
+		break;
 	}
 	(void)rv; /* best effort: a key without encrypt/decrypt usage refuses */
 }
@@ -421,8 +604,9 @@ static int run_table(struct env *e, const char *phase)
 			prep(e, c->prep);
 			CK_RV rv = c->call(e, w);
 			if (rv != CKR_ARGUMENTS_BAD && !also_ok(c, w, rv)) {
-				print_error("%s: %s pointer %d NULL → 0x%lx, want CKR_ARGUMENTS_BAD\n",
-					    phase, c->name, w, (unsigned long)rv);
+				print_error(
+				        "%s: %s pointer %d NULL → 0x%lx, want CKR_ARGUMENTS_BAD\n",
+				        phase, c->name, w, (unsigned long)rv);
 				bad++;
 			}
 			(void)C_CloseSession(e->h);
@@ -444,7 +628,7 @@ static void test_null_pointers(void **state)
 		const struct ncase *c = &ncases[i];
 		CK_RV rv = c->call(&e, 0);
 		if (c->no_init ? rv != CKR_ARGUMENTS_BAD
-			       : rv != CKR_CRYPTOKI_NOT_INITIALIZED && rv != CKR_ARGUMENTS_BAD) {
+		               : rv != CKR_CRYPTOKI_NOT_INITIALIZED && rv != CKR_ARGUMENTS_BAD) {
 			print_error("not initialised: %s → 0x%lx\n", c->name, (unsigned long)rv);
 			bad++;
 		}
@@ -477,35 +661,35 @@ static void test_unsupported_null(void **state)
 			h = open_session(slot, 0);
 		}
 		const CK_RV got[] = {
-			C_GetOperationState(h, NULL, NULL),
-			C_SetOperationState(h, NULL, 5, 0, 0),
-			C_DigestKey(h, 1),
-			C_SignRecoverInit(h, NULL, 1),
-			C_SignRecover(h, NULL, 5, NULL, NULL),
-			C_VerifyRecoverInit(h, NULL, 1),
-			C_VerifyRecover(h, NULL, 5, NULL, NULL),
-			C_DigestEncryptUpdate(h, NULL, 5, NULL, NULL),
-			C_DecryptDigestUpdate(h, NULL, 5, NULL, NULL),
-			C_SignEncryptUpdate(h, NULL, 5, NULL, NULL),
-			C_DecryptVerifyUpdate(h, NULL, 5, NULL, NULL),
-			C_GenerateKey(h, NULL, NULL, 3, NULL),
-			C_GenerateKeyPair(h, NULL, NULL, 3, NULL, 3, NULL, NULL),
-			C_WrapKey(h, NULL, 1, 1, NULL, NULL),
-			C_UnwrapKey(h, NULL, 1, NULL, 5, NULL, 3, NULL),
-			C_DeriveKey(h, NULL, 1, NULL, 3, NULL),
-			C_MessageEncryptInit(h, NULL, 1),
-			C_EncryptMessage(h, NULL, 5, NULL, 5, NULL, 5, NULL, NULL),
-			C_MessageSignInit(h, NULL, 1),
-			C_SignMessage(h, NULL, 5, NULL, 5, NULL, NULL),
-			C_MessageVerifyInit(h, NULL, 1),
-			C_VerifyMessage(h, NULL, 5, NULL, 5, NULL, 5),
-			C_MessageDecryptInit(h, NULL, 1),
-			C_DecryptMessage(h, NULL, 5, NULL, 5, NULL, 5, NULL, NULL),
+		        C_GetOperationState(h, NULL, NULL),
+		        C_SetOperationState(h, NULL, 5, 0, 0),
+		        C_DigestKey(h, 1),
+		        C_SignRecoverInit(h, NULL, 1),
+		        C_SignRecover(h, NULL, 5, NULL, NULL),
+		        C_VerifyRecoverInit(h, NULL, 1),
+		        C_VerifyRecover(h, NULL, 5, NULL, NULL),
+		        C_DigestEncryptUpdate(h, NULL, 5, NULL, NULL),
+		        C_DecryptDigestUpdate(h, NULL, 5, NULL, NULL),
+		        C_SignEncryptUpdate(h, NULL, 5, NULL, NULL),
+		        C_DecryptVerifyUpdate(h, NULL, 5, NULL, NULL),
+		        C_GenerateKey(h, NULL, NULL, 3, NULL),
+		        C_GenerateKeyPair(h, NULL, NULL, 3, NULL, 3, NULL, NULL),
+		        C_WrapKey(h, NULL, 1, 1, NULL, NULL),
+		        C_UnwrapKey(h, NULL, 1, NULL, 5, NULL, 3, NULL),
+		        C_DeriveKey(h, NULL, 1, NULL, 3, NULL),
+		        C_MessageEncryptInit(h, NULL, 1),
+		        C_EncryptMessage(h, NULL, 5, NULL, 5, NULL, 5, NULL, NULL),
+		        C_MessageSignInit(h, NULL, 1),
+		        C_SignMessage(h, NULL, 5, NULL, 5, NULL, NULL),
+		        C_MessageVerifyInit(h, NULL, 1),
+		        C_VerifyMessage(h, NULL, 5, NULL, 5, NULL, 5),
+		        C_MessageDecryptInit(h, NULL, 1),
+		        C_DecryptMessage(h, NULL, 5, NULL, 5, NULL, 5, NULL, NULL),
 		};
 		for (size_t i = 0; i < sizeof got / sizeof got[0]; i++)
 			if (got[i] != want)
 				fail_msg("unsupported #%zu (init %d) → 0x%lx", i, init,
-					 (unsigned long)got[i]);
+				         (unsigned long)got[i]);
 		if (init)
 			assert_int_equal(C_Finalize(NULL), CKR_OK);
 	}
@@ -514,12 +698,12 @@ static void test_unsupported_null(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_sign_apdus_at_final_only, emu_teardown_each),
-		cmocka_unit_test_teardown(test_read_only_token, emu_teardown_each),
-		cmocka_unit_test_teardown(test_object_size, emu_teardown_each),
-		cmocka_unit_test_teardown(test_random, emu_teardown_each),
-		cmocka_unit_test_teardown(test_null_pointers, emu_teardown_each),
-		cmocka_unit_test_teardown(test_unsupported_null, emu_teardown_each),
+	        cmocka_unit_test_teardown(test_sign_apdus_at_final_only, emu_teardown_each),
+	        cmocka_unit_test_teardown(test_read_only_token, emu_teardown_each),
+	        cmocka_unit_test_teardown(test_object_size, emu_teardown_each),
+	        cmocka_unit_test_teardown(test_random, emu_teardown_each),
+	        cmocka_unit_test_teardown(test_null_pointers, emu_teardown_each),
+	        cmocka_unit_test_teardown(test_unsupported_null, emu_teardown_each),
 	};
 	return cmocka_run_group_tests(tests, emu_setup, emu_teardown);
 }

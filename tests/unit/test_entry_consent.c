@@ -203,9 +203,9 @@ static void test_consent_ends_with_op(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_refused_sign_ends_op, emu_teardown_each),
-		cmocka_unit_test_teardown(test_consent_per_session, emu_teardown_each),
-		cmocka_unit_test_teardown(test_consent_ends_with_op, emu_teardown_each),
+	        cmocka_unit_test_teardown(test_refused_sign_ends_op, emu_teardown_each),
+	        cmocka_unit_test_teardown(test_consent_per_session, emu_teardown_each),
+	        cmocka_unit_test_teardown(test_consent_ends_with_op, emu_teardown_each),
 	};
 	return cmocka_run_group_tests(tests, consent_setup, emu_teardown);
 }

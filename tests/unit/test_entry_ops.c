@@ -6,8 +6,8 @@
  * and send nothing (PKCS#11 3.0 §5.2); a PIN-per-signature key without its
  * context login answers CKR_USER_NOT_LOGGED_IN and, like every answer but
  * those two, ends the operation (§5.13, R20); the context login is the
- * signing session's, not the slot's. The card is object_fixtures.h's hand-built struct akis_card: it
- * has no transport (io NULL), so any attempt at an APDU would crash here.
+ * signing session's, not the slot's. The card is object_fixtures.h's hand-built struct akis_card:
+ * it has no transport (io NULL), so any attempt at an APDU would crash here.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -74,9 +74,9 @@ static void sign_init(struct tctx *t, uint8_t id, CK_MECHANISM_TYPE m)
 {
 	CK_MECHANISM mech = {m, NULL, 0};
 	assert_null(t->s.op[P11_OP_SIGN]);
-	assert_int_equal(p11_op_new(P11_OP_SIGN, t->f.card, priv_key(t, id), &mech,
-	                            &t->s.op[P11_OP_SIGN]),
-	                 CKR_OK);
+	assert_int_equal(
+	        p11_op_new(P11_OP_SIGN, t->f.card, priv_key(t, id), &mech, &t->s.op[P11_OP_SIGN]),
+	        CKR_OK);
 }
 
 /* The §5.2 rules for one signing key (no consent needed): C_Sign and
@@ -90,8 +90,9 @@ static void size_rules(struct tctx *t, uint8_t id, CK_MECHANISM_TYPE m, CK_ULONG
 	for (int final = 0; final < 2; final++) {
 		sign_init(t, id, m);
 		if (final)
-			assert_int_equal(p11_op_update_locked(&t->s, P11_OP_SIGN, msg, sizeof msg, NULL),
-			                 CKR_OK);
+			assert_int_equal(
+			        p11_op_update_locked(&t->s, P11_OP_SIGN, msg, sizeof msg, NULL),
+			        CKR_OK);
 		n = 0;
 		assert_int_equal(p11_sign_locked(&t->ctx, &t->slot, &t->s, final ? NULL : msg,
 		                                 final ? 0 : sizeof msg, final, NULL, &n),
@@ -140,7 +141,8 @@ static void test_sign_refused_ends_op(void **state)
 	CK_ULONG n = 0;
 
 	sign_init(t, 0x01, CKM_SHA256_RSA_PKCS);
-	assert_int_equal(p11_sign_locked(&t->ctx, &t->slot, &t->s, msg, 3, false, NULL, &n), CKR_OK);
+	assert_int_equal(p11_sign_locked(&t->ctx, &t->slot, &t->s, msg, 3, false, NULL, &n),
+	                 CKR_OK);
 	assert_int_equal(n, 256);
 	assert_non_null(t->s.op[P11_OP_SIGN]);
 	n = sizeof sig;
@@ -149,9 +151,9 @@ static void test_sign_refused_ends_op(void **state)
 	assert_null(t->s.op[P11_OP_SIGN]);
 	/* the next C_SignInit, with the other key (its handle from the set) */
 	t->slot.objs = t->set;
-	assert_int_equal(p11_op_init_locked(&t->slot, &t->s, P11_OP_SIGN, &mech,
-	                                    priv_key(t, 0x02)->handle),
-	                 CKR_OK);
+	assert_int_equal(
+	        p11_op_init_locked(&t->slot, &t->s, P11_OP_SIGN, &mech, priv_key(t, 0x02)->handle),
+	        CKR_OK);
 	memset(&t->slot.objs, 0, sizeof t->slot.objs);
 	p11_session_end_op(&t->s, P11_OP_SIGN);
 	/* C_SignFinal after C_SignUpdate: the same */
@@ -224,10 +226,10 @@ static void test_sign_states(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_sign_size_rules, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sign_refused_ends_op, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_consent_per_session, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sign_states, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_sign_size_rules, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_sign_refused_ends_op, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_consent_per_session, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_sign_states, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, fx_group_teardown);
 }

@@ -28,9 +28,9 @@ static bool allowed(CK_RV rv)
 {
 	switch (rv) {
 	case CKR_OK:
-	case CKR_USER_NOT_LOGGED_IN:       /* another thread logged out */
-	case CKR_USER_ALREADY_LOGGED_IN:   /* another thread logged in */
-	case CKR_SESSION_HANDLE_INVALID:   /* C_CloseAllSessions from another thread */
+	case CKR_USER_NOT_LOGGED_IN:     /* another thread logged out */
+	case CKR_USER_ALREADY_LOGGED_IN: /* another thread logged in */
+	case CKR_SESSION_HANDLE_INVALID: /* C_CloseAllSessions from another thread */
 	case CKR_SESSION_CLOSED:
 	case CKR_OPERATION_NOT_INITIALIZED:
 	case CKR_OPERATION_ACTIVE:
@@ -162,22 +162,22 @@ static void test_stress_one_token(void **state)
 	for (int i = 0; i < THREADS; i++)
 		assert_int_equal(pthread_join(th[i], NULL), 0);
 	print_message("%d threads, %d s: %lu calls, %lu signatures started, %lu made and "
-		      "verified, %lu APDUs, max open transactions %d\n",
-		      THREADS, secs, atomic_load(&g_st.calls), atomic_load(&g_st.signs),
-		      atomic_load(&g_st.sign_ok), emu_apdus(), atomic_load(&g_emu.tx_max));
+	              "verified, %lu APDUs, max open transactions %d\n",
+	              THREADS, secs, atomic_load(&g_st.calls), atomic_load(&g_st.signs),
+	              atomic_load(&g_st.sign_ok), emu_apdus(), atomic_load(&g_emu.tx_max));
 	assert_int_equal(C_Finalize(NULL), CKR_OK);
 	assert_int_equal(atomic_load(&g_st.bad), 0);
 	assert_int_equal(atomic_load(&g_emu.bad), 0);    /* every APDU in a transaction */
 	assert_int_equal(atomic_load(&g_emu.tx_max), 1); /* one at a time on the card */
 	assert_int_equal(atomic_load(&g_emu.tx_depth), 0);
-	assert_true(atomic_load(&g_st.sign_ok) > 0);     /* the loop did real work */
+	assert_true(atomic_load(&g_st.sign_ok) > 0); /* the loop did real work */
 	assert_true(atomic_load(&g_st.calls) > 1000);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_stress_one_token, emu_teardown_each),
+	        cmocka_unit_test_teardown(test_stress_one_token, emu_teardown_each),
 	};
 	return cmocka_run_group_tests(tests, emu_setup, emu_teardown);
 }

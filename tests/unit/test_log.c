@@ -59,17 +59,17 @@ static void test_redaction_table(void **state)
 {
 	(void)state;
 	static const struct red_case cases[] = {
-		{"00 20 00 81 05 31 32 33 34 35", "00 20 00 81 **"},
-		{"10 20 00 81 05 31 32 33 34 35", "10 20 00 81 **"},   /* chained part */
-		{"80 20 00 01 08 34 34 34 34 34 34 34 34", "80 20 00 01 **"}, /* any CLA */
-		{"00 24 01 81 0C 05 31 32 33 34 35 05 35 34 33 32 31", "00 24 01 81 **"},
-		{"00 24 00 81 0A 31 32 33 34 35 35 34 33 32 31", "00 24 00 81 **"},
-		{"00 2C 02 81 05 35 34 33 32 31", "00 2C 02 81 **"},
-		{"00 20 00 81", "00 20 00 81"},                    /* status query, no data */
-		{"00 A4 00 0C 02 3F 00", "00 A4 00 0C 02 3F 00"},  /* not redacted */
-		{"00 2A 9E 9A 03 31 32 33 00", "00 2A 9E 9A 03 31 32 33 00"},
-		{"00 22 41 B6 06 80 01 02 84 01 81", "00 22 41 B6 06 80 01 02 84 01 81"},
-		{"00 B0 00 00 F4", "00 B0 00 00 F4"},
+	        {"00 20 00 81 05 31 32 33 34 35", "00 20 00 81 **"},
+	        {"10 20 00 81 05 31 32 33 34 35", "10 20 00 81 **"},          /* chained part */
+	        {"80 20 00 01 08 34 34 34 34 34 34 34 34", "80 20 00 01 **"}, /* any CLA */
+	        {"00 24 01 81 0C 05 31 32 33 34 35 05 35 34 33 32 31", "00 24 01 81 **"},
+	        {"00 24 00 81 0A 31 32 33 34 35 35 34 33 32 31", "00 24 00 81 **"},
+	        {"00 2C 02 81 05 35 34 33 32 31", "00 2C 02 81 **"},
+	        {"00 20 00 81", "00 20 00 81"},                   /* status query, no data */
+	        {"00 A4 00 0C 02 3F 00", "00 A4 00 0C 02 3F 00"}, /* not redacted */
+	        {"00 2A 9E 9A 03 31 32 33 00", "00 2A 9E 9A 03 31 32 33 00"},
+	        {"00 22 41 B6 06 80 01 02 84 01 81", "00 22 41 B6 06 80 01 02 84 01 81"},
+	        {"00 B0 00 00 F4", "00 B0 00 00 F4"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		uint8_t cmd[64];
@@ -106,14 +106,14 @@ static void test_categories(void **state)
 {
 	(void)state;
 	static const struct cat_case cases[] = {
-		{"apdu", LOG_APDU},
-		{"apdu,pin", LOG_APDU | LOG_PIN},
-		{"p11, obj", LOG_P11 | LOG_OBJ},
-		{"CARD", LOG_CARD},
-		{"all", LOG_ALL},
-		{"apdux,pi", 0},
-		{"", 0},
-		{",,apdu;;card", LOG_APDU | LOG_CARD},
+	        {"apdu", LOG_APDU},
+	        {"apdu,pin", LOG_APDU | LOG_PIN},
+	        {"p11, obj", LOG_P11 | LOG_OBJ},
+	        {"CARD", LOG_CARD},
+	        {"all", LOG_ALL},
+	        {"apdux,pi", 0},
+	        {"", 0},
+	        {",,apdu;;card", LOG_APDU | LOG_CARD},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		unsigned got = log_parse_categories(cases[i].s);
@@ -162,7 +162,7 @@ static void test_file_output(void **state)
 }
 
 #define THREADS 4
-#define LINES 300
+#define LINES   300
 
 static void *writer(void *arg)
 {
@@ -247,12 +247,12 @@ int main(int argc, char **argv)
 	setenv("AKIS_DEBUG", "apdu,pin", 1);
 	setenv("AKIS_LOG", log_path, 1);
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_redaction_table),
-		cmocka_unit_test(test_hex_truncation),
-		cmocka_unit_test(test_categories),
-		cmocka_unit_test(test_file_output),
-		cmocka_unit_test(test_threads_whole_lines),
-		cmocka_unit_test(test_silent_by_default),
+	        cmocka_unit_test(test_redaction_table),
+	        cmocka_unit_test(test_hex_truncation),
+	        cmocka_unit_test(test_categories),
+	        cmocka_unit_test(test_file_output),
+	        cmocka_unit_test(test_threads_whole_lines),
+	        cmocka_unit_test(test_silent_by_default),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	unlink(log_path);

@@ -604,7 +604,7 @@ static void test_decrypt_buffer_rules(void **state)
 	struct p11_ctx ctx;
 	struct p11_slot slot;
 	struct p11_session s;
-	CK_BYTE ct[256] = { 1 }, out[512];
+	CK_BYTE ct[256] = {1}, out[512];
 	CK_ULONG n = 0;
 
 	memset(&ctx, 0, sizeof ctx);
@@ -615,7 +615,8 @@ static void test_decrypt_buffer_rules(void **state)
 	                 CKR_OK);
 	s.op[P11_OP_DECRYPT] = t->op;
 	t->op = NULL;
-	assert_int_equal(p11_decrypt_locked(&ctx, &slot, &s, ct, sizeof ct, false, NULL, &n), CKR_OK);
+	assert_int_equal(p11_decrypt_locked(&ctx, &slot, &s, ct, sizeof ct, false, NULL, &n),
+	                 CKR_OK);
 	assert_int_equal(n, 256 - 11);
 	n = 244;
 	assert_int_equal(p11_decrypt_locked(&ctx, &slot, &s, ct, sizeof ct, false, out, &n),
@@ -632,8 +633,9 @@ static void test_decrypt_buffer_rules(void **state)
 	/* OAEP-SHA256: bound k - 2 hLen - 2 */
 	p11_session_end_op(&s, P11_OP_DECRYPT);
 	CK_RSA_PKCS_OAEP_PARAMS p = {CKM_SHA256, CKG_MGF1_SHA256, CKZ_DATA_SPECIFIED, NULL, 0};
-	assert_int_equal(start(t, P11_OP_DECRYPT, CKO_PRIVATE_KEY, 1, CKM_RSA_PKCS_OAEP, &p,
-	                       sizeof p), CKR_OK);
+	assert_int_equal(
+	        start(t, P11_OP_DECRYPT, CKO_PRIVATE_KEY, 1, CKM_RSA_PKCS_OAEP, &p, sizeof p),
+	        CKR_OK);
 	s.op[P11_OP_DECRYPT] = t->op;
 	t->op = NULL;
 	n = 256 - 66 - 1;

@@ -358,7 +358,7 @@ static void test_id_missing(void **state)
 static void test_id_collision(void **state)
 {
 	struct fx_objs *t = *state;
-	t->f.card->keys[1].id[0] = 0x01; /* keys 0 and 1 both say iD 01, */
+	t->f.card->keys[1].id[0] = 0x01;  /* keys 0 and 1 both say iD 01, */
 	t->f.card->certs[2].id[0] = 0x01; /* so do their certificates */
 	fx_pair(t->f.card);
 	build(t);
@@ -571,21 +571,28 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup_teardown(test_build_shape, fx_objs_setup, fx_objs_teardown),
 	        cmocka_unit_test_setup_teardown(test_private_rsa, fx_objs_setup, fx_objs_teardown),
-	        cmocka_unit_test_setup_teardown(test_private_public_ec, fx_objs_setup, fx_objs_teardown),
+	        cmocka_unit_test_setup_teardown(test_private_public_ec, fx_objs_setup,
+	                                        fx_objs_teardown),
 	        cmocka_unit_test_setup_teardown(test_public_rsa, fx_objs_setup, fx_objs_teardown),
 	        cmocka_unit_test_setup_teardown(test_certificate, fx_objs_setup, fx_objs_teardown),
 	        cmocka_unit_test_setup_teardown(test_profile, fx_objs_setup, fx_objs_teardown),
 	        cmocka_unit_test_setup_teardown(test_id_shared, fx_objs_setup, fx_objs_teardown),
 	        cmocka_unit_test_setup_teardown(test_id_missing, fx_objs_setup, fx_objs_teardown),
 	        cmocka_unit_test_setup_teardown(test_id_collision, fx_objs_setup, fx_objs_teardown),
-	        cmocka_unit_test_setup_teardown(test_id_ca_collision, fx_objs_setup, fx_objs_teardown),
-	        cmocka_unit_test_setup_teardown(test_no_public_key, fx_objs_setup, fx_objs_teardown),
-	        cmocka_unit_test_setup_teardown(test_ec_explicit_params, fx_objs_setup, fx_objs_teardown),
+	        cmocka_unit_test_setup_teardown(test_id_ca_collision, fx_objs_setup,
+	                                        fx_objs_teardown),
+	        cmocka_unit_test_setup_teardown(test_no_public_key, fx_objs_setup,
+	                                        fx_objs_teardown),
+	        cmocka_unit_test_setup_teardown(test_ec_explicit_params, fx_objs_setup,
+	                                        fx_objs_teardown),
 	        cmocka_unit_test_setup_teardown(test_labels, fx_objs_setup, fx_objs_teardown),
-	        cmocka_unit_test_setup_teardown(test_unparsable_cert, fx_objs_setup, fx_objs_teardown),
+	        cmocka_unit_test_setup_teardown(test_unparsable_cert, fx_objs_setup,
+	                                        fx_objs_teardown),
 	        cmocka_unit_test_setup_teardown(test_match, fx_objs_setup, fx_objs_teardown),
-	        cmocka_unit_test_setup_teardown(test_get_attrs_rules, fx_objs_setup, fx_objs_teardown),
-	        cmocka_unit_test_setup_teardown(test_usage_fallback, fx_objs_setup, fx_objs_teardown),
+	        cmocka_unit_test_setup_teardown(test_get_attrs_rules, fx_objs_setup,
+	                                        fx_objs_teardown),
+	        cmocka_unit_test_setup_teardown(test_usage_fallback, fx_objs_setup,
+	                                        fx_objs_teardown),
 	        cmocka_unit_test(test_output),
 	};
 	return cmocka_run_group_tests(tests, NULL, fx_group_teardown);

@@ -49,11 +49,11 @@ static void test_init_pin_too_long(void **state)
 	/* state checks still come first */
 	slot.so_in = false;
 	assert_int_equal(p11_init_pin_locked(&ctx, &slot, &s, pin, sizeof(pin)),
-			 CKR_USER_NOT_LOGGED_IN);
+	                 CKR_USER_NOT_LOGGED_IN);
 	slot.so_in = true;
 	s.flags = CKF_SERIAL_SESSION;
 	assert_int_equal(p11_init_pin_locked(&ctx, &slot, &s, pin, sizeof(pin)),
-			 CKR_SESSION_READ_ONLY);
+	                 CKR_SESSION_READ_ONLY);
 }
 
 static void test_login_too_long_same_answer(void **state)
@@ -70,24 +70,24 @@ static void test_login_too_long_same_answer(void **state)
 	slot_blank(&slot);
 	s.flags = CKF_SERIAL_SESSION;
 	assert_int_equal(p11_login_locked(&ctx, &slot, &s, CKU_USER, pin, sizeof(pin)),
-			 CKR_PIN_LEN_RANGE);
+	                 CKR_PIN_LEN_RANGE);
 	assert_false(slot.user_in);
 }
 
 static void digest_init(struct p11_session *s)
 {
-	CK_MECHANISM m = { CKM_SHA256, NULL, 0 };
+	CK_MECHANISM m = {CKM_SHA256, NULL, 0};
 
 	assert_int_equal(p11_op_new(P11_OP_DIGEST, NULL, NULL, &m, &s->op[P11_OP_DIGEST]), CKR_OK);
 }
 
 static void test_digest_size_rules(void **state)
 {
-	static const CK_BYTE abc[3] = { 'a', 'b', 'c' };
+	static const CK_BYTE abc[3] = {'a', 'b', 'c'};
 	static const CK_BYTE sha256_abc[32] = {
-		0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41, 0x40,
-		0xde, 0x5d, 0xae, 0x22, 0x23, 0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17,
-		0x7a, 0x9c, 0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad,
+	        0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41, 0x40,
+	        0xde, 0x5d, 0xae, 0x22, 0x23, 0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17,
+	        0x7a, 0x9c, 0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad,
 	};
 	struct p11_session s;
 	CK_BYTE out[64];
@@ -112,12 +112,12 @@ static void test_digest_size_rules(void **state)
 	assert_memory_equal(out, sha256_abc, 32);
 	assert_null(s.op[P11_OP_DIGEST]);
 	assert_int_equal(p11_digest_locked(&s, abc, 3, false, out, &n),
-			 CKR_OPERATION_NOT_INITIALIZED);
+	                 CKR_OPERATION_NOT_INITIALIZED);
 }
 
 static void test_digest_multipart(void **state)
 {
-	static const CK_BYTE sha256_abc_prefix[4] = { 0xba, 0x78, 0x16, 0xbf };
+	static const CK_BYTE sha256_abc_prefix[4] = {0xba, 0x78, 0x16, 0xbf};
 	struct p11_session s;
 	CK_BYTE out[32];
 	CK_ULONG n = sizeof(out);
@@ -126,9 +126,9 @@ static void test_digest_multipart(void **state)
 	memset(&s, 0, sizeof(s));
 	digest_init(&s);
 	assert_int_equal(p11_op_update_locked(&s, P11_OP_DIGEST, (const CK_BYTE *)"ab", 2, NULL),
-			 CKR_OK);
+	                 CKR_OK);
 	assert_int_equal(p11_op_update_locked(&s, P11_OP_DIGEST, (const CK_BYTE *)"c", 1, NULL),
-			 CKR_OK);
+	                 CKR_OK);
 	n = 0;
 	assert_int_equal(p11_digest_locked(&s, NULL, 0, true, NULL, &n), CKR_OK);
 	assert_int_equal(n, 32);
@@ -141,23 +141,23 @@ static void test_digest_multipart(void **state)
 static void test_encrypt_not_initialised(void **state)
 {
 	struct p11_session s;
-	CK_BYTE out[8] = { 0 };
+	CK_BYTE out[8] = {0};
 	CK_ULONG n = sizeof(out);
 
 	(void)state;
 	memset(&s, 0, sizeof(s));
 	assert_int_equal(p11_encrypt_locked(&s, out, 1, false, out, &n),
-			 CKR_OPERATION_NOT_INITIALIZED);
+	                 CKR_OPERATION_NOT_INITIALIZED);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_init_pin_too_long),
-		cmocka_unit_test(test_login_too_long_same_answer),
-		cmocka_unit_test(test_digest_size_rules),
-		cmocka_unit_test(test_digest_multipart),
-		cmocka_unit_test(test_encrypt_not_initialised),
+	        cmocka_unit_test(test_init_pin_too_long),
+	        cmocka_unit_test(test_login_too_long_same_answer),
+	        cmocka_unit_test(test_digest_size_rules),
+	        cmocka_unit_test(test_digest_multipart),
+	        cmocka_unit_test(test_encrypt_not_initialised),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

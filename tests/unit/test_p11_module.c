@@ -81,29 +81,32 @@ static void test_init_args(void **state)
 	(void)state;
 	init_finalize(NULL, CKR_OK);
 	memset(&a, 0, sizeof(a));
-	init_finalize(&a, CKR_OK); /* no functions, no flags */
+	init_finalize(&a, CKR_OK);   /* no functions, no flags */
 	a.flags = CKF_OS_LOCKING_OK; /* Java */
 	init_finalize(&a, CKR_OK);
-	a = (CK_C_INITIALIZE_ARGS){ app_create, app_destroy, app_lock, app_unlock,
-				    CKF_OS_LOCKING_OK | CKF_LIBRARY_CANT_CREATE_OS_THREADS,
-				    nss_params }; /* NSS */
+	a = (CK_C_INITIALIZE_ARGS){app_create,
+	                           app_destroy,
+	                           app_lock,
+	                           app_unlock,
+	                           CKF_OS_LOCKING_OK | CKF_LIBRARY_CANT_CREATE_OS_THREADS,
+	                           nss_params}; /* NSS */
 	app_creates = 0;
 	init_finalize(&a, CKR_OK);
 	assert_int_equal(app_creates, 0); /* OS locking allowed: ours */
-	a.flags = 0; /* functions only: the application's must be used */
+	a.flags = 0;                      /* functions only: the application's must be used */
 	a.pReserved = NULL;
 	init_finalize(&a, CKR_OK);
 	assert_true(app_creates >= 2);
 	a.LockMutex = NULL; /* mixed */
 	init_finalize(&a, CKR_ARGUMENTS_BAD);
-	a = (CK_C_INITIALIZE_ARGS){ NULL, app_destroy, NULL, NULL, CKF_OS_LOCKING_OK, NULL };
+	a = (CK_C_INITIALIZE_ARGS){NULL, app_destroy, NULL, NULL, CKF_OS_LOCKING_OK, NULL};
 	init_finalize(&a, CKR_ARGUMENTS_BAD);
 }
 
 /* With the application's callbacks, the module's locks go through them. */
 static void test_app_locking_used(void **state)
 {
-	CK_C_INITIALIZE_ARGS a = { app_create, app_destroy, app_lock, app_unlock, 0, NULL };
+	CK_C_INITIALIZE_ARGS a = {app_create, app_destroy, app_lock, app_unlock, 0, NULL};
 	CK_SLOT_ID slots[64];
 	CK_ULONG n = 64;
 
@@ -126,7 +129,7 @@ static void test_reinit_and_state(void **state)
 	assert_int_equal(C_GetInfo(&info), CKR_CRYPTOKI_NOT_INITIALIZED);
 	assert_int_equal(C_GetSlotList(CK_FALSE, NULL, &n), CKR_CRYPTOKI_NOT_INITIALIZED);
 	assert_int_equal(C_WaitForSlotEvent(CKF_DONT_BLOCK, &sid, NULL),
-			 CKR_CRYPTOKI_NOT_INITIALIZED);
+	                 CKR_CRYPTOKI_NOT_INITIALIZED);
 	assert_int_equal(C_Finalize(NULL), CKR_CRYPTOKI_NOT_INITIALIZED);
 	assert_int_equal(C_Initialize(NULL), CKR_OK);
 	assert_int_equal(C_Initialize(NULL), CKR_CRYPTOKI_ALREADY_INITIALIZED);
@@ -134,10 +137,9 @@ static void test_reinit_and_state(void **state)
 	assert_int_equal(C_GetInfo(NULL), CKR_ARGUMENTS_BAD);
 	assert_int_equal(C_GetSlotList(CK_FALSE, NULL, NULL), CKR_ARGUMENTS_BAD);
 	assert_int_equal(C_Finalize(&n), CKR_ARGUMENTS_BAD);
-	assert_int_equal(C_OpenSession(0, CKF_SERIAL_SESSION, NULL, NULL, NULL),
-			 CKR_ARGUMENTS_BAD);
+	assert_int_equal(C_OpenSession(0, CKF_SERIAL_SESSION, NULL, NULL, NULL), CKR_ARGUMENTS_BAD);
 	assert_int_equal(C_OpenSession(0, 0, NULL, NULL, (CK_SESSION_HANDLE *)&n),
-			 CKR_SESSION_PARALLEL_NOT_SUPPORTED);
+	                 CKR_SESSION_PARALLEL_NOT_SUPPORTED);
 	assert_int_equal(C_GetSessionInfo(12345, NULL), CKR_ARGUMENTS_BAD);
 	assert_int_equal(C_CloseSession(12345), CKR_SESSION_HANDLE_INVALID);
 	assert_int_equal(C_Login(0, CKU_USER, NULL, 0), CKR_SESSION_HANDLE_INVALID);
@@ -194,7 +196,7 @@ static void test_interfaces(void **state)
 {
 	CK_INTERFACE list[4], *itf = NULL;
 	CK_ULONG n = 0;
-	CK_VERSION v240 = { 2, 40 }, v30 = { 3, 0 }, v99 = { 9, 9 };
+	CK_VERSION v240 = {2, 40}, v30 = {3, 0}, v99 = {9, 9};
 	CK_FUNCTION_LIST *fl = NULL;
 	CK_FUNCTION_LIST_3_0 *f3;
 
@@ -227,11 +229,10 @@ static void test_interfaces(void **state)
 	assert_int_equal(((CK_VERSION *)itf->pFunctionList)->minor, 40);
 	assert_int_equal(C_GetInterface((CK_UTF8CHAR *)"PKCS 11", &v30, &itf, 0), CKR_OK);
 	assert_int_equal(C_GetInterface((CK_UTF8CHAR *)"PKCS 11", &v99, &itf, 0),
-			 CKR_ARGUMENTS_BAD);
-	assert_int_equal(C_GetInterface((CK_UTF8CHAR *)"Vendor", NULL, &itf, 0),
-			 CKR_ARGUMENTS_BAD);
+	                 CKR_ARGUMENTS_BAD);
+	assert_int_equal(C_GetInterface((CK_UTF8CHAR *)"Vendor", NULL, &itf, 0), CKR_ARGUMENTS_BAD);
 	assert_int_equal(C_GetInterface(NULL, NULL, &itf, CKF_INTERFACE_FORK_SAFE),
-			 CKR_ARGUMENTS_BAD);
+	                 CKR_ARGUMENTS_BAD);
 	assert_int_equal(C_GetFunctionList(NULL), CKR_ARGUMENTS_BAD);
 	assert_int_equal(C_GetFunctionList(&fl), CKR_OK);
 	assert_int_equal(fl->version.minor, 40);
@@ -269,7 +270,7 @@ static double since(const struct timespec *a, const struct timespec *b)
 
 static void test_finalize_wakes_waiter(void **state)
 {
-	struct waiter w = { CKR_OK, { 0, 0 } };
+	struct waiter w = {CKR_OK, {0, 0}};
 	struct timespec t0, t1;
 	pthread_t th;
 	CK_INFO info;
@@ -316,7 +317,7 @@ static void *hammer(void *arg)
 static void test_concurrent_cycles(void **state)
 {
 	pthread_t th[3];
-	unsigned long bad[3] = { 0, 0, 0 };
+	unsigned long bad[3] = {0, 0, 0};
 	int i;
 
 	(void)state;
@@ -342,23 +343,23 @@ static void test_rv_table(void **state)
 		akis_rv in;
 		CK_RV out;
 	} cases[] = {
-		{ AKIS_OK, CKR_OK },
-		{ AKIS_ERR_NO_MEMORY, CKR_HOST_MEMORY },
-		{ AKIS_ERR_BUFFER, CKR_BUFFER_TOO_SMALL },
-		{ AKIS_ERR_REMOVED, CKR_DEVICE_REMOVED },
-		{ AKIS_ERR_NO_SERVICE, CKR_DEVICE_REMOVED },
-		{ AKIS_ERR_RESET, CKR_USER_NOT_LOGGED_IN },
-		{ AKIS_ERR_CANCELLED, CKR_FUNCTION_CANCELED },
-		{ AKIS_ERR_TIMEOUT, CKR_FUNCTION_CANCELED },
-		{ AKIS_ERR_NOT_AKIS, CKR_TOKEN_NOT_RECOGNIZED },
-		{ AKIS_ERR_PIN_INCORRECT, CKR_PIN_INCORRECT },
-		{ AKIS_ERR_PIN_BLOCKED, CKR_PIN_LOCKED },
-		{ AKIS_ERR_PIN_LEN, CKR_PIN_LEN_RANGE },
-		{ AKIS_ERR_PIN_INVALID, CKR_PIN_INVALID },
-		{ AKIS_ERR_NOT_LOGGED_IN, CKR_USER_NOT_LOGGED_IN },
-		{ AKIS_ERR_DEAD, CKR_PIN_LOCKED },
-		{ AKIS_ERR_COMM, CKR_DEVICE_ERROR },
-		{ AKIS_ERR_CARD_DATA, CKR_DEVICE_ERROR },
+	        {AKIS_OK, CKR_OK},
+	        {AKIS_ERR_NO_MEMORY, CKR_HOST_MEMORY},
+	        {AKIS_ERR_BUFFER, CKR_BUFFER_TOO_SMALL},
+	        {AKIS_ERR_REMOVED, CKR_DEVICE_REMOVED},
+	        {AKIS_ERR_NO_SERVICE, CKR_DEVICE_REMOVED},
+	        {AKIS_ERR_RESET, CKR_USER_NOT_LOGGED_IN},
+	        {AKIS_ERR_CANCELLED, CKR_FUNCTION_CANCELED},
+	        {AKIS_ERR_TIMEOUT, CKR_FUNCTION_CANCELED},
+	        {AKIS_ERR_NOT_AKIS, CKR_TOKEN_NOT_RECOGNIZED},
+	        {AKIS_ERR_PIN_INCORRECT, CKR_PIN_INCORRECT},
+	        {AKIS_ERR_PIN_BLOCKED, CKR_PIN_LOCKED},
+	        {AKIS_ERR_PIN_LEN, CKR_PIN_LEN_RANGE},
+	        {AKIS_ERR_PIN_INVALID, CKR_PIN_INVALID},
+	        {AKIS_ERR_NOT_LOGGED_IN, CKR_USER_NOT_LOGGED_IN},
+	        {AKIS_ERR_DEAD, CKR_PIN_LOCKED},
+	        {AKIS_ERR_COMM, CKR_DEVICE_ERROR},
+	        {AKIS_ERR_CARD_DATA, CKR_DEVICE_ERROR},
 	};
 	int v;
 
@@ -371,15 +372,14 @@ static void test_rv_table(void **state)
 
 /* ----- slot tracking, driven by listings (no PC/SC) ----- */
 
-static const uint8_t atr_akis12[] = { 0x3B, 0x9F, 0x96, 0x81, 0x31, 0xFE, 0x45, 0x80,
-				      0x67, 0x55, 0x45, 0x4B, 0x41, 0x45, 0x12, 0x92,
-				      0x31, 0x80, 0x73, 0xB3, 0xA1, 0x80, 0x6A };
-static const uint8_t atr_other[] = { 0x3B, 0x8F, 0x80, 0x01, 0x80, 0x4F, 0x0C, 0xA0, 0x00,
-				     0x00, 0x03, 0x06, 0x03, 0x00, 0x01, 0x00, 0x00,
-				     0x00, 0x00, 0x6A };
+static const uint8_t atr_akis12[] = {0x3B, 0x9F, 0x96, 0x81, 0x31, 0xFE, 0x45, 0x80,
+                                     0x67, 0x55, 0x45, 0x4B, 0x41, 0x45, 0x12, 0x92,
+                                     0x31, 0x80, 0x73, 0xB3, 0xA1, 0x80, 0x6A};
+static const uint8_t atr_other[] = {0x3B, 0x8F, 0x80, 0x01, 0x80, 0x4F, 0x0C, 0xA0, 0x00, 0x00,
+                                    0x03, 0x06, 0x03, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x6A};
 
 static void reader(struct apdu_reader *r, const char *name, const uint8_t *atr, size_t atr_len,
-		   uint32_t counter)
+                   uint32_t counter)
 {
 	memset(r, 0, sizeof(*r));
 	snprintf(r->name, sizeof(r->name), "%s", name);
@@ -499,7 +499,7 @@ static void test_slot_info(void **state)
 	assert_memory_equal(info.slotDescription, "ACS ACR38U 00 00     ", 21);
 	assert_int_equal(info.slotDescription[63], ' ');
 	assert_int_equal(info.flags & (CKF_REMOVABLE_DEVICE | CKF_HW_SLOT),
-			 CKF_REMOVABLE_DEVICE | CKF_HW_SLOT);
+	                 CKF_REMOVABLE_DEVICE | CKF_HW_SLOT);
 	assert_int_equal(info.flags & CKF_TOKEN_PRESENT, 0); /* reader gone from listing */
 	assert_int_equal(p11_slot_info(&c, c.slots[1], &info), CKR_OK);
 	assert_memory_equal(info.slotDescription, longname, 64);
@@ -510,11 +510,11 @@ static void test_config(void **state)
 {
 	struct p11_config conf;
 	static const char text[] = "# comment\n"
-				   "reader_filter = vpcd \n"
-				   "debug=apdu,pin # trailing\n"
-				   "cache = off\r\n"
-				   "nonsense line\n"
-				   "log_file=/tmp/x.log";
+	                           "reader_filter = vpcd \n"
+	                           "debug=apdu,pin # trailing\n"
+	                           "cache = off\r\n"
+	                           "nonsense line\n"
+	                           "log_file=/tmp/x.log";
 
 	(void)state;
 	memset(&conf, 0, sizeof(conf));
@@ -537,17 +537,18 @@ static void test_config_pin_policy(void **state)
 		bool login;
 		const char *source;
 	} cases[] = {
-		{"", "java", false, "default"},
-		{"pin_per_signature = login\n", "java", true, "file"},
-		{"pin_per_signature = maybe\n", "java", false, "default"},
-		{"pin_per_signature.java = login\n", "java", true, "program"},
-		{"pin_per_signature.java = login\n", "firefox-esr", false, "default"},
-		{"pin_per_signature.java = login\npin_per_signature = card\n", "java", true, "program"},
-		{"pin_per_signature = login\npin_per_signature.firefox-esr = card\n", "firefox-esr",
-		 false, "program"},
-		{"pin_per_signature = login\npin_per_signature.firefox-esr = card\n", "java", true,
-		 "file"},
-		{"pin_per_signature.jav = login\n", "java", false, "default"},
+	        {"", "java", false, "default"},
+	        {"pin_per_signature = login\n", "java", true, "file"},
+	        {"pin_per_signature = maybe\n", "java", false, "default"},
+	        {"pin_per_signature.java = login\n", "java", true, "program"},
+	        {"pin_per_signature.java = login\n", "firefox-esr", false, "default"},
+	        {"pin_per_signature.java = login\npin_per_signature = card\n", "java", true,
+	         "program"},
+	        {"pin_per_signature = login\npin_per_signature.firefox-esr = card\n", "firefox-esr",
+	         false, "program"},
+	        {"pin_per_signature = login\npin_per_signature.firefox-esr = card\n", "java", true,
+	         "file"},
+	        {"pin_per_signature.jav = login\n", "java", false, "default"},
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -556,12 +557,13 @@ static void test_config_pin_policy(void **state)
 		p11_config_defaults(&conf);
 		snprintf(conf.program, sizeof(conf.program), "%s", cases[i].program);
 		p11_config_parse(&conf, cases[i].text, strlen(cases[i].text));
-		if (conf.pin_login != cases[i].login || strcmp(conf.pin_login_source, cases[i].source))
+		if (conf.pin_login != cases[i].login ||
+		    strcmp(conf.pin_login_source, cases[i].source))
 			fail_msg("case %zu: %d %s", i, conf.pin_login, conf.pin_login_source);
 	}
 	struct p11_config conf;
 	const char bounds[] = "pin_per_signature_max_signatures = 1000\n"
-			      "pin_per_signature_idle = 600\npin_per_signature_idle = x1\n";
+	                      "pin_per_signature_idle = 600\npin_per_signature_idle = x1\n";
 	p11_config_defaults(&conf);
 	p11_config_parse(&conf, bounds, sizeof(bounds) - 1);
 	assert_int_equal(conf.pin_max_sigs, 1000);
@@ -571,18 +573,18 @@ static void test_config_pin_policy(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_config_pin_policy),
-		cmocka_unit_test(test_init_args),
-		cmocka_unit_test(test_app_locking_used),
-		cmocka_unit_test(test_reinit_and_state),
-		cmocka_unit_test(test_fork),
-		cmocka_unit_test(test_interfaces),
-		cmocka_unit_test(test_finalize_wakes_waiter),
-		cmocka_unit_test(test_concurrent_cycles),
-		cmocka_unit_test(test_rv_table),
-		cmocka_unit_test(test_slot_tracking),
-		cmocka_unit_test(test_slot_info),
-		cmocka_unit_test(test_config),
+	        cmocka_unit_test(test_config_pin_policy),
+	        cmocka_unit_test(test_init_args),
+	        cmocka_unit_test(test_app_locking_used),
+	        cmocka_unit_test(test_reinit_and_state),
+	        cmocka_unit_test(test_fork),
+	        cmocka_unit_test(test_interfaces),
+	        cmocka_unit_test(test_finalize_wakes_waiter),
+	        cmocka_unit_test(test_concurrent_cycles),
+	        cmocka_unit_test(test_rv_table),
+	        cmocka_unit_test(test_slot_tracking),
+	        cmocka_unit_test(test_slot_info),
+	        cmocka_unit_test(test_config),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -31,16 +31,40 @@
  * FEATURE_IFD_PIN_PROPERTIES 0A; the codes are the reader's choice. */
 #define CTL_VERIFY 0x42330006u
 #define CTL_MODIFY 0x42330007u
-#define FEATURES_PAD "0604" "42330006" "0704" "42330007" "0A04" "4233000A"
-#define FEATURES_NO_PAD "0A04" "4233000A" /* a reader with features, none for PINs */
+#define FEATURES_PAD                                                                               \
+	"0604"                                                                                     \
+	"42330006"                                                                                 \
+	"0704"                                                                                     \
+	"42330007"                                                                                 \
+	"0A04"                                                                                     \
+	"4233000A"
+#define FEATURES_NO_PAD                                                                            \
+	"0A04"                                                                                     \
+	"4233000A" /* a reader with features, none for PINs */
 
 /* PIN_VERIFY_STRUCTURE (PC/SC part 10 §2.5.2) for the AODF of img_make_1x:
  * timeouts 00 00, bmFormatString 82 (bytes, ASCII), block 00, length format
  * 00, wPINMaxExtraDigit min.max LE, validation 02 (OK key), 1 message,
  * wLangId 0409 LE, msg index 00, TeoPrologue 000000, ulDataLength 5 LE,
  * abData VERIFY header 00 20 00 ref + Lc 00 (the reader fills the PIN in). */
-#define PVS_USER "0000820000" "0804" "0201" "0904" "00" "000000" "05000000" "0020008100"
-#define PVS_SO "0000820000" "0806" "0201" "0904" "00" "000000" "05000000" "0020008200"
+#define PVS_USER                                                                                   \
+	"0000820000"                                                                               \
+	"0804"                                                                                     \
+	"0201"                                                                                     \
+	"0904"                                                                                     \
+	"00"                                                                                       \
+	"000000"                                                                                   \
+	"05000000"                                                                                 \
+	"0020008100"
+#define PVS_SO                                                                                     \
+	"0000820000"                                                                               \
+	"0806"                                                                                     \
+	"0201"                                                                                     \
+	"0904"                                                                                     \
+	"00"                                                                                       \
+	"000000"                                                                                   \
+	"05000000"                                                                                 \
+	"0020008200"
 
 /* PIN_MODIFY_STRUCTURE (PC/SC part 10 §2.5.3), field by field:
  * bTimerOut 00, bTimerOut2 00, bmFormatString (82 ASCII, 80 one digit a
@@ -52,27 +76,89 @@
 #define FF8 "FFFFFFFFFFFFFFFF"
 /* 1.x, user PIN padded to 8 with FF: 00 24 02 01 Lc=18 | 08 old(8) | 08 new(8),
  * blocks at data offsets 1 and 10 */
-#define PMS_12P_USER "0000820800010A" "0804" "030203" "0904" "000102" "000000" "17000000" \
-	"0024020112" "08" FF8 "08" FF8
-#define PMS_10P_USER "0000800800010A" "0804" "030203" "0904" "000102" "000000" "17000000" \
-	"0024020112" "08" FF8 "08" FF8
+#define PMS_12P_USER                                                                               \
+	"0000820800010A"                                                                           \
+	"0804"                                                                                     \
+	"030203"                                                                                   \
+	"0904"                                                                                     \
+	"000102"                                                                                   \
+	"000000"                                                                                   \
+	"17000000"                                                                                 \
+	"0024020112"                                                                               \
+	"08" FF8 "08" FF8
+#define PMS_10P_USER                                                                               \
+	"0000800800010A"                                                                           \
+	"0804"                                                                                     \
+	"030203"                                                                                   \
+	"0904"                                                                                     \
+	"000102"                                                                                   \
+	"000000"                                                                                   \
+	"17000000"                                                                                 \
+	"0024020112"                                                                               \
+	"08" FF8 "08" FF8
 /* 2.x, variable length: both at offset 0 (the reader appends new to old, sets Lc) */
-#define PMS_2_USER "00008200000000" "0804" "030203" "0904" "000102" "000000" "05000000" \
+#define PMS_2_USER                                                                                 \
+	"00008200000000"                                                                           \
+	"0804"                                                                                     \
+	"030203"                                                                                   \
+	"0904"                                                                                     \
+	"000102"                                                                                   \
+	"000000"                                                                                   \
+	"05000000"                                                                                 \
 	"0024008100"
-#define PMS_2_SO "00008200000000" "0806" "030203" "0904" "000102" "000000" "05000000" \
+#define PMS_2_SO                                                                                   \
+	"00008200000000"                                                                           \
+	"0806"                                                                                     \
+	"030203"                                                                                   \
+	"0904"                                                                                     \
+	"000102"                                                                                   \
+	"000000"                                                                                   \
+	"05000000"                                                                                 \
 	"0024008200"
 /* 2.x, padded: old‖new as two 8-byte blocks at 0 and 8, Lc 16 */
-#define PMS_2P_USER "00008208000008" "0804" "030203" "0904" "000102" "000000" "15000000" \
+#define PMS_2P_USER                                                                                \
+	"00008208000008"                                                                           \
+	"0804"                                                                                     \
+	"030203"                                                                                   \
+	"0904"                                                                                     \
+	"000102"                                                                                   \
+	"000000"                                                                                   \
+	"15000000"                                                                                 \
 	"0024008110" FF8 FF8
 /* RESET RETRY COUNTER 00 2C 02 81: only the new PIN, typed twice */
-#define PMS_12_RESET "00008200000000" "0804" "010202" "0904" "000102" "000000" "05000000" \
+#define PMS_12_RESET                                                                               \
+	"00008200000000"                                                                           \
+	"0804"                                                                                     \
+	"010202"                                                                                   \
+	"0904"                                                                                     \
+	"000102"                                                                                   \
+	"000000"                                                                                   \
+	"05000000"                                                                                 \
 	"002C028100"
-#define PMS_10_RESET "00008000000000" "0804" "010202" "0904" "000102" "000000" "05000000" \
+#define PMS_10_RESET                                                                               \
+	"00008000000000"                                                                           \
+	"0804"                                                                                     \
+	"010202"                                                                                   \
+	"0904"                                                                                     \
+	"000102"                                                                                   \
+	"000000"                                                                                   \
+	"05000000"                                                                                 \
 	"002C028100"
-#define PMS_2P_RESET "00008208000000" "0804" "010202" "0904" "000102" "000000" "0D000000" \
+#define PMS_2P_RESET                                                                               \
+	"00008208000000"                                                                           \
+	"0804"                                                                                     \
+	"010202"                                                                                   \
+	"0904"                                                                                     \
+	"000102"                                                                                   \
+	"000000"                                                                                   \
+	"0D000000"                                                                                 \
 	"002C028108" FF8
 
-#define FEATURES_VERIFY_ONLY "0604" "42330006" "0A04" "4233000A"
+#define FEATURES_VERIFY_ONLY                                                                       \
+	"0604"                                                                                     \
+	"42330006"                                                                                 \
+	"0A04"                                                                                     \
+	"4233000A"
 
 static EVP_PKEY *g_rsa, *g_ec;
 static struct img g_img, g_img12p, g_img10, g_img10p, g_img2, g_img2p;
@@ -87,26 +173,26 @@ struct prof {
 	const char *blocked_sw;
 };
 
-static const struct prof prof_12 = {"akis-1.2", ATR_12, &g_img, false,
-				    "0020008206313233343536", "6984"};
-static const struct prof prof_12p = {"akis-1.2 padded", ATR_12, &g_img12p, false,
-				     "0020008206313233343536", "6984"};
-static const struct prof prof_10 = {"akis-1.0", ATR_10, &g_img10, false,
-				    "0020008206010203040506", "6984"};
-static const struct prof prof_10p = {"akis-1.0 padded", ATR_10, &g_img10p, false,
-				     "0020008206010203040506", "6984"};
+static const struct prof prof_12 = {"akis-1.2", ATR_12, &g_img, false, "0020008206313233343536",
+                                    "6984"};
+static const struct prof prof_12p = {"akis-1.2 padded",        ATR_12, &g_img12p, false,
+                                     "0020008206313233343536", "6984"};
+static const struct prof prof_10 = {"akis-1.0", ATR_10, &g_img10, false, "0020008206010203040506",
+                                    "6984"};
+static const struct prof prof_10p = {"akis-1.0 padded",        ATR_10, &g_img10p, false,
+                                     "0020008206010203040506", "6984"};
 static const struct prof prof_2 = {"akis-2", ATR_2, &g_img2, true, "0020008206313233343536",
-				   "6983"};
-static const struct prof prof_2p = {"akis-2 padded", ATR_2, &g_img2p, true,
-				    "0020008206313233343536", "6983"};
+                                   "6983"};
+static const struct prof prof_2p = {"akis-2 padded",          ATR_2, &g_img2p, true,
+                                    "0020008206313233343536", "6983"};
 static const struct prof *g_prof = &prof_12;
 
 /* ----- the fake PC/SC layer: one reader, one scripted card ----- */
 
 #include "fake_pcsc.h"
 
-static struct sb g_sb;            /* the script the next connection gets */
-static struct apdu_card *g_card;  /* the last connected card (owned by pkcs11/) */
+static struct sb g_sb;           /* the script the next connection gets */
+static struct apdu_card *g_card; /* the last connected card (owned by pkcs11/) */
 static int g_connects;
 
 static size_t hex_bytes(const char *hex, uint8_t *out, size_t cap)
@@ -138,7 +224,7 @@ apdu_rv apdu_pcsc_readers(struct apdu_pcsc *pc, struct apdu_reader *out, size_t 
 }
 
 apdu_rv apdu_pcsc_wait(struct apdu_pcsc *pc, const struct apdu_reader *known, size_t n,
-		       long timeout_ms)
+                       long timeout_ms)
 {
 	(void)pc;
 	(void)known;
@@ -186,7 +272,10 @@ static void script_bind(struct sb *s, const char *features, const char *user_sw)
 		sb_ctl(s, APDU_PCSC_GET_FEATURE_REQUEST, "", features);
 	if (g_prof->v2) { /* no EF.DIR: DF 3D00 by name [C] */
 		sb_missing(s, "2F00");
-		sb_step(s, "00A4040007504B43532D313500", "6F07820138" "83023D00" "9000");
+		sb_step(s, "00A4040007504B43532D313500",
+		        "6F07820138"
+		        "83023D00"
+		        "9000");
 	} else {
 		sb_file(s, "2F00", im->efdir, im->efdir_len);
 	}
@@ -223,7 +312,7 @@ static void script_assert_done(void)
 	assert_non_null(g_card);
 	if (!apdu_script_done(g_card))
 		fail_msg("script: %s (pos %zu)", apdu_script_error(g_card),
-			 apdu_script_pos(g_card));
+		         apdu_script_pos(g_card));
 }
 
 static void script_assert_at(size_t pos)
@@ -272,7 +361,7 @@ static void close_module(void)
 }
 
 #define PIN_FLAGS (CKF_USER_PIN_COUNT_LOW | CKF_USER_PIN_FINAL_TRY | CKF_USER_PIN_LOCKED)
-#define SO_FLAGS (CKF_SO_PIN_COUNT_LOW | CKF_SO_PIN_FINAL_TRY | CKF_SO_PIN_LOCKED)
+#define SO_FLAGS  (CKF_SO_PIN_COUNT_LOW | CKF_SO_PIN_FINAL_TRY | CKF_SO_PIN_LOCKED)
 
 /* The module's log (conf: debug = pin,apdu), since log_clear. */
 static bool log_has(const char *needle)
@@ -308,10 +397,10 @@ static void test_pad_login_ok(void **state)
 	(void)state;
 
 	script_bind(&g_sb, FEATURES_PAD, "63C3");
-	sb_step(&g_sb, "00A4080C023D00", "9000"); /* each transaction selects DF 3D00 (R34) */
+	sb_step(&g_sb, "00A4080C023D00", "9000");    /* each transaction selects DF 3D00 (R34) */
 	sb_ctl(&g_sb, CTL_VERIFY, PVS_USER, "9000"); /* its 9000 says the tries: no query */
-	sb_step(&g_sb, "00A4080C023D00", "9000"); /* each transaction selects DF 3D00 (R34) */
-	sb_step(&g_sb, "801A0000", "9000"); /* C_Logout */
+	sb_step(&g_sb, "00A4080C023D00", "9000");    /* each transaction selects DF 3D00 (R34) */
+	sb_step(&g_sb, "801A0000", "9000");          /* C_Logout */
 	CK_SLOT_ID slot = open_module(&ti);
 	assert_true(ti.flags & CKF_PROTECTED_AUTHENTICATION_PATH);
 	assert_int_equal(ti.flags & PIN_FLAGS, 0);
@@ -335,11 +424,11 @@ static void test_pad_results(void **state)
 		CK_RV rv;
 		CK_FLAGS flags;
 	} cases[] = {
-		{"6400", CKR_FUNCTION_CANCELED, 0},
-		{"6401", CKR_FUNCTION_CANCELED, 0},
-		{"63C2", CKR_PIN_INCORRECT, CKF_USER_PIN_COUNT_LOW},
-		{"63C1", CKR_PIN_INCORRECT, CKF_USER_PIN_COUNT_LOW | CKF_USER_PIN_FINAL_TRY},
-		{"6984", CKR_PIN_LOCKED, CKF_USER_PIN_LOCKED},
+	        {"6400", CKR_FUNCTION_CANCELED, 0},
+	        {"6401", CKR_FUNCTION_CANCELED, 0},
+	        {"63C2", CKR_PIN_INCORRECT, CKF_USER_PIN_COUNT_LOW},
+	        {"63C1", CKR_PIN_INCORRECT, CKF_USER_PIN_COUNT_LOW | CKF_USER_PIN_FINAL_TRY},
+	        {"6984", CKR_PIN_LOCKED, CKF_USER_PIN_LOCKED},
 	};
 	(void)state;
 
@@ -348,7 +437,8 @@ static void test_pad_results(void **state)
 		CK_SESSION_INFO si;
 
 		script_bind(&g_sb, FEATURES_PAD, "63C3");
-		sb_step(&g_sb, "00A4080C023D00", "9000"); /* each transaction selects DF 3D00 (R34) */
+		sb_step(&g_sb, "00A4080C023D00",
+		        "9000"); /* each transaction selects DF 3D00 (R34) */
 		/* the answer tells the tries; 64xx reached no card: no status query, no LOGOUT */
 		sb_ctl(&g_sb, CTL_VERIFY, PVS_USER, cases[i].pad_sw);
 		CK_SLOT_ID slot = open_module(&ti);
@@ -388,7 +478,7 @@ static void test_pad_reader_keyboard_pin(void **state)
 	sb_step(&g_sb, "00A4080C023D00", "9000"); /* each transaction selects DF 3D00 (R34) */
 	sb_step(&g_sb, "00200081053132333435", "9000");
 	sb_step(&g_sb, "00A4080C023D00", "9000"); /* each transaction selects DF 3D00 (R34) */
-	sb_step(&g_sb, "801A0000", "9000"); /* the last session closed (R22) */
+	sb_step(&g_sb, "801A0000", "9000");       /* the last session closed (R22) */
 	CK_SLOT_ID slot = open_module(&ti);
 	CK_SESSION_HANDLE h = open_session(slot, 0);
 	assert_int_equal(C_Login(h, CKU_USER, (CK_UTF8CHAR_PTR) "12345", 5), CKR_OK);
@@ -454,11 +544,9 @@ static void test_pad_change_structs(void **state)
 		bool so;
 		const char *pms;
 	} cases[] = {
-		{&prof_12p, false, PMS_12P_USER},
-		{&prof_10p, false, PMS_10P_USER},
-		{&prof_2, false, PMS_2_USER},
-		{&prof_2p, false, PMS_2P_USER},
-		{&prof_2, true, PMS_2_SO},
+	        {&prof_12p, false, PMS_12P_USER}, {&prof_10p, false, PMS_10P_USER},
+	        {&prof_2, false, PMS_2_USER},     {&prof_2p, false, PMS_2P_USER},
+	        {&prof_2, true, PMS_2_SO},
 	};
 	(void)state;
 
@@ -488,7 +576,7 @@ static void test_pad_change_structs(void **state)
 		script_assert_done();
 		/* the decision is logged, no PIN digit (R22): the keyboard PUK is redacted */
 		assert_true(log_has(cases[i].so ? "PIN pad CHANGE ref 82: SW 9000 -> AKIS_OK"
-						: "PIN pad CHANGE ref 81: SW 9000 -> AKIS_OK"));
+		                                : "PIN pad CHANGE ref 81: SW 9000 -> AKIS_OK"));
 		assert_true(log_has("CHANGE PIN") != cases[i].so);
 		assert_false(log_has("31 32 33 34 35 36"));
 		assert_false(log_has("01 02 03 04 05 06"));
@@ -512,22 +600,23 @@ static void test_pad_change_results(void **state)
 		CK_RV rv;
 		CK_FLAGS flags;
 	} cases[] = {
-		{"9000", CKR_OK, 0},
-		{"63C2", CKR_PIN_INCORRECT, CKF_USER_PIN_COUNT_LOW},
-		{"63C1", CKR_PIN_INCORRECT, CKF_USER_PIN_COUNT_LOW | CKF_USER_PIN_FINAL_TRY},
-		{NULL, CKR_PIN_LOCKED, CKF_USER_PIN_LOCKED},
-		{"6400", CKR_FUNCTION_CANCELED, 0},
-		{"6401", CKR_FUNCTION_CANCELED, 0},
-		{"6402", CKR_PIN_INVALID, 0},
-		{"6403", CKR_PIN_LEN_RANGE, 0},
-		{"6A80", CKR_PIN_INVALID, 0}, /* new PIN not 4–8 digits (docs/card.md §3) */
+	        {"9000", CKR_OK, 0},
+	        {"63C2", CKR_PIN_INCORRECT, CKF_USER_PIN_COUNT_LOW},
+	        {"63C1", CKR_PIN_INCORRECT, CKF_USER_PIN_COUNT_LOW | CKF_USER_PIN_FINAL_TRY},
+	        {NULL, CKR_PIN_LOCKED, CKF_USER_PIN_LOCKED},
+	        {"6400", CKR_FUNCTION_CANCELED, 0},
+	        {"6401", CKR_FUNCTION_CANCELED, 0},
+	        {"6402", CKR_PIN_INVALID, 0},
+	        {"6403", CKR_PIN_LEN_RANGE, 0},
+	        {"6A80", CKR_PIN_INVALID, 0}, /* new PIN not 4–8 digits (docs/card.md §3) */
 	};
 	(void)state;
 
 	for (size_t p = 0; p < 2; p++) {
 		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 			CK_TOKEN_INFO ti;
-			const char *pad_sw = cases[i].pad_sw ? cases[i].pad_sw : profs[p]->blocked_sw;
+			const char *pad_sw =
+			        cases[i].pad_sw ? cases[i].pad_sw : profs[p]->blocked_sw;
 
 			g_prof = profs[p];
 			script_bind(&g_sb, FEATURES_PAD, "63C3");
@@ -556,9 +645,9 @@ static void test_pad_change_refused_1x(void **state)
 		const struct prof *prof;
 		bool so;
 	} cases[] = {
-		{&prof_12, false},
-		{&prof_10, false},
-		{&prof_12p, true},
+	        {&prof_12, false},
+	        {&prof_10, false},
+	        {&prof_12p, true},
 	};
 	(void)state;
 
@@ -580,7 +669,7 @@ static void test_pad_change_refused_1x(void **state)
 		assert_int_equal(C_SetPIN(h, NULL, 0, NULL, 0), CKR_ARGUMENTS_BAD);
 		script_assert_at(before);
 		assert_true(log_has("variable-length PINs cannot be described in a "
-				    "PIN_MODIFY_STRUCTURE"));
+		                    "PIN_MODIFY_STRUCTURE"));
 		if (cases[i].so)
 			assert_int_equal(C_Logout(h), CKR_OK);
 		script_assert_done();
@@ -669,9 +758,9 @@ static void test_pad_unblock(void **state)
 		const struct prof *prof;
 		const char *pms;
 	} cases[] = {
-		{&prof_12, PMS_12_RESET},
-		{&prof_10, PMS_10_RESET},
-		{&prof_2p, PMS_2P_RESET},
+	        {&prof_12, PMS_12_RESET},
+	        {&prof_10, PMS_10_RESET},
+	        {&prof_2p, PMS_2P_RESET},
 	};
 	(void)state;
 
@@ -706,9 +795,9 @@ static void test_pad_unblock_results(void **state)
 		const char *pad_sw;
 		CK_RV rv;
 	} cases[] = {
-		{"6400", CKR_FUNCTION_CANCELED}, {"6401", CKR_FUNCTION_CANCELED},
-		{"6402", CKR_PIN_INVALID},       {"6A80", CKR_PIN_INVALID},
-		{"6982", CKR_USER_NOT_LOGGED_IN},
+	        {"6400", CKR_FUNCTION_CANCELED},  {"6401", CKR_FUNCTION_CANCELED},
+	        {"6402", CKR_PIN_INVALID},        {"6A80", CKR_PIN_INVALID},
+	        {"6982", CKR_USER_NOT_LOGGED_IN},
 	};
 	(void)state;
 
@@ -754,20 +843,20 @@ static void test_script_control(void **state)
 	apdu_card_close(c);
 	c = apdu_script_open(g_sb.steps, g_sb.n, NULL);
 	/* wrong code, then wrong input */
-	assert_int_equal(apdu_control(c, CTL_VERIFY, (const uint8_t *)"\x01\x02", 2, out,
-				      sizeof(out), &len),
-			 APDU_ERR_COMM);
+	assert_int_equal(
+	        apdu_control(c, CTL_VERIFY, (const uint8_t *)"\x01\x02", 2, out, sizeof(out), &len),
+	        APDU_ERR_COMM);
 	assert_non_null(strstr(apdu_script_error(c), "got ctl 42330006 0102"));
 	apdu_card_close(c);
 	c = apdu_script_open(g_sb.steps, g_sb.n, NULL);
-	assert_int_equal(apdu_control(c, CTL_MODIFY, (const uint8_t *)"\x01\x03", 2, out,
-				      sizeof(out), &len),
-			 APDU_ERR_COMM);
+	assert_int_equal(
+	        apdu_control(c, CTL_MODIFY, (const uint8_t *)"\x01\x03", 2, out, sizeof(out), &len),
+	        APDU_ERR_COMM);
 	apdu_card_close(c);
 	c = apdu_script_open(g_sb.steps, g_sb.n, NULL);
-	assert_int_equal(apdu_control(c, CTL_MODIFY, (const uint8_t *)"\x01\x02", 2, out,
-				      sizeof(out), &len),
-			 APDU_OK);
+	assert_int_equal(
+	        apdu_control(c, CTL_MODIFY, (const uint8_t *)"\x01\x02", 2, out, sizeof(out), &len),
+	        APDU_OK);
 	assert_int_equal(len, 2);
 	assert_int_equal(out[0], 0x90);
 	assert_int_equal(apdu_transmit(c, &get, rnd, sizeof(rnd), &len, &sw), APDU_OK);
@@ -775,7 +864,7 @@ static void test_script_control(void **state)
 	assert_true(apdu_script_done(c));
 	/* past the end */
 	assert_int_equal(apdu_control(c, CTL_MODIFY, NULL, 0, out, sizeof(out), &len),
-			 APDU_ERR_COMM);
+	                 APDU_ERR_COMM);
 	assert_non_null(strstr(apdu_script_error(c), "past the end of the script, got ctl"));
 	apdu_card_close(c);
 	sb_free(&g_sb);
@@ -783,7 +872,7 @@ static void test_script_control(void **state)
 	sb_step(&g_sb, "0084000008", "11223344556677889000");
 	c = apdu_script_open(g_sb.steps, g_sb.n, NULL);
 	assert_int_equal(apdu_control(c, CTL_MODIFY, NULL, 0, out, sizeof(out), &len),
-			 APDU_ERR_NOT_SUPPORTED);
+	                 APDU_ERR_NOT_SUPPORTED);
 	assert_int_equal(apdu_script_pos(c), 0);
 	assert_string_equal(apdu_script_error(c), "");
 	apdu_card_close(c);
@@ -852,20 +941,20 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_script_control, teardown_each),
-		cmocka_unit_test_teardown(test_pad_login_ok, teardown_each),
-		cmocka_unit_test_teardown(test_pad_results, teardown_each),
-		cmocka_unit_test_teardown(test_pad_locked_no_exchange, teardown_each),
-		cmocka_unit_test_teardown(test_pad_reader_keyboard_pin, teardown_each),
-		cmocka_unit_test_teardown(test_pad_so_login, teardown_each),
-		cmocka_unit_test_teardown(test_no_pad, teardown_each),
-		cmocka_unit_test_teardown(test_pad_change_structs, teardown_each),
-		cmocka_unit_test_teardown(test_pad_change_results, teardown_each),
-		cmocka_unit_test_teardown(test_pad_change_refused_1x, teardown_each),
-		cmocka_unit_test_teardown(test_pad_change_no_modify, teardown_each),
-		cmocka_unit_test_teardown(test_pad_change_rules, teardown_each),
-		cmocka_unit_test_teardown(test_pad_unblock, teardown_each),
-		cmocka_unit_test_teardown(test_pad_unblock_results, teardown_each),
+	        cmocka_unit_test_teardown(test_script_control, teardown_each),
+	        cmocka_unit_test_teardown(test_pad_login_ok, teardown_each),
+	        cmocka_unit_test_teardown(test_pad_results, teardown_each),
+	        cmocka_unit_test_teardown(test_pad_locked_no_exchange, teardown_each),
+	        cmocka_unit_test_teardown(test_pad_reader_keyboard_pin, teardown_each),
+	        cmocka_unit_test_teardown(test_pad_so_login, teardown_each),
+	        cmocka_unit_test_teardown(test_no_pad, teardown_each),
+	        cmocka_unit_test_teardown(test_pad_change_structs, teardown_each),
+	        cmocka_unit_test_teardown(test_pad_change_results, teardown_each),
+	        cmocka_unit_test_teardown(test_pad_change_refused_1x, teardown_each),
+	        cmocka_unit_test_teardown(test_pad_change_no_modify, teardown_each),
+	        cmocka_unit_test_teardown(test_pad_change_rules, teardown_each),
+	        cmocka_unit_test_teardown(test_pad_unblock, teardown_each),
+	        cmocka_unit_test_teardown(test_pad_unblock_results, teardown_each),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -23,43 +23,44 @@ static void test_translator(void **state)
 {
 	(void)state;
 	static const struct rv_case cases[] = {
-		{SCARD_S_SUCCESS, APDU_OK},
-		{SCARD_W_REMOVED_CARD, APDU_ERR_NO_CARD},
-		{SCARD_E_NO_SMARTCARD, APDU_ERR_NO_CARD},
-		{SCARD_E_READER_UNAVAILABLE, APDU_ERR_NO_READER},
-		{SCARD_E_UNKNOWN_READER, APDU_ERR_NO_READER},
-		{SCARD_E_NO_READERS_AVAILABLE, APDU_ERR_NO_READER},
-		{SCARD_E_NO_SERVICE, APDU_ERR_NO_SERVICE},
-		{SCARD_E_SERVICE_STOPPED, APDU_ERR_NO_SERVICE},
-		{SCARD_E_INVALID_HANDLE, APDU_ERR_NO_SERVICE},
-		{SCARD_F_COMM_ERROR, APDU_ERR_NO_SERVICE},
-		{SCARD_W_RESET_CARD, APDU_ERR_RESET},
-		{SCARD_E_SHARING_VIOLATION, APDU_ERR_SHARING},
-		{SCARD_E_TIMEOUT, APDU_ERR_TIMEOUT},
-		{SCARD_E_CANCELLED, APDU_ERR_CANCELLED},
-		{SCARD_W_CANCELLED_BY_USER, APDU_ERR_CANCELLED},
-		{SCARD_E_NO_MEMORY, APDU_ERR_NO_MEMORY},
-		{SCARD_E_INVALID_PARAMETER, APDU_ERR_ARGS},
-		{SCARD_E_PROTO_MISMATCH, APDU_ERR_PROTOCOL},
-		{SCARD_E_INSUFFICIENT_BUFFER, APDU_ERR_PROTOCOL},
-		{SCARD_E_UNSUPPORTED_FEATURE, APDU_ERR_NOT_SUPPORTED},
-		{SCARD_W_UNRESPONSIVE_CARD, APDU_ERR_COMM},
-		{SCARD_E_NOT_TRANSACTED, APDU_ERR_COMM},
-		{SCARD_F_INTERNAL_ERROR, APDU_ERR_COMM},
-		{(LONG)0x80100099, APDU_ERR_COMM}, /* unknown code */
+	        {SCARD_S_SUCCESS, APDU_OK},
+	        {SCARD_W_REMOVED_CARD, APDU_ERR_NO_CARD},
+	        {SCARD_E_NO_SMARTCARD, APDU_ERR_NO_CARD},
+	        {SCARD_E_READER_UNAVAILABLE, APDU_ERR_NO_READER},
+	        {SCARD_E_UNKNOWN_READER, APDU_ERR_NO_READER},
+	        {SCARD_E_NO_READERS_AVAILABLE, APDU_ERR_NO_READER},
+	        {SCARD_E_NO_SERVICE, APDU_ERR_NO_SERVICE},
+	        {SCARD_E_SERVICE_STOPPED, APDU_ERR_NO_SERVICE},
+	        {SCARD_E_INVALID_HANDLE, APDU_ERR_NO_SERVICE},
+	        {SCARD_F_COMM_ERROR, APDU_ERR_NO_SERVICE},
+	        {SCARD_W_RESET_CARD, APDU_ERR_RESET},
+	        {SCARD_E_SHARING_VIOLATION, APDU_ERR_SHARING},
+	        {SCARD_E_TIMEOUT, APDU_ERR_TIMEOUT},
+	        {SCARD_E_CANCELLED, APDU_ERR_CANCELLED},
+	        {SCARD_W_CANCELLED_BY_USER, APDU_ERR_CANCELLED},
+	        {SCARD_E_NO_MEMORY, APDU_ERR_NO_MEMORY},
+	        {SCARD_E_INVALID_PARAMETER, APDU_ERR_ARGS},
+	        {SCARD_E_PROTO_MISMATCH, APDU_ERR_PROTOCOL},
+	        {SCARD_E_INSUFFICIENT_BUFFER, APDU_ERR_PROTOCOL},
+	        {SCARD_E_UNSUPPORTED_FEATURE, APDU_ERR_NOT_SUPPORTED},
+	        {SCARD_W_UNRESPONSIVE_CARD, APDU_ERR_COMM},
+	        {SCARD_E_NOT_TRANSACTED, APDU_ERR_COMM},
+	        {SCARD_F_INTERNAL_ERROR, APDU_ERR_COMM},
+	        {(LONG)0x80100099, APDU_ERR_COMM}, /* unknown code */
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		apdu_rv rv = pcsc_rv(cases[i].rc);
 		if (rv != cases[i].rv)
 			fail_msg("0x%08lX → %s, want %s", (unsigned long)cases[i].rc,
-				 apdu_rv_name(rv), apdu_rv_name(cases[i].rv));
+			         apdu_rv_name(rv), apdu_rv_name(cases[i].rv));
 	}
 }
 
 static void test_split_names(void **state)
 {
 	(void)state;
-	static const char list[] = "Virtual PCD 00 00\0\\\\?PnP?\\Notification\0Virtual PCD 00 01\0";
+	static const char list[] =
+	        "Virtual PCD 00 00\0\\\\?PnP?\\Notification\0Virtual PCD 00 01\0";
 	static struct name_list nl;
 	char big[600];
 	size_t o = 0;
@@ -94,7 +95,8 @@ static void test_state_mapping(void **state)
 
 	memset(&st, 0, sizeof(st));
 	st.szReader = "Virtual PCD 00 00";
-	st.dwEventState = (7u << 16) | SCARD_STATE_PRESENT | SCARD_STATE_INUSE | SCARD_STATE_CHANGED;
+	st.dwEventState =
+	        (7u << 16) | SCARD_STATE_PRESENT | SCARD_STATE_INUSE | SCARD_STATE_CHANGED;
 	st.cbAtr = 3;
 	st.rgbAtr[0] = 0x3B;
 	fill_reader(&r, &st);
@@ -106,8 +108,9 @@ static void test_state_mapping(void **state)
 	fill_reader(&r, &st);
 	assert_int_equal(r.state, 0);
 	assert_int_equal(r.atr_len, 0);
-	assert_int_equal(state_flags(SCARD_STATE_PRESENT | SCARD_STATE_EXCLUSIVE | SCARD_STATE_MUTE),
-			 APDU_STATE_PRESENT | APDU_STATE_EXCLUSIVE | APDU_STATE_MUTE);
+	assert_int_equal(
+	        state_flags(SCARD_STATE_PRESENT | SCARD_STATE_EXCLUSIVE | SCARD_STATE_MUTE),
+	        APDU_STATE_PRESENT | APDU_STATE_EXCLUSIVE | APDU_STATE_MUTE);
 	assert_int_equal(state_flags(SCARD_STATE_UNKNOWN), APDU_STATE_UNKNOWN);
 }
 
@@ -166,11 +169,9 @@ static void test_args(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_translator),
-		cmocka_unit_test(test_split_names),
-		cmocka_unit_test(test_state_mapping),
-		cmocka_unit_test(test_same_as_known),
-		cmocka_unit_test(test_args),
+	        cmocka_unit_test(test_translator),    cmocka_unit_test(test_split_names),
+	        cmocka_unit_test(test_state_mapping), cmocka_unit_test(test_same_as_known),
+	        cmocka_unit_test(test_args),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

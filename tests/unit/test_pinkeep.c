@@ -130,10 +130,10 @@ static void test_fork_child_has_none(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_keep_use_wipe),
-		cmocka_unit_test(test_unmap_clears),
-		cmocka_unit_test(test_bounds),
-		cmocka_unit_test(test_fork_child_has_none),
+	        cmocka_unit_test(test_keep_use_wipe),
+	        cmocka_unit_test(test_unmap_clears),
+	        cmocka_unit_test(test_bounds),
+	        cmocka_unit_test(test_fork_child_has_none),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

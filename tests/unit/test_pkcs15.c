@@ -45,19 +45,25 @@ static akis_rv parse(struct akis_card *card, enum kind k, const uint8_t *p, size
 {
 	struct akis_odf odf;
 	switch (k) {
-	case K_EFDIR: return akis_p15_efdir(card, p, n);
-	case K_ODF: return akis_p15_odf(card, p, n, &odf);
-	case K_TI: return akis_p15_tokeninfo(card, p, n);
-	case K_AODF: return akis_p15_aodf(card, p, n);
-	case K_PRKDF: return akis_p15_prkdf(card, p, n);
-	case K_PUKDF: return akis_p15_pukdf(card, p, n);
-	case K_CDF: return akis_p15_cdf(card, p, n);
+	case K_EFDIR:
+		return akis_p15_efdir(card, p, n);
+	case K_ODF:
+		return akis_p15_odf(card, p, n, &odf);
+	case K_TI:
+		return akis_p15_tokeninfo(card, p, n);
+	case K_AODF:
+		return akis_p15_aodf(card, p, n);
+	case K_PRKDF:
+		return akis_p15_prkdf(card, p, n);
+	case K_PUKDF:
+		return akis_p15_pukdf(card, p, n);
+	case K_CDF:
+		return akis_p15_cdf(card, p, n);
 	}
 	return AKIS_ERR_ARGS;
 }
 
-static void check_one(enum kind k, const uint8_t *src, size_t n, size_t max_keys,
-		      size_t max_certs)
+static void check_one(enum kind k, const uint8_t *src, size_t n, size_t max_keys, size_t max_certs)
 {
 	struct akis_card *card = bare_card(k == K_PUKDF ? ATR_2 : ATR_12);
 	uint8_t *copy = malloc(n ? n : 1);
@@ -89,13 +95,13 @@ static void test_hostile(void **state)
 {
 	(void)state;
 	const struct sample samples[] = {
-		{K_EFDIR, g_im12.efdir, &g_im12.efdir_len, 0, 0},
-		{K_ODF, g_im2.odf, &g_im2.odf_len, 0, 0},
-		{K_TI, g_im12.ti, &g_im12.ti_len, 0, 0},
-		{K_AODF, g_im12.aodf, &g_im12.aodf_len, 0, 0},
-		{K_PRKDF, g_im2.prkdf, &g_im2.prkdf_len, 2, 0},
-		{K_PUKDF, g_im2.pukdf, &g_im2.pukdf_len, 2, 0},
-		{K_CDF, g_im2.cdf, &g_im2.cdf_len, 0, 2},
+	        {K_EFDIR, g_im12.efdir, &g_im12.efdir_len, 0, 0},
+	        {K_ODF, g_im2.odf, &g_im2.odf_len, 0, 0},
+	        {K_TI, g_im12.ti, &g_im12.ti_len, 0, 0},
+	        {K_AODF, g_im12.aodf, &g_im12.aodf_len, 0, 0},
+	        {K_PRKDF, g_im2.prkdf, &g_im2.prkdf_len, 2, 0},
+	        {K_PUKDF, g_im2.pukdf, &g_im2.pukdf_len, 2, 0},
+	        {K_CDF, g_im2.cdf, &g_im2.cdf_len, 0, 2},
 	};
 	static const uint8_t flips[] = {0x00, 0xFF, 0x80, 0x01};
 	for (size_t i = 0; i < sizeof samples / sizeof samples[0]; i++) {
@@ -233,10 +239,10 @@ static void write_seeds(const char *dir)
 		const uint8_t *p;
 		size_t n;
 	} seeds[] = {
-		{0, g_im12.efdir, g_im12.efdir_len}, {1, g_im2.odf, g_im2.odf_len},
-		{2, g_im12.ti, g_im12.ti_len},       {3, g_im12.aodf, g_im12.aodf_len},
-		{4, g_im2.prkdf, g_im2.prkdf_len},   {0x84, g_im2.pukdf, g_im2.pukdf_len},
-		{5, g_im2.cdf, g_im2.cdf_len},
+	        {0, g_im12.efdir, g_im12.efdir_len}, {1, g_im2.odf, g_im2.odf_len},
+	        {2, g_im12.ti, g_im12.ti_len},       {3, g_im12.aodf, g_im12.aodf_len},
+	        {4, g_im2.prkdf, g_im2.prkdf_len},   {0x84, g_im2.pukdf, g_im2.pukdf_len},
+	        {5, g_im2.cdf, g_im2.cdf_len},
 	};
 	for (size_t i = 0; i < sizeof seeds / sizeof seeds[0]; i++) {
 		char name[512];
@@ -260,11 +266,11 @@ static void test_seeds(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_samples),
-		cmocka_unit_test(test_cdf_direct_and_odd),
-		cmocka_unit_test(test_aodf_prefers_local),
-		cmocka_unit_test(test_hostile),
-		cmocka_unit_test(test_seeds),
+	        cmocka_unit_test(test_parse_samples),
+	        cmocka_unit_test(test_cdf_direct_and_odd),
+	        cmocka_unit_test(test_aodf_prefers_local),
+	        cmocka_unit_test(test_hostile),
+	        cmocka_unit_test(test_seeds),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -39,24 +39,24 @@ static void test_rd_tlv_table(void **state)
 {
 	(void)state;
 	static const struct tlv_case cases[] = {
-		{"1-byte tag, short len", "80 02 AA BB", true, 0x80, 2, 4},
-		{"empty value", "04 00", true, 0x04, 0, 2},
-		{"2-byte tag", "5F 20 01 41", true, 0x5F20, 1, 4},
-		{"3-byte tag", "9F 81 01 01 00", true, 0x9F8101, 1, 5},
-		{"4-byte tag refused", "9F 81 81 01 01 00", false, 0, 0, 0},
-		{"tag cut after first byte", "5F", false, 0, 0, 0},
-		{"len 81", "30 81 03 01 02 03 FF", true, 0x30, 3, 6},
-		{"len 82", "30 82 00 02 01 02", true, 0x30, 2, 6},
-		{"len 83", "04 83 00 00 01 07", true, 0x04, 1, 6},
-		{"len 84", "04 84 00 00 00 01 07", true, 0x04, 1, 7},
-		{"len 85 refused", "04 85 00 00 00 00 01 07", false, 0, 0, 0},
-		{"indefinite refused", "30 80 04 00 00 00", false, 0, 0, 0},
-		{"no length byte", "30", false, 0, 0, 0},
-		{"len bytes cut", "30 82 01", false, 0, 0, 0},
-		{"value truncated", "04 03 01 02", false, 0, 0, 0},
-		{"len past end (82)", "04 82 01 00 01 02", false, 0, 0, 0},
-		{"huge 84 length", "04 84 FF FF FF FF 00", false, 0, 0, 0},
-		{"empty input", "", false, 0, 0, 0},
+	        {"1-byte tag, short len", "80 02 AA BB", true, 0x80, 2, 4},
+	        {"empty value", "04 00", true, 0x04, 0, 2},
+	        {"2-byte tag", "5F 20 01 41", true, 0x5F20, 1, 4},
+	        {"3-byte tag", "9F 81 01 01 00", true, 0x9F8101, 1, 5},
+	        {"4-byte tag refused", "9F 81 81 01 01 00", false, 0, 0, 0},
+	        {"tag cut after first byte", "5F", false, 0, 0, 0},
+	        {"len 81", "30 81 03 01 02 03 FF", true, 0x30, 3, 6},
+	        {"len 82", "30 82 00 02 01 02", true, 0x30, 2, 6},
+	        {"len 83", "04 83 00 00 01 07", true, 0x04, 1, 6},
+	        {"len 84", "04 84 00 00 00 01 07", true, 0x04, 1, 7},
+	        {"len 85 refused", "04 85 00 00 00 00 01 07", false, 0, 0, 0},
+	        {"indefinite refused", "30 80 04 00 00 00", false, 0, 0, 0},
+	        {"no length byte", "30", false, 0, 0, 0},
+	        {"len bytes cut", "30 82 01", false, 0, 0, 0},
+	        {"value truncated", "04 03 01 02", false, 0, 0, 0},
+	        {"len past end (82)", "04 82 01 00 01 02", false, 0, 0, 0},
+	        {"huge 84 length", "04 84 FF FF FF FF 00", false, 0, 0, 0},
+	        {"empty input", "", false, 0, 0, 0},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		uint8_t buf[64];
@@ -73,8 +73,8 @@ static void test_rd_tlv_table(void **state)
 		}
 		if (tag != cases[i].tag || rd_left(&v) != cases[i].vlen ||
 		    (size_t)(r.p - buf) != cases[i].consumed)
-			fail_msg("%s: tag %X vlen %zu consumed %zu", cases[i].name, tag, rd_left(&v),
-				 (size_t)(r.p - buf));
+			fail_msg("%s: tag %X vlen %zu consumed %zu", cases[i].name, tag,
+			         rd_left(&v), (size_t)(r.p - buf));
 	}
 }
 
@@ -112,7 +112,7 @@ static void test_nested_and_find(void **state)
 	(void)state;
 	uint8_t buf[64];
 	size_t n = unhex("30 14 30 08 0C 02 41 42 04 02 45 01 A1 08 30 06 04 04 3F 00 2F 10 FF FF",
-			 buf, sizeof(buf));
+	                 buf, sizeof(buf));
 	struct rd r = rd_init(buf, n), seq, common, v, ctx, path;
 	unsigned tag;
 
@@ -150,11 +150,17 @@ static void test_der_uint(void **state)
 {
 	(void)state;
 	static const struct uint_case cases[] = {
-		{"00", true, 0},          {"7F", true, 127},        {"00 80", true, 128},
-		{"01 00", true, 256},     {"7F FF FF FF", true, 0x7FFFFFFFul},
-		{"00 FF FF FF FF", true, 0xFFFFFFFFul},
-		{"80", false, 0},         {"FF", false, 0},         {"", false, 0},
-		{"01 00 00 00 00", false, 0}, {"00 01 00 00 00 00", false, 0},
+	        {"00", true, 0},
+	        {"7F", true, 127},
+	        {"00 80", true, 128},
+	        {"01 00", true, 256},
+	        {"7F FF FF FF", true, 0x7FFFFFFFul},
+	        {"00 FF FF FF FF", true, 0xFFFFFFFFul},
+	        {"80", false, 0},
+	        {"FF", false, 0},
+	        {"", false, 0},
+	        {"01 00 00 00 00", false, 0},
+	        {"00 01 00 00 00 00", false, 0},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		uint8_t buf[8];
@@ -222,8 +228,8 @@ static void test_writer_basic(void **state)
 	wr_tlv(&w, 0x9F8101, NULL, 0);
 	assert_true(wr_ok(&w));
 	assert_int_equal(w.len, 3 + 4 + 4 + 4);
-	static const uint8_t want[] = {0x00, 0xA4, 0x04, 0x83, 0x02, 0x3F, 0x00,
-				       0x5F, 0x20, 0x01, 0x3F, 0x9F, 0x81, 0x01, 0x00};
+	static const uint8_t want[] = {0x00, 0xA4, 0x04, 0x83, 0x02, 0x3F, 0x00, 0x5F,
+	                               0x20, 0x01, 0x3F, 0x9F, 0x81, 0x01, 0x00};
 	assert_memory_equal(buf, want, sizeof(want));
 }
 
@@ -334,15 +340,15 @@ static void test_writer_nested(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rd_tlv_table),
-		cmocka_unit_test(test_rd_scalars),
-		cmocka_unit_test(test_nested_and_find),
-		cmocka_unit_test(test_der_uint),
-		cmocka_unit_test(test_der_bool_bits),
-		cmocka_unit_test(test_writer_basic),
-		cmocka_unit_test(test_writer_overflow_sticky),
-		cmocka_unit_test(test_writer_open_close),
-		cmocka_unit_test(test_writer_nested),
+	        cmocka_unit_test(test_rd_tlv_table),
+	        cmocka_unit_test(test_rd_scalars),
+	        cmocka_unit_test(test_nested_and_find),
+	        cmocka_unit_test(test_der_uint),
+	        cmocka_unit_test(test_der_bool_bits),
+	        cmocka_unit_test(test_writer_basic),
+	        cmocka_unit_test(test_writer_overflow_sticky),
+	        cmocka_unit_test(test_writer_open_close),
+	        cmocka_unit_test(test_writer_nested),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -28,21 +28,21 @@
 static const time_t NOW = 1780272000;
 
 /* qcStatements { QcCompliance } and { QcSSCD } (ETSI EN 319 412-5). */
-static const uint8_t QCS_COMPLIANCE[] = { 0x30, 0x14, 0x30, 0x08, 0x06, 0x06, 0x04, 0x00, 0x8E,
-					  0x46, 0x01, 0x04, 0x30, 0x08, 0x06, 0x06, 0x04, 0x00,
-					  0x8E, 0x46, 0x01, 0x01 };
-static const uint8_t QCS_SSCD_ONLY[] = { 0x30, 0x0A, 0x30, 0x08, 0x06, 0x06, 0x04,
-					 0x00, 0x8E, 0x46, 0x01, 0x04 };
+static const uint8_t QCS_COMPLIANCE[] = {0x30, 0x14, 0x30, 0x08, 0x06, 0x06, 0x04, 0x00,
+                                         0x8E, 0x46, 0x01, 0x04, 0x30, 0x08, 0x06, 0x06,
+                                         0x04, 0x00, 0x8E, 0x46, 0x01, 0x01};
+static const uint8_t QCS_SSCD_ONLY[] = {0x30, 0x0A, 0x30, 0x08, 0x06, 0x06,
+                                        0x04, 0x00, 0x8E, 0x46, 0x01, 0x04};
 
 struct cert_spec {
 	const char *cn;
 	const char *tckn;
-	const char *ku;          /* X509V3 config value, NULL = no KeyUsage */
+	const char *ku; /* X509V3 config value, NULL = no KeyUsage */
 	const uint8_t *qcs;
 	size_t qcs_len;
-	const char *policy;      /* OID or NULL */
+	const char *policy; /* OID or NULL */
 	bool ca;
-	long from, to;           /* seconds relative to NOW */
+	long from, to; /* seconds relative to NOW */
 };
 
 static EVP_PKEY *key; /* one key for all certificates: fast */
@@ -98,12 +98,13 @@ static void set_names(X509 *x, const struct cert_spec *s)
 	X509_NAME_add_entry_by_txt(sub, "C", MBSTRING_UTF8, (const unsigned char *)"TR", -1, -1, 0);
 	if (s->tckn != NULL)
 		X509_NAME_add_entry_by_NID(sub, NID_serialNumber, MBSTRING_UTF8,
-					   (const unsigned char *)s->tckn, -1, -1, 0);
-	X509_NAME_add_entry_by_txt(sub, "CN", MBSTRING_UTF8, (const unsigned char *)s->cn, -1, -1, 0);
+		                           (const unsigned char *)s->tckn, -1, -1, 0);
+	X509_NAME_add_entry_by_txt(sub, "CN", MBSTRING_UTF8, (const unsigned char *)s->cn, -1, -1,
+	                           0);
 	X509_NAME *iss = X509_get_issuer_name(x);
 	X509_NAME_add_entry_by_txt(iss, "C", MBSTRING_UTF8, (const unsigned char *)"TR", -1, -1, 0);
 	X509_NAME_add_entry_by_txt(iss, "CN", MBSTRING_UTF8,
-				   (const unsigned char *)"TEST NES Hizmet Sağlayıcı", -1, -1, 0);
+	                           (const unsigned char *)"TEST NES Hizmet Sağlayıcı", -1, -1, 0);
 }
 
 /* DER of a certificate made from the spec (caller frees). */
@@ -136,9 +137,15 @@ static uint8_t *make_cert(const struct cert_spec *s, size_t *len)
 }
 
 static const struct cert_spec NES = {
-	"TEST KULLANICI ÇĞİŞÖÜ", "12345678901", "critical,digitalSignature,nonRepudiation",
-	QCS_COMPLIANCE, sizeof(QCS_COMPLIANCE), "2.16.792.1.2.1.1.5.7.1.1", false,
-	-100 * DAY, 600 * DAY,
+        "TEST KULLANICI ÇĞİŞÖÜ",
+        "12345678901",
+        "critical,digitalSignature,nonRepudiation",
+        QCS_COMPLIANCE,
+        sizeof(QCS_COMPLIANCE),
+        "2.16.792.1.2.1.1.5.7.1.1",
+        false,
+        -100 * DAY,
+        600 * DAY,
 };
 
 static void parse_spec(const struct cert_spec *s, struct tool_cert *c)
@@ -225,7 +232,7 @@ static void test_bad_der(void **state)
 	assert_false(c.parsed);
 	assert_string_equal(c.label, "keep me");
 	assert_string_equal(c.holder, "");
-	static const uint8_t junk[] = { 0x30, 0x82, 0xFF, 0xFF, 0x01 };
+	static const uint8_t junk[] = {0x30, 0x82, 0xFF, 0xFF, 0x01};
 	assert_false(tool_cert_parse(junk, sizeof(junk), &c));
 	assert_false(tool_cert_parse(NULL, 0, &c));
 	OPENSSL_free(der);
@@ -242,8 +249,8 @@ static struct tool_report *new_report(void)
 	r->info.profile = AKIS_PROFILE_1_2;
 	strcpy(r->info.version, "1.2.2");
 	r->life_cycle = TOOL_LC_USABLE;
-	r->pin = (struct tool_pin_state){ true, false, false, 3 };
-	r->puk = (struct tool_pin_state){ true, false, false, 3 };
+	r->pin = (struct tool_pin_state){true, false, false, 3};
+	r->puk = (struct tool_pin_state){true, false, false, 3};
 	return r;
 }
 
@@ -255,8 +262,7 @@ static void add_cert(struct tool_report *r, long from, long to)
 	parse_spec(&s, &r->certs[r->n_certs++]);
 }
 
-static bool has_warning(const struct tool_report *r, enum tool_warn_code code, int cert,
-			int other)
+static bool has_warning(const struct tool_report *r, enum tool_warn_code code, int cert, int other)
 {
 	for (size_t i = 0; i < r->n_warnings; i++)
 		if (r->warnings[i].code == code && r->warnings[i].cert == cert &&
@@ -293,8 +299,8 @@ static void test_old_valid_new_pending(void **state)
 {
 	(void)state;
 	struct tool_report *r = new_report();
-	add_cert(r, 20 * DAY, 900 * DAY);    /* new first on the card */
-	add_cert(r, -700 * DAY, 60 * DAY);   /* old, still valid */
+	add_cert(r, 20 * DAY, 900 * DAY);  /* new first on the card */
+	add_cert(r, -700 * DAY, 60 * DAY); /* old, still valid */
 	tool_report_warnings(r, NOW);
 	assert_true(has_warning(r, TOOL_W_NEW_CERT_PENDING, 1, 0));
 	assert_true(has_warning(r, TOOL_W_CERT_NOT_YET_VALID, 0, -1));
@@ -364,7 +370,7 @@ static void test_pin_warnings(void **state)
 
 	/* unknown counters: no warning */
 	r->life_cycle = TOOL_LC_USABLE;
-	r->pin = (struct tool_pin_state){ false, false, false, -1 };
+	r->pin = (struct tool_pin_state){false, false, false, -1};
 	r->puk = r->pin;
 	tool_report_warnings(r, NOW);
 	assert_int_equal(r->n_warnings, 0);
@@ -393,10 +399,13 @@ static void test_json_escape(void **state)
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
-	const char in[] = "a\"b\\c\nd\x01" "e\xff" "f\xc3\xa7\x7f\xed\xa0\x80";
+	const char in[] = "a\"b\\c\nd\x01"
+	                  "e\xff"
+	                  "f\xc3\xa7\x7f\xed\xa0\x80";
 	json_escape(f, in, sizeof(in) - 1);
 	fclose(f);
-	assert_string_equal(buf, "a\\\"b\\\\c\\nd\\u0001e\\ufffdf\xc3\xa7\\u007f\\ufffd\\ufffd\\ufffd");
+	assert_string_equal(buf,
+	                    "a\\\"b\\\\c\\nd\\u0001e\\ufffdf\xc3\xa7\\u007f\\ufffd\\ufffd\\ufffd");
 	free(buf);
 }
 
@@ -404,7 +413,7 @@ static void test_json_report(void **state)
 {
 	(void)state;
 	struct tool_report *r = new_report();
-	static const uint8_t serial[] = { 0x01, 0x02, 0xAB };
+	static const uint8_t serial[] = {0x01, 0x02, 0xAB};
 	memcpy(r->serial, serial, sizeof(serial));
 	r->serial_len = sizeof(serial);
 	add_cert(r, -800 * DAY, -10 * DAY);
@@ -439,7 +448,7 @@ static void test_json_report(void **state)
 	strcpy(r->reader, "Empty");
 	out = capture_json(r, true);
 	assert_string_equal(out, "{\n  \"reader\": \"Empty\",\n  \"card_present\": false,\n"
-				 "  \"card\": null\n}\n");
+	                         "  \"card\": null\n}\n");
 	free(out);
 	free(r);
 }
@@ -497,18 +506,18 @@ static void test_rv_table(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_nes_certificate),
-		cmocka_unit_test(test_other_purposes),
-		cmocka_unit_test(test_bad_der),
-		cmocka_unit_test(test_no_warnings_fresh_card),
-		cmocka_unit_test(test_expired_and_pending),
-		cmocka_unit_test(test_old_valid_new_pending),
-		cmocka_unit_test(test_expires_soon),
-		cmocka_unit_test(test_pin_warnings),
-		cmocka_unit_test(test_json_escape),
-		cmocka_unit_test(test_json_report),
-		cmocka_unit_test(test_text_report),
-		cmocka_unit_test(test_rv_table),
+	        cmocka_unit_test(test_nes_certificate),
+	        cmocka_unit_test(test_other_purposes),
+	        cmocka_unit_test(test_bad_der),
+	        cmocka_unit_test(test_no_warnings_fresh_card),
+	        cmocka_unit_test(test_expired_and_pending),
+	        cmocka_unit_test(test_old_valid_new_pending),
+	        cmocka_unit_test(test_expires_soon),
+	        cmocka_unit_test(test_pin_warnings),
+	        cmocka_unit_test(test_json_escape),
+	        cmocka_unit_test(test_json_report),
+	        cmocka_unit_test(test_text_report),
+	        cmocka_unit_test(test_rv_table),
 	};
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
 	EVP_PKEY_free(key);

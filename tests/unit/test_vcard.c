@@ -31,9 +31,13 @@ struct fixture {
 static int setup_opts(void **state, enum vc_profile p, bool e_seal)
 {
 	struct fixture *f = calloc(1, sizeof *f);
-	struct vc_init_opts o = { .profile = p, .holder = "TEST", .tckn = "10000000146",
-		.serial_hex = "000102030405060708090A0B", .e_seal = e_seal, .company = "TEST A.S.",
-		.vkn = "0123456789" };
+	struct vc_init_opts o = {.profile = p,
+	                         .holder = "TEST",
+	                         .tckn = "10000000146",
+	                         .serial_hex = "000102030405060708090A0B",
+	                         .e_seal = e_seal,
+	                         .company = "TEST A.S.",
+	                         .vkn = "0123456789"};
 	if (!f)
 		return -1;
 	snprintf(f->dir, sizeof f->dir, "/tmp/test_vcard.XXXXXX");
@@ -52,10 +56,22 @@ static int setup_profile(void **state, enum vc_profile p)
 	return setup_opts(state, p, false);
 }
 
-static int setup_10(void **s) { return setup_profile(s, VC_AKIS_10); }
-static int setup_seal(void **s) { return setup_opts(s, VC_AKIS_2, true); }
-static int setup_12(void **s) { return setup_profile(s, VC_AKIS_12); }
-static int setup_2(void **s) { return setup_profile(s, VC_AKIS_2); }
+static int setup_10(void **s)
+{
+	return setup_profile(s, VC_AKIS_10);
+}
+static int setup_seal(void **s)
+{
+	return setup_opts(s, VC_AKIS_2, true);
+}
+static int setup_12(void **s)
+{
+	return setup_profile(s, VC_AKIS_12);
+}
+static int setup_2(void **s)
+{
+	return setup_profile(s, VC_AKIS_2);
+}
 
 static int teardown(void **state)
 {
@@ -99,37 +115,37 @@ static void run_steps(struct fixture *f, const struct step *s, size_t n)
 #define RUN(f, t) run_steps((f), (t), sizeof(t) / sizeof((t)[0]))
 
 static const struct step common_steps[] = {
-	{ "00A4000C023F00", 0x9000 },
-	{ "00A4000C02ABCD", 0x6A82 },
-	{ "00A4000C", 0x9000 },                 /* P1 00 without data: the MF */
-	{ "00A4000C0100", 0x6A87 },             /* FID of one byte */
-	{ "00A4080C033F003D", 0x6A87 },         /* odd path */
-	{ "00A4050C023F00", 0x6A86 },
-	{ "00A40001023F00", 0x6A86 },           /* P2 01 */
-	{ "00A4040C07504B43532D3135", 0x9000 },
-	{ "00A4020C022F10", 0x9000 },
-	{ "00B0000010", 0x9000 },
-	{ "00B07FFF10", 0x6B00 },
-	{ "00B0FFFF10", 0x6A86 },               /* SFI form: not on AKIS */
-	{ "00B00000", 0x6700 },                 /* READ BINARY without Le */
-	{ "00C0000010", 0x6985 },               /* GET RESPONSE with nothing pending */
-	{ "00CA01064D", 0x9000 },
-	{ "00CA010610", 0x6C4D },
-	{ "00CA0107FF", 0x6A88 },
-	{ "00EE000000", 0x6D00 },
-	{ "A0A4000C023F00", 0x6E00 },
-	{ "00A4000C0000", 0x6700 },             /* extended length */
-	{ "00A4000C053F00", 0x6700 },
-	{ "00200083", 0x6A88 },
-	{ "00200181", 0x6A86 },
-	{ "801A0001", 0x6A86 },
-	{ "00840000", 0x6700 },
-	{ "0084000008", 0x9000 },
-	{ "002A9E9A0100", 0x6985 },             /* PSO without MSE */
-	{ "00A4000C023D00", 0x9000 },
-	{ "002C0281053132333435", 0x6982 },     /* RESET RETRY COUNTER without PUK */
-	{ "002C0481", 0x6A86 },
-	{ "00B0000010", 0x6986 },               /* no current EF after selecting a DF */
+        {"00A4000C023F00", 0x9000},
+        {"00A4000C02ABCD", 0x6A82},
+        {"00A4000C", 0x9000},         /* P1 00 without data: the MF */
+        {"00A4000C0100", 0x6A87},     /* FID of one byte */
+        {"00A4080C033F003D", 0x6A87}, /* odd path */
+        {"00A4050C023F00", 0x6A86},
+        {"00A40001023F00", 0x6A86}, /* P2 01 */
+        {"00A4040C07504B43532D3135", 0x9000},
+        {"00A4020C022F10", 0x9000},
+        {"00B0000010", 0x9000},
+        {"00B07FFF10", 0x6B00},
+        {"00B0FFFF10", 0x6A86}, /* SFI form: not on AKIS */
+        {"00B00000", 0x6700},   /* READ BINARY without Le */
+        {"00C0000010", 0x6985}, /* GET RESPONSE with nothing pending */
+        {"00CA01064D", 0x9000},
+        {"00CA010610", 0x6C4D},
+        {"00CA0107FF", 0x6A88},
+        {"00EE000000", 0x6D00},
+        {"A0A4000C023F00", 0x6E00},
+        {"00A4000C0000", 0x6700}, /* extended length */
+        {"00A4000C053F00", 0x6700},
+        {"00200083", 0x6A88},
+        {"00200181", 0x6A86},
+        {"801A0001", 0x6A86},
+        {"00840000", 0x6700},
+        {"0084000008", 0x9000},
+        {"002A9E9A0100", 0x6985}, /* PSO without MSE */
+        {"00A4000C023D00", 0x9000},
+        {"002C0281053132333435", 0x6982}, /* RESET RETRY COUNTER without PUK */
+        {"002C0481", 0x6A86},
+        {"00B0000010", 0x6986}, /* no current EF after selecting a DF */
 };
 
 static void test_common(void **state)
@@ -139,29 +155,39 @@ static void test_common(void **state)
 
 /* akis-1.2: PINs ASCII, blocked 6984, CHANGE in the Lold/Lnew dialect. */
 static const struct step steps_12[] = {
-	{ "00A4000C023D00", 0x9000 },
-	{ "00200081", 0x63C3 },
-	{ "0020008103313233", 0x6700 },         /* 3 digits: wrong length, no try spent */
-	{ "002000810531323334FF", 0x63C2 },
-	{ "00200081053132333435", 0x9000 },
-	{ "00200081", 0x9000 },
-	{ "0024020112053132333435" "06313131313131", 0x6700 }, /* inconsistent Lc */
-	{ "0024020110053132333435" "09313131313131313131", 0x6A80 }, /* new PIN of 9 digits */
-	{ "002402010E053132333435" "0731313131313131", 0x9000 },
-	{ "002402010E053132333435" "0731313131313131", 0x63C2 },
-	{ "002402010E0731313131313131" "053132333435", 0x9000 },
-	{ "0024000105313233343531", 0x6A86 },   /* 2.x dialect on 1.x */
-	{ "0022C301", 0x9000 },
-	{ "0022C3FF", 0x6A88 },
-	{ "002241B606800102840181", 0x6A86 },
-	{ "8018000000", 0x9000 },
-	{ "801A0000", 0x9000 },
-	{ "00200081", 0x63C3 },
-	{ "00200082063132333435FF", 0x63C2 },
-	{ "00200082063132333435FF", 0x63C1 },
-	{ "00200082063132333435FF", 0x63C0 },
-	{ "00200082", 0x6984 },
-	{ "00200081053132333435", 0x6984 },     /* PUK dead → application unusable */
+        {"00A4000C023D00", 0x9000},
+        {"00200081", 0x63C3},
+        {"0020008103313233", 0x6700}, /* 3 digits: wrong length, no try spent */
+        {"002000810531323334FF", 0x63C2},
+        {"00200081053132333435", 0x9000},
+        {"00200081", 0x9000},
+        {"0024020112053132333435"
+         "06313131313131",
+         0x6700}, /* inconsistent Lc */
+        {"0024020110053132333435"
+         "09313131313131313131",
+         0x6A80}, /* new PIN of 9 digits */
+        {"002402010E053132333435"
+         "0731313131313131",
+         0x9000},
+        {"002402010E053132333435"
+         "0731313131313131",
+         0x63C2},
+        {"002402010E0731313131313131"
+         "053132333435",
+         0x9000},
+        {"0024000105313233343531", 0x6A86}, /* 2.x dialect on 1.x */
+        {"0022C301", 0x9000},
+        {"0022C3FF", 0x6A88},
+        {"002241B606800102840181", 0x6A86},
+        {"8018000000", 0x9000},
+        {"801A0000", 0x9000},
+        {"00200081", 0x63C3},
+        {"00200082063132333435FF", 0x63C2},
+        {"00200082063132333435FF", 0x63C1},
+        {"00200082063132333435FF", 0x63C0},
+        {"00200082", 0x6984},
+        {"00200081053132333435", 0x6984}, /* PUK dead → application unusable */
 };
 
 static void test_12(void **state)
@@ -173,11 +199,11 @@ static void test_12(void **state)
 
 /* akis-1.0: one digit per byte. */
 static const struct step steps_10[] = {
-	{ "00A4000C023D00", 0x9000 },
-	{ "00200081053132333435", 0x63C2 },     /* ASCII is wrong on 1.0 */
-	{ "00200081050102030405", 0x9000 },
-	{ "0022C301", 0x9000 },
-	{ "0022C303", 0x6A88 },                 /* 1.0 has one key */
+        {"00A4000C023D00", 0x9000},
+        {"00200081053132333435", 0x63C2}, /* ASCII is wrong on 1.0 */
+        {"00200081050102030405", 0x9000},
+        {"0022C301", 0x9000},
+        {"0022C303", 0x6A88}, /* 1.0 has one key */
 };
 
 static void test_10(void **state)
@@ -187,35 +213,51 @@ static void test_10(void **state)
 
 /* akis-2: blocked 6983, ISO CHANGE, MSE checks, per-signature PIN. */
 static const struct step steps_2[] = {
-	{ "002241B606800104840181", 0x6A88 },   /* MF current */
-	{ "00A4000C023D00", 0x9000 },
-	{ "0022C381", 0x6A86 },
-	{ "8018000000", 0x6D00 },
-	{ "002241B606800102840181", 0x6A80 },   /* PKCS#1 alg on an EC key */
-	{ "002241B606800104840185", 0x6A88 },
-	{ "002241B6058001048401", 0x6A80 },     /* truncated CRT */
-	{ "002241B6068001048401", 0x6700 },     /* Lc larger than the data */
-	{ "002241B803840181", 0x6A80 },         /* decipher with an EC key */
-	{ "002241B806800102840182", 0x6A80 },   /* decipher alg must be 00 */
-	{ "002241B606800104840181", 0x9000 },
-	{ "002A9E9A30" "000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F202122232425262728292A2B2C2D2E2F" "00", 0x6982 },
-	{ "00200081053132333435", 0x9000 },
-	{ "002A9E9A30" "000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F202122232425262728292A2B2C2D2E2F" "00", 0x9000 },
-	{ "002A9E9A30" "000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F202122232425262728292A2B2C2D2E2F" "00", 0x6982 },
-	{ "00200081053132333435", 0x9000 },
-	{ "00200081053132333430", 0x63C2 },     /* a wrong VERIFY clears the permission */
-	{ "00200081053132333435", 0x9000 },
-	{ "0024008109313233343535353535", 0x9000 },  /* ISO dialect: old‖new */
-	{ "0024008109313233343535353535", 0x63C2 },
-	{ "002400810935353535" "3132333435", 0x9000 },
-	{ "00240081093535353535" "31323334", 0x63C2 }, /* old wrong */
-	{ "0024008106313233343531", 0x6A80 },   /* new PIN of 1 digit */
-	{ "00240181", 0x6A86 },
-	{ "0020008203313233", 0x6700 },
-	{ "00200082063132333435FF", 0x63C2 },
-	{ "00200082063132333435FF", 0x63C1 },
-	{ "00200082063132333435FF", 0x63C0 },
-	{ "00200082", 0x6983 },
+        {"002241B606800104840181", 0x6A88}, /* MF current */
+        {"00A4000C023D00", 0x9000},
+        {"0022C381", 0x6A86},
+        {"8018000000", 0x6D00},
+        {"002241B606800102840181", 0x6A80}, /* PKCS#1 alg on an EC key */
+        {"002241B606800104840185", 0x6A88},
+        {"002241B6058001048401", 0x6A80},   /* truncated CRT */
+        {"002241B6068001048401", 0x6700},   /* Lc larger than the data */
+        {"002241B803840181", 0x6A80},       /* decipher with an EC key */
+        {"002241B806800102840182", 0x6A80}, /* decipher alg must be 00 */
+        {"002241B606800104840181", 0x9000},
+        {"002A9E9A30"
+         "000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F202122232425262728292A2B2"
+         "C2D2E2F"
+         "00",
+         0x6982},
+        {"00200081053132333435", 0x9000},
+        {"002A9E9A30"
+         "000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F202122232425262728292A2B2"
+         "C2D2E2F"
+         "00",
+         0x9000},
+        {"002A9E9A30"
+         "000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F202122232425262728292A2B2"
+         "C2D2E2F"
+         "00",
+         0x6982},
+        {"00200081053132333435", 0x9000},
+        {"00200081053132333430", 0x63C2}, /* a wrong VERIFY clears the permission */
+        {"00200081053132333435", 0x9000},
+        {"0024008109313233343535353535", 0x9000}, /* ISO dialect: old‖new */
+        {"0024008109313233343535353535", 0x63C2},
+        {"002400810935353535"
+         "3132333435",
+         0x9000},
+        {"00240081093535353535"
+         "31323334",
+         0x63C2},                           /* old wrong */
+        {"0024008106313233343531", 0x6A80}, /* new PIN of 1 digit */
+        {"00240181", 0x6A86},
+        {"0020008203313233", 0x6700},
+        {"00200082063132333435FF", 0x63C2},
+        {"00200082063132333435FF", 0x63C1},
+        {"00200082063132333435FF", 0x63C0},
+        {"00200082", 0x6983},
 };
 
 static void test_2(void **state)
@@ -227,15 +269,21 @@ static void test_2(void **state)
  * PIN, <VKN>ENCR0 (keyAgreement) does not sign; both PrKDF entries and both
  * CDF entries carry the same iD. */
 static const struct step steps_seal[] = {
-	{ "00A4000C023D00", 0x9000 },
-	{ "002A9E9A0100", 0x6985 },
-	{ "00200081053132333435", 0x9000 },
-	{ "002241B606800104840182", 0x6985 },  /* ENCR0: no signing key */
-	{ "002241B606800104840181", 0x9000 },
-	{ "002A9E9A30" "000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F"
-	  "202122232425262728292A2B2C2D2E2F" "00", 0x9000 },
-	{ "002A9E9A30" "000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F"
-	  "202122232425262728292A2B2C2D2E2F" "00", 0x9000 },   /* no userConsent: again */
+        {"00A4000C023D00", 0x9000},
+        {"002A9E9A0100", 0x6985},
+        {"00200081053132333435", 0x9000},
+        {"002241B606800104840182", 0x6985}, /* ENCR0: no signing key */
+        {"002241B606800104840181", 0x9000},
+        {"002A9E9A30"
+         "000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F"
+         "202122232425262728292A2B2C2D2E2F"
+         "00",
+         0x9000},
+        {"002A9E9A30"
+         "000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F"
+         "202122232425262728292A2B2C2D2E2F"
+         "00",
+         0x9000}, /* no userConsent: again */
 };
 
 /* An EF anywhere on the card (the e-seal's directory files are in 3D00). */
@@ -282,8 +330,12 @@ static void test_seal(void **state)
 static void test_seal_refused(void **state)
 {
 	char dir[] = "/tmp/test_vcard.XXXXXX";
-	struct vc_init_opts o = { .profile = VC_AKIS_12, .holder = "TEST", .tckn = "10000000146",
-		.e_seal = true, .company = "TEST A.S.", .vkn = "0123456789" };
+	struct vc_init_opts o = {.profile = VC_AKIS_12,
+	                         .holder = "TEST",
+	                         .tckn = "10000000146",
+	                         .e_seal = true,
+	                         .company = "TEST A.S.",
+	                         .vkn = "0123456789"};
 	(void)state;
 	assert_non_null(mkdtemp(dir));
 	o.dir = dir;
@@ -300,7 +352,7 @@ static void test_chaining(void **state)
 	assert_int_equal(xfer(f, "10A4000C013F", NULL), 0x9000);
 	assert_int_equal(xfer(f, "00A4000C0100", NULL), 0x9000); /* 3F‖00: the MF */
 	assert_int_equal(xfer(f, "10A4000C013F", NULL), 0x9000);
-	assert_int_equal(xfer(f, "00B0000010", NULL), 0x6883);  /* chain broken */
+	assert_int_equal(xfer(f, "00B0000010", NULL), 0x6883); /* chain broken */
 }
 
 /* 61xx and GET RESPONSE in pieces; Le smaller than what is left. */
@@ -329,8 +381,9 @@ static uint32_t rng(uint32_t *s)
 /* Random APDUs, biased towards real CLA/INS values: never a crash, always 2..246 bytes. */
 static void test_random(void **state)
 {
-	static const uint8_t ins[] = { 0xA4, 0xB0, 0xC0, 0xCA, 0x18, 0x20, 0x24, 0x2C, 0x1A, 0x84, 0x09, 0x22, 0x2A, 0x00 };
-	static const uint8_t cla[] = { 0x00, 0x10, 0x80, 0x90, 0xFF };
+	static const uint8_t ins[] = {0xA4, 0xB0, 0xC0, 0xCA, 0x18, 0x20, 0x24,
+	                              0x2C, 0x1A, 0x84, 0x09, 0x22, 0x2A, 0x00};
+	static const uint8_t cla[] = {0x00, 0x10, 0x80, 0x90, 0xFF};
 	struct fixture *f = *state;
 	uint8_t in[300], out[VC_RAPDU_MAX + 16];
 	uint32_t s = 0x12345678;
@@ -361,8 +414,10 @@ static void test_ctl(void **state)
 	assert_true(vc_ctl_parse("remove", &c) && c.op == VC_CTL_REMOVE);
 	assert_true(vc_ctl_parse("fault 3 sw 6F00", &c) && c.op == VC_CTL_FAULT && c.nth == 3 &&
 	            c.fault.kind == VC_FAULT_SW && c.fault.arg == 0x6F00);
-	assert_true(vc_ctl_parse("fault 1 stall 500", &c) && c.fault.kind == VC_FAULT_STALL && c.fault.arg == 500);
-	assert_true(vc_ctl_parse("fault 2 garbage 7", &c) && c.fault.kind == VC_FAULT_GARBAGE && c.fault.arg == 7);
+	assert_true(vc_ctl_parse("fault 1 stall 500", &c) && c.fault.kind == VC_FAULT_STALL &&
+	            c.fault.arg == 500);
+	assert_true(vc_ctl_parse("fault 2 garbage 7", &c) && c.fault.kind == VC_FAULT_GARBAGE &&
+	            c.fault.arg == 7);
 	assert_true(vc_ctl_parse("latency 1000", &c) && c.op == VC_CTL_LATENCY && c.value == 1000);
 	assert_false(vc_ctl_parse("fault 0 drop", &c));
 	assert_false(vc_ctl_parse("fault 1 sw", &c));
@@ -373,18 +428,18 @@ static void test_ctl(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ctl),
-		cmocka_unit_test_setup_teardown(test_common, setup_12, teardown),
-		cmocka_unit_test_setup_teardown(test_common, setup_2, teardown),
-		cmocka_unit_test_setup_teardown(test_12, setup_12, teardown),
-		cmocka_unit_test_setup_teardown(test_10, setup_10, teardown),
-		cmocka_unit_test_setup_teardown(test_2, setup_2, teardown),
-		cmocka_unit_test_setup_teardown(test_seal, setup_seal, teardown),
-		cmocka_unit_test(test_seal_refused),
-		cmocka_unit_test_setup_teardown(test_chaining, setup_12, teardown),
-		cmocka_unit_test_setup_teardown(test_get_response, setup_12, teardown),
-		cmocka_unit_test_setup_teardown(test_random, setup_12, teardown),
-		cmocka_unit_test_setup_teardown(test_random, setup_2, teardown),
+	        cmocka_unit_test(test_ctl),
+	        cmocka_unit_test_setup_teardown(test_common, setup_12, teardown),
+	        cmocka_unit_test_setup_teardown(test_common, setup_2, teardown),
+	        cmocka_unit_test_setup_teardown(test_12, setup_12, teardown),
+	        cmocka_unit_test_setup_teardown(test_10, setup_10, teardown),
+	        cmocka_unit_test_setup_teardown(test_2, setup_2, teardown),
+	        cmocka_unit_test_setup_teardown(test_seal, setup_seal, teardown),
+	        cmocka_unit_test(test_seal_refused),
+	        cmocka_unit_test_setup_teardown(test_chaining, setup_12, teardown),
+	        cmocka_unit_test_setup_teardown(test_get_response, setup_12, teardown),
+	        cmocka_unit_test_setup_teardown(test_random, setup_12, teardown),
+	        cmocka_unit_test_setup_teardown(test_random, setup_2, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

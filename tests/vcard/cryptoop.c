@@ -25,9 +25,12 @@ static bool is_ec(const struct vc_key *k)
 static size_t key_bytes(const struct vc_key *k)
 {
 	switch (k->alg) {
-	case VC_RSA2048: return 256;
-	case VC_EC_P256: return 32;
-	case VC_EC_P384: return 48;
+	case VC_RSA2048:
+		return 256;
+	case VC_EC_P256:
+		return 32;
+	case VC_EC_P384:
+		return 48;
 	}
 	return 0;
 }
@@ -112,8 +115,8 @@ void vc_cmd_mse(struct vc_card *c, const struct vc_cmd *cmd, struct vc_resp *r)
 	c->se_key = -1;
 	c->se_op = VC_SE_NONE;
 	/* Keys are local to DF 3D00: MSE with the MF current → 6A88. */
-	if (!vc_in_pkcs15(c) && ((vc_is_1x(c) && cmd->p1 == 0xC3) ||
-	                         (!vc_is_1x(c) && cmd->p1 == 0x41))) {
+	if (!vc_in_pkcs15(c) &&
+	    ((vc_is_1x(c) && cmd->p1 == 0xC3) || (!vc_is_1x(c) && cmd->p1 == 0x41))) {
 		r->sw = SW_REF_NOT_FOUND;
 		return;
 	}
@@ -123,12 +126,18 @@ void vc_cmd_mse(struct vc_card *c, const struct vc_cmd *cmd, struct vc_resp *r)
 static const EVP_MD *md_by_len(size_t n)
 {
 	switch (n) {
-	case 20: return EVP_sha1();
-	case 28: return EVP_sha224();
-	case 32: return EVP_sha256();
-	case 48: return EVP_sha384();
-	case 64: return EVP_sha512();
-	default: return NULL;
+	case 20:
+		return EVP_sha1();
+	case 28:
+		return EVP_sha224();
+	case 32:
+		return EVP_sha256();
+	case 48:
+		return EVP_sha384();
+	case 64:
+		return EVP_sha512();
+	default:
+		return NULL;
 	}
 }
 
@@ -143,8 +152,8 @@ static uint16_t rsa_op(struct vc_key *k, int mode, const uint8_t *in, size_t n, 
 		return SW_UNKNOWN;
 	ok = mode == 0xFF ? EVP_PKEY_decrypt_init(ctx) : EVP_PKEY_sign_init(ctx);
 	if (ok > 0 && mode == ALG_PSS)
-		ok = EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PSS_PADDING) > 0 &&
-		     md_by_len(n) && EVP_PKEY_CTX_set_signature_md(ctx, md_by_len(n)) > 0 &&
+		ok = EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PSS_PADDING) > 0 && md_by_len(n) &&
+		     EVP_PKEY_CTX_set_signature_md(ctx, md_by_len(n)) > 0 &&
 		     EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, md_by_len(n)) > 0 &&
 		     EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx, RSA_PSS_SALTLEN_DIGEST) > 0;
 	else if (ok > 0)
@@ -198,11 +207,16 @@ static int sign_mode(const struct vc_card *c, const struct vc_key *k, size_t n)
 static bool input_ok(const struct vc_key *k, int mode, size_t n)
 {
 	switch (mode) {
-	case ALG_RAW: return n == key_bytes(k);
-	case ALG_PKCS1: return n >= 1 && n + 11 <= key_bytes(k); /* RFC 8017 §9.2 */
-	case ALG_PSS: return md_by_len(n) != NULL;
-	case ALG_ECDSA: return n >= 1 && n <= 64;
-	default: return false;
+	case ALG_RAW:
+		return n == key_bytes(k);
+	case ALG_PKCS1:
+		return n >= 1 && n + 11 <= key_bytes(k); /* RFC 8017 §9.2 */
+	case ALG_PSS:
+		return md_by_len(n) != NULL;
+	case ALG_ECDSA:
+		return n >= 1 && n <= 64;
+	default:
+		return false;
 	}
 }
 

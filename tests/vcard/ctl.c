@@ -39,8 +39,10 @@ static const struct {
 	const char *word;
 	enum vc_ctl_op op;
 } simple[] = {
-	{ "remove", VC_CTL_REMOVE }, { "insert", VC_CTL_INSERT },
-	{ "reset", VC_CTL_RESET },   { "quit", VC_CTL_QUIT },
+        {"remove", VC_CTL_REMOVE},
+        {"insert", VC_CTL_INSERT},
+        {"reset", VC_CTL_RESET},
+        {"quit", VC_CTL_QUIT},
 };
 
 bool vc_ctl_parse(const char *line, struct vc_ctl *o)

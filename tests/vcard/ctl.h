@@ -13,18 +13,27 @@ enum vc_fault_kind { VC_FAULT_NONE, VC_FAULT_DROP, VC_FAULT_GARBAGE, VC_FAULT_SW
 
 struct vc_fault {
 	enum vc_fault_kind kind;
-	unsigned long at;   /* absolute APDU number that triggers it */
-	unsigned arg;       /* SW, stall ms, or garbage length */
+	unsigned long at; /* absolute APDU number that triggers it */
+	unsigned arg;     /* SW, stall ms, or garbage length */
 };
 
-enum vc_ctl_op { VC_CTL_BAD, VC_CTL_REMOVE, VC_CTL_INSERT, VC_CTL_RESET, VC_CTL_QUIT,
-	VC_CTL_LATENCY, VC_CTL_BYTE_LATENCY, VC_CTL_FAULT, VC_CTL_FAULT_CLEAR };
+enum vc_ctl_op {
+	VC_CTL_BAD,
+	VC_CTL_REMOVE,
+	VC_CTL_INSERT,
+	VC_CTL_RESET,
+	VC_CTL_QUIT,
+	VC_CTL_LATENCY,
+	VC_CTL_BYTE_LATENCY,
+	VC_CTL_FAULT,
+	VC_CTL_FAULT_CLEAR
+};
 
 struct vc_ctl {
 	enum vc_ctl_op op;
-	unsigned value;          /* latency */
-	unsigned long nth;       /* fault: relative APDU number */
-	struct vc_fault fault;   /* kind and arg */
+	unsigned value;        /* latency */
+	unsigned long nth;     /* fault: relative APDU number */
+	struct vc_fault fault; /* kind and arg */
 };
 
 /* Parse one control line. Returns false for a malformed line. */

@@ -74,7 +74,7 @@ void der_octets(struct vc_der *d, const void *p, size_t n)
 
 void der_bits(struct vc_der *d, const int *bits, size_t n)
 {
-	uint8_t b[5] = { 0 };
+	uint8_t b[5] = {0};
 	int hi = -1;
 	size_t bytes;
 	for (size_t i = 0; i < n; i++) {

@@ -18,12 +18,10 @@ struct ins_entry {
 };
 
 static const struct ins_entry ins_table[] = {
-	{ 0xA4, vc_cmd_select },       { 0xB0, vc_cmd_read_binary },
-	{ 0xCA, vc_cmd_get_data },     { 0x18, vc_cmd_list_files },
-	{ 0x20, vc_cmd_verify },       { 0x24, vc_cmd_change },
-	{ 0x2C, vc_cmd_reset_retry },  { 0x1A, vc_cmd_logout },
-	{ 0x84, vc_cmd_get_challenge }, { 0x09, vc_cmd_set_life_cycle },
-	{ 0x22, vc_cmd_mse },          { 0x2A, vc_cmd_pso },
+        {0xA4, vc_cmd_select},         {0xB0, vc_cmd_read_binary}, {0xCA, vc_cmd_get_data},
+        {0x18, vc_cmd_list_files},     {0x20, vc_cmd_verify},      {0x24, vc_cmd_change},
+        {0x2C, vc_cmd_reset_retry},    {0x1A, vc_cmd_logout},      {0x84, vc_cmd_get_challenge},
+        {0x09, vc_cmd_set_life_cycle}, {0x22, vc_cmd_mse},         {0x2A, vc_cmd_pso},
 };
 
 /* ISO 7816-4 §5.1: case 1 (4 bytes), 2 (5), 3 (5+Lc), 4 (5+Lc+1). */
@@ -190,8 +188,9 @@ size_t vc_process(struct vc_card *c, const uint8_t *apdu, size_t n, uint8_t *out
 	if (!parse(apdu, n, &cmd)) {
 		c->chaining = false;
 		c->chain_len = 0;
-		return sw_only(n >= 4 && (apdu[0] & 0xEF) != 0 && (apdu[0] & 0xEF) != 0x80 ? SW_CLA
-		                                                                          : SW_WRONG_LEN,
+		return sw_only(n >= 4 && (apdu[0] & 0xEF) != 0 && (apdu[0] & 0xEF) != 0x80
+		                       ? SW_CLA
+		                       : SW_WRONG_LEN,
 		               out);
 	}
 	return run(c, &cmd, apdu, out);

@@ -7,9 +7,9 @@
 #include "image.h"
 #include "sec.h"
 
-static const uint8_t name_pkcs15[] = { 'P', 'K', 'C', 'S', '-', '1', '5' };
-static const uint8_t aid_pkcs15[] = { 0xA0, 0x00, 0x00, 0x00, 0x63, 0x50,
-	0x4B, 0x43, 0x53, 0x2D, 0x31, 0x35 };
+static const uint8_t name_pkcs15[] = {'P', 'K', 'C', 'S', '-', '1', '5'};
+static const uint8_t aid_pkcs15[] = {0xA0, 0x00, 0x00, 0x00, 0x63, 0x50,
+                                     0x4B, 0x43, 0x53, 0x2D, 0x31, 0x35};
 
 bool vc_in_pkcs15(const struct vc_card *c)
 {

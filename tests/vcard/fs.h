@@ -4,7 +4,7 @@
 
 #include "vcard.h"
 
-#define VC_FID_MF 0x3F00
+#define VC_FID_MF     0x3F00
 #define VC_FID_PKCS15 0x3D00
 
 void vc_cmd_select(struct vc_card *c, const struct vc_cmd *cmd, struct vc_resp *r);

@@ -17,22 +17,30 @@
 
 #include <openssl/pem.h>
 
-const char *const vc_profile_names[3] = { "akis-1.0", "akis-1.2", "akis-2" };
+const char *const vc_profile_names[3] = {"akis-1.0", "akis-1.2", "akis-2"};
 
 /* docs/card.md §1 (all [C]). */
-static const uint8_t atr_10[] = { 0x3B, 0xBA, 0x11, 0x00, 0x81, 0x31, 0xFE, 0x4D, 0x55, 0x45,
-	0x4B, 0x41, 0x45, 0x20, 0x56, 0x31, 0x2E, 0x30, 0xAE };
-static const uint8_t atr_12[] = { 0x3B, 0x9F, 0x96, 0x81, 0x31, 0xFE, 0x45, 0x80, 0x67, 0x55,
-	0x45, 0x4B, 0x41, 0x45, 0x12, 0x92, 0x31, 0x80, 0x73, 0xB3, 0xA1, 0x80, 0x6A };
-static const uint8_t atr_2[] = { 0x3B, 0x9F, 0x97, 0x81, 0x31, 0xFE, 0x45, 0x80, 0x65, 0x54,
-	0x43, 0x53, 0x22, 0x82, 0x31, 0xC0, 0x73, 0xF6, 0x21, 0x80, 0x81, 0x05, 0x53 };
+static const uint8_t atr_10[] = {0x3B, 0xBA, 0x11, 0x00, 0x81, 0x31, 0xFE, 0x4D, 0x55, 0x45,
+                                 0x4B, 0x41, 0x45, 0x20, 0x56, 0x31, 0x2E, 0x30, 0xAE};
+static const uint8_t atr_12[] = {0x3B, 0x9F, 0x96, 0x81, 0x31, 0xFE, 0x45, 0x80,
+                                 0x67, 0x55, 0x45, 0x4B, 0x41, 0x45, 0x12, 0x92,
+                                 0x31, 0x80, 0x73, 0xB3, 0xA1, 0x80, 0x6A};
+static const uint8_t atr_2[] = {0x3B, 0x9F, 0x97, 0x81, 0x31, 0xFE, 0x45, 0x80,
+                                0x65, 0x54, 0x43, 0x53, 0x22, 0x82, 0x31, 0xC0,
+                                0x73, 0xF6, 0x21, 0x80, 0x81, 0x05, 0x53};
 
 const uint8_t *vc_profile_atr(enum vc_profile p, size_t *len)
 {
 	switch (p) {
-	case VC_AKIS_10: *len = sizeof atr_10; return atr_10;
-	case VC_AKIS_12: *len = sizeof atr_12; return atr_12;
-	case VC_AKIS_2: *len = sizeof atr_2; return atr_2;
+	case VC_AKIS_10:
+		*len = sizeof atr_10;
+		return atr_10;
+	case VC_AKIS_12:
+		*len = sizeof atr_12;
+		return atr_12;
+	case VC_AKIS_2:
+		*len = sizeof atr_2;
+		return atr_2;
 	}
 	*len = 0;
 	return NULL;
@@ -49,7 +57,7 @@ bool vc_profile_parse(const char *s, enum vc_profile *out)
 	return false;
 }
 
-static const char *const alg_names[] = { "rsa2048", "ec-p256", "ec-p384" };
+static const char *const alg_names[] = {"rsa2048", "ec-p256", "ec-p384"};
 
 const char *vc_alg_name(enum vc_key_alg a)
 {
@@ -335,9 +343,9 @@ static void write_conf(const struct vc_card *c, FILE *f)
 		const struct vc_key *k = &c->keys[i];
 		fprintf(f, "key = %02X %s %s %d %s\n", k->ref, alg_names[k->alg],
 		        k->can_sign && k->can_decrypt ? "sign+decrypt"
-		        : k->can_decrypt             ? "decrypt"
-		        : k->can_sign                ? "sign"
-		                                     : "derive",
+		        : k->can_decrypt              ? "decrypt"
+		        : k->can_sign                 ? "sign"
+		                                      : "derive",
 		        k->user_consent ? 1 : 0, k->pem);
 	}
 }

@@ -20,11 +20,13 @@ static int usage(void)
 	        "           [--no-pkcs15] [--with-expired-cert] [--pin 12345] [--puk 123456]\n"
 	        "           [--serial HEX24] [--holder NAME] [--tckn 11DIGITS] [--atr HEX]\n"
 	        "           [--ec-curve p256|p384]  (akis-2 NES keys; the test CA stays P-384)\n"
-	        "           [--e-seal [--company NAME] [--vkn 10DIGITS]]  (akis-2: Mali M\xC3\xBCh\xC3\xBCr card)\n"
+	        "           [--e-seal [--company NAME] [--vkn 10DIGITS]]  (akis-2: Mali "
+	        "M\xC3\xBCh\xC3\xBCr card)\n"
 	        "       akis-vcard run DIR --port N [--host 127.0.0.1] [--log FILE]\n"
 	        "           [--latency-us N] [--byte-latency-us N] [--removed]\n"
 	        "controls: echo 'remove|insert|reset|latency US|byte-latency US|\n"
-	        "           fault N drop|garbage [LEN]|sw XXXX|stall MS|fault clear|quit' > DIR/ctl\n");
+	        "           fault N drop|garbage [LEN]|sw XXXX|stall MS|fault clear|quit' > "
+	        "DIR/ctl\n");
 	return 2;
 }
 
@@ -83,9 +85,12 @@ static bool init_opt(struct vc_init_opts *o, const char *k, const char *v)
 
 static int cmd_init(int argc, char **argv)
 {
-	struct vc_init_opts o = { .dir = argv[0], .profile = VC_AKIS_12,
-		.holder = "TEST K\xC4\xB0\xC5\x9e\xC4\xB0", .tckn = "10000000146",
-		.company = "TEST MAL\xC4\xB0 M\xC3\x9CH\xC3\x9CR A.\xC5\x9E.", .vkn = "0123456789" };
+	struct vc_init_opts o = {.dir = argv[0],
+	                         .profile = VC_AKIS_12,
+	                         .holder = "TEST K\xC4\xB0\xC5\x9e\xC4\xB0",
+	                         .tckn = "10000000146",
+	                         .company = "TEST MAL\xC4\xB0 M\xC3\x9CH\xC3\x9CR A.\xC5\x9E.",
+	                         .vkn = "0123456789"};
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--no-efdir") == 0)
 			o.no_efdir = true;
@@ -136,7 +141,7 @@ static bool run_opt(struct vc_run_opts *o, const char *k, const char *v)
 
 static int cmd_run(int argc, char **argv)
 {
-	struct vc_run_opts o = { .dir = argv[0], .host = "127.0.0.1" };
+	struct vc_run_opts o = {.dir = argv[0], .host = "127.0.0.1"};
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--removed") == 0)
 			o.start_removed = true;

@@ -5,9 +5,9 @@
 
 #include <string.h>
 
-static const uint8_t p15_aid[] = { 0xA0, 0x00, 0x00, 0x00, 0x63, 0x50,
-	0x4B, 0x43, 0x53, 0x2D, 0x31, 0x35 };
-static const uint8_t path_df[] = { 0x3F, 0x00, 0x3D, 0x00 };
+static const uint8_t p15_aid[] = {0xA0, 0x00, 0x00, 0x00, 0x63, 0x50,
+                                  0x4B, 0x43, 0x53, 0x2D, 0x31, 0x35};
+static const uint8_t path_df[] = {0x3F, 0x00, 0x3D, 0x00};
 
 /* Path ::= SEQUENCE { path OCTET STRING, ... } */
 static void path_seq(struct vc_der *d, uint16_t fid)
@@ -41,7 +41,7 @@ bool vc_p15_odf(struct vc_der *d)
 	static const struct {
 		uint8_t tag;
 		uint16_t fid;
-	} e[] = { { 0xA0, 0x4402 }, { 0xA1, 0x4403 }, { 0xA4, 0x4404 }, { 0xA8, 0x4401 } };
+	} e[] = {{0xA0, 0x4402}, {0xA1, 0x4403}, {0xA4, 0x4404}, {0xA8, 0x4401}};
 	for (size_t i = 0; i < sizeof e / sizeof e[0]; i++) {
 		struct vc_der s;
 		der_init(&s);
@@ -64,7 +64,7 @@ static void hex16(const uint8_t *b, char *out)
 /* TokenInfo ::= SEQUENCE { version, serialNumber, manufacturerID, label [0], tokenflags } */
 bool vc_p15_tokeninfo(const struct vc_prov *p, struct vc_der *d)
 {
-	static const int flags[] = { 1, 2 }; /* loginRequired, prnGeneration */
+	static const int flags[] = {1, 2}; /* loginRequired, prnGeneration */
 	struct vc_der s;
 	char label[32], h[17];
 	hex16(p->serial + 4, h);
@@ -82,7 +82,7 @@ bool vc_p15_tokeninfo(const struct vc_prov *p, struct vc_der *d)
 /* CommonObjectAttributes ::= SEQUENCE { label, flags, authId, userConsent } */
 static void common_obj(struct vc_der *d, const char *label, bool priv, int auth_id, int consent)
 {
-	static const int f_private[] = { 0 }, f_modifiable[] = { 1 };
+	static const int f_private[] = {0}, f_modifiable[] = {1};
 	struct vc_der s;
 	uint8_t id = (uint8_t)auth_id;
 	der_init(&s);
@@ -99,8 +99,8 @@ static void common_obj(struct vc_der *d, const char *label, bool priv, int auth_
  * pinReference [0], path (PKCS#15 v1.1 §6.8.2). */
 static void pin_obj(const struct vc_prov *p, struct vc_der *d, bool puk)
 {
-	static const int f_pin[] = { 1, 4 };      /* local, initialized */
-	static const int f_puk[] = { 1, 4, 6 };   /* + unblockingPin */
+	static const int f_pin[] = {1, 4};    /* local, initialized */
+	static const int f_puk[] = {1, 4, 6}; /* + unblockingPin */
 	struct vc_der o, cls, ta, attrs;
 	uint8_t id = puk ? 2 : 1, ref = puk ? 0x82 : 0x81;
 	bool bcd = p->o->profile == VC_AKIS_10;
@@ -111,7 +111,8 @@ static void pin_obj(const struct vc_prov *p, struct vc_der *d, bool puk)
 	der_wrap(&o, 0x30, &cls);
 	der_init(&attrs);
 	der_bits(&attrs, puk ? f_puk : f_pin, puk ? 3 : 2);
-	der_tlv(&attrs, 0x0A, (const uint8_t[]){ bcd ? 3 : 1 }, 1); /* half-nibble-bcd / ascii-numeric */
+	der_tlv(&attrs, 0x0A, (const uint8_t[]){bcd ? 3 : 1},
+	        1); /* half-nibble-bcd / ascii-numeric */
 	der_int(&attrs, 4);
 	der_int(&attrs, 8);
 	der_int(&attrs, 8);
@@ -140,17 +141,18 @@ static void common_key(struct vc_der *d, const struct vc_prov_key *k, bool pub)
 {
 	int u[6];
 	size_t n = 0;
-	static const int access[] = { 0, 2, 3, 4 }; /* sensitive alwaysSensitive neverExtractable local */
+	static const int access[] = {0, 2, 3,
+	                             4}; /* sensitive alwaysSensitive neverExtractable local */
 	struct vc_der s;
 	if (k->agree)
-		u[n++] = 8;                             /* derive (e-seal ENCR0: keyAgreement) */
+		u[n++] = 8; /* derive (e-seal ENCR0: keyAgreement) */
 	else
-		u[n++] = pub ? 6 : 2;                   /* verify / sign */
+		u[n++] = pub ? 6 : 2; /* verify / sign */
 	if (k->nes || (k->seal && !k->agree))
-		u[n++] = 9;                             /* nonRepudiation */
+		u[n++] = 9; /* nonRepudiation */
 	if (k->decrypt) {
-		u[n++] = pub ? 0 : 1;                   /* encrypt / decrypt */
-		u[n++] = pub ? 4 : 5;                   /* wrap / unwrap */
+		u[n++] = pub ? 0 : 1; /* encrypt / decrypt */
+		u[n++] = pub ? 4 : 5; /* wrap / unwrap */
 	}
 	der_init(&s);
 	der_octets(&s, k->id, sizeof k->id);

@@ -65,7 +65,7 @@ static bool write_pem(const char *dir, const char *name, EVP_PKEY *key, X509 *ce
  * <VKN>ENCR0 on P-384, organisation certificates, no userConsent. */
 static void plan_seal(struct vc_prov *p)
 {
-	static const char *const suffix[2] = { "SIGN0", "ENCR0" };
+	static const char *const suffix[2] = {"SIGN0", "ENCR0"};
 	p->nkeys = 2;
 	for (int n = 0; n < 2; n++) {
 		struct vc_prov_key *k = &p->keys[n];
@@ -139,9 +139,14 @@ static bool make_keys(struct vc_prov *p, struct vc_ca *ca)
 {
 	for (int i = 0; i < p->nkeys; i++) {
 		struct vc_prov_key *k = &p->keys[i];
-		struct vc_holder h = { .name = p->o->holder, .tckn = k->seal ? p->o->vkn : p->o->tckn,
-			.nes = k->nes, .decrypt = k->decrypt, .org = k->seal ? p->o->company : NULL,
-			.agree = k->agree, .not_before = k->not_before, .not_after = k->not_after };
+		struct vc_holder h = {.name = p->o->holder,
+		                      .tckn = k->seal ? p->o->vkn : p->o->tckn,
+		                      .nes = k->nes,
+		                      .decrypt = k->decrypt,
+		                      .org = k->seal ? p->o->company : NULL,
+		                      .agree = k->agree,
+		                      .not_before = k->not_before,
+		                      .not_after = k->not_after};
 		k->key = vc_x509_keygen(k->alg);
 		if (!k->key)
 			return false;
@@ -194,8 +199,10 @@ static bool write_fs(const struct vc_prov *p)
 		ok = write_der(mf, "2F00", p, efdir_b);
 	}
 	if (ok && !p->o->no_pkcs15)
-		ok = write_der(df, "5031", p, odf_b) && write_der(df, "5032", p, vc_p15_tokeninfo) &&
-		     write_der(df, "4401", p, vc_p15_aodf) && write_der(df, "4402", p, vc_p15_prkdf) &&
+		ok = write_der(df, "5031", p, odf_b) &&
+		     write_der(df, "5032", p, vc_p15_tokeninfo) &&
+		     write_der(df, "4401", p, vc_p15_aodf) &&
+		     write_der(df, "4402", p, vc_p15_prkdf) &&
 		     write_der(df, "4403", p, vc_p15_pukdf) && write_der(df, "4404", p, vc_p15_cdf);
 	for (int i = 0; ok && i < p->nkeys; i++) {
 		const struct vc_prov_key *k = &p->keys[i];
@@ -217,7 +224,7 @@ static bool fill_card(const struct vc_prov *p, struct vc_card *c)
 	static const struct {
 		uint8_t ref;
 		const char *def;
-	} pins[] = { { 0x81, "12345" }, { 0x82, "123456" }, { 0x01, "44444444" }, { 0x02, "88888888" } };
+	} pins[] = {{0x81, "12345"}, {0x82, "123456"}, {0x01, "44444444"}, {0x02, "88888888"}};
 	const uint8_t *atr = vc_profile_atr(o->profile, &c->atr_len);
 	snprintf(c->dir, sizeof c->dir, "%s", o->dir);
 	c->profile = o->profile;
@@ -273,10 +280,12 @@ static bool write_info(const struct vc_prov *p)
 	        vc_profile_names[p->o->profile], hex, p->o->holder, p->o->tckn,
 	        p->o->no_efdir ? "no" : "yes", p->o->no_pkcs15 ? "no" : "yes");
 	if (p->o->e_seal)
-		fprintf(f, "e-seal: %s VKN %s (both keys share one iD)\n", p->o->company, p->o->vkn);
+		fprintf(f, "e-seal: %s VKN %s (both keys share one iD)\n", p->o->company,
+		        p->o->vkn);
 	for (int i = 0; i < p->nkeys; i++)
-		fprintf(f, "key %02X: %s %s cert %04X%s%s\n", p->keys[i].ref, vc_alg_name(p->keys[i].alg),
-		        p->keys[i].label, p->keys[i].cert_fid, p->keys[i].consent ? " userConsent" : "",
+		fprintf(f, "key %02X: %s %s cert %04X%s%s\n", p->keys[i].ref,
+		        vc_alg_name(p->keys[i].alg), p->keys[i].label, p->keys[i].cert_fid,
+		        p->keys[i].consent ? " userConsent" : "",
 		        p->keys[i].not_after < 0 ? " expired" : "");
 	return fclose(f) == 0;
 }
@@ -294,7 +303,7 @@ int vc_init(const struct vc_init_opts *o)
 {
 	struct vc_prov *p = calloc(1, sizeof *p);
 	struct vc_card *c = calloc(1, sizeof *c);
-	struct vc_ca ca = { 0 };
+	struct vc_ca ca = {0};
 	int rc = 1;
 	if (!p || !c)
 		goto out;
@@ -305,7 +314,8 @@ int vc_init(const struct vc_init_opts *o)
 	}
 	if (o->e_seal && (o->profile != VC_AKIS_2 || o->ec_p256 || o->expired_cert)) {
 		fprintf(stderr, "akis-vcard init: --e-seal makes an AKIS 2.x e-seal card: it needs "
-		                "--profile akis-2 and takes neither --ec-curve p256 nor --with-expired-cert\n");
+		                "--profile akis-2 and takes neither --ec-curve p256 nor "
+		                "--with-expired-cert\n");
 		goto out;
 	}
 	plan(p);

@@ -17,11 +17,11 @@ struct vc_init_opts {
 	const char *serial_hex;
 	const char *holder;
 	const char *tckn;
-	const char *atr_hex;  /* --atr: overrides the profile's ATR (validated by the caller) */
-	bool ec_p256;         /* --ec-curve p256: akis-2 NES keys on P-256 (default P-384) */
-	bool e_seal;          /* --e-seal: a Mali Mühür card (akis-2 only, docs/card.md §4) */
-	const char *company;  /* --company: the e-seal's organisation */
-	const char *vkn;      /* --vkn: its 10-digit tax number */
+	const char *atr_hex; /* --atr: overrides the profile's ATR (validated by the caller) */
+	bool ec_p256;        /* --ec-curve p256: akis-2 NES keys on P-256 (default P-384) */
+	bool e_seal;         /* --e-seal: a Mali Mühür card (akis-2 only, docs/card.md §4) */
+	const char *company; /* --company: the e-seal's organisation */
+	const char *vkn;     /* --vkn: its 10-digit tax number */
 };
 
 #define VC_PROV_KEYS 4
@@ -29,18 +29,18 @@ struct vc_init_opts {
 struct vc_prov_key {
 	const char *label;
 	enum vc_key_alg alg;
-	bool nes;            /* qualified signing key (NES) */
-	bool decrypt;        /* also an encryption key (keyEncipherment) */
-	bool consent;        /* userConsent (akis-2 NES) */
-	bool seal;           /* e-seal organisation certificate (subject O=, serialNumber=VKN) */
-	bool agree;          /* keyAgreement only: the e-seal ENCR0 key, no signing */
+	bool nes;     /* qualified signing key (NES) */
+	bool decrypt; /* also an encryption key (keyEncipherment) */
+	bool consent; /* userConsent (akis-2 NES) */
+	bool seal;    /* e-seal organisation certificate (subject O=, serialNumber=VKN) */
+	bool agree;   /* keyAgreement only: the e-seal ENCR0 key, no signing */
 	uint8_t ref;
 	uint16_t cert_fid;
-	long not_before;     /* seconds relative to now */
+	long not_before; /* seconds relative to now */
 	long not_after;
 	EVP_PKEY *key;
 	X509 *cert;
-	uint8_t id[20];      /* PKCS#15 iD = SHA-1 of the subjectPublicKey (RFC 5280 §4.2.1.2 (1)) */
+	uint8_t id[20]; /* PKCS#15 iD = SHA-1 of the subjectPublicKey (RFC 5280 §4.2.1.2 (1)) */
 };
 
 struct vc_prov {

@@ -24,7 +24,7 @@
 
 #define BACKOFF_MIN_MS 20
 #define BACKOFF_MAX_MS 1000
-#define DROP_GAP_MS 1200 /* > pcscd's 400 ms presence poll: the drop is seen as a removal */
+#define DROP_GAP_MS    1200 /* > pcscd's 400 ms presence poll: the drop is seen as a removal */
 
 struct vc_run {
 	struct vc_card card;
@@ -35,7 +35,7 @@ struct vc_run {
 	bool removed;
 	bool quit;
 	int backoff_ms;
-	long long reconnect_at;  /* monotonic ms */
+	long long reconnect_at; /* monotonic ms */
 	unsigned latency_us, byte_latency_us;
 	unsigned long apdus;
 	struct vc_fault fault;
@@ -126,7 +126,8 @@ static void try_connect(struct vc_run *r)
 
 static void sleep_us(unsigned long us)
 {
-	struct timespec ts = { .tv_sec = (time_t)(us / 1000000), .tv_nsec = (long)(us % 1000000) * 1000 };
+	struct timespec ts = {.tv_sec = (time_t)(us / 1000000),
+	                      .tv_nsec = (long)(us % 1000000) * 1000};
 	while (nanosleep(&ts, &ts) != 0 && errno == EINTR && !got_signal)
 		;
 }
@@ -190,7 +191,10 @@ static void handle_control_msg(struct vc_run *r, uint8_t what)
 	case VPCD_ON:
 	case VPCD_RESET:
 		vc_sec_reset(&r->card); /* power cycle or warm reset: volatile state goes */
-		logf_line(r, "# power: %s\n", what == VPCD_OFF ? "off" : what == VPCD_ON ? "on" : "reset");
+		logf_line(r, "# power: %s\n",
+		          what == VPCD_OFF  ? "off"
+		          : what == VPCD_ON ? "on"
+		                            : "reset");
 		break;
 	case VPCD_ATR:
 		if (!vc_vpcd_send(r->sock, r->card.atr, r->card.atr_len))
@@ -198,7 +202,7 @@ static void handle_control_msg(struct vc_run *r, uint8_t what)
 		break;
 	default: {
 		/* a 1-byte "APDU" that is no control: answer as a card would */
-		static const uint8_t wrong_len[2] = { 0x67, 0x00 };
+		static const uint8_t wrong_len[2] = {0x67, 0x00};
 		log_apdu(r, "C", &what, 1);
 		log_apdu(r, "R", wrong_len, 2);
 		if (!vc_vpcd_send(r->sock, wrong_len, 2))
@@ -296,7 +300,8 @@ static int open_ctl(const char *dir)
 static void loop(struct vc_run *r)
 {
 	while (!r->quit && !got_signal) {
-		struct pollfd p[2] = { { .fd = r->ctl, .events = POLLIN }, { .fd = r->sock, .events = POLLIN } };
+		struct pollfd p[2] = {{.fd = r->ctl, .events = POLLIN},
+		                      {.fd = r->sock, .events = POLLIN}};
 		int timeout = -1;
 		if (r->sock < 0 && !r->removed) {
 			try_connect(r);
@@ -310,7 +315,8 @@ static void loop(struct vc_run *r)
 			break;
 		if (p[0].revents & POLLIN)
 			serve_ctl(r);
-		if (r->sock >= 0 && p[1].fd == r->sock && (p[1].revents & (POLLIN | POLLHUP | POLLERR)))
+		if (r->sock >= 0 && p[1].fd == r->sock &&
+		    (p[1].revents & (POLLIN | POLLHUP | POLLERR)))
 			serve_socket(r);
 	}
 }

@@ -13,15 +13,15 @@
 
 #define VC_WARN_UNUSED __attribute__((warn_unused_result))
 
-#define VC_MAX_FILES 48
-#define VC_MAX_KEYS 8
-#define VC_MAX_PINS 4
-#define VC_MAX_EF (32 * 1024)  /* largest EF we load */
-#define VC_RESP_MAX 1024       /* largest response a handler builds */
-#define VC_CHAIN_MAX 1024      /* command chaining accumulator, docs/card.md §3 */
-#define VC_RESP_CAP 244        /* docs/card.md §1: at most 244 data bytes per response */
-#define VC_PIN_MIN 4
-#define VC_PIN_MAX 8
+#define VC_MAX_FILES   48
+#define VC_MAX_KEYS    8
+#define VC_MAX_PINS    4
+#define VC_MAX_EF      (32 * 1024) /* largest EF we load */
+#define VC_RESP_MAX    1024        /* largest response a handler builds */
+#define VC_CHAIN_MAX   1024        /* command chaining accumulator, docs/card.md §3 */
+#define VC_RESP_CAP    244         /* docs/card.md §1: at most 244 data bytes per response */
+#define VC_PIN_MIN     4
+#define VC_PIN_MAX     8
 
 enum vc_profile { VC_AKIS_10, VC_AKIS_12, VC_AKIS_2 };
 
@@ -50,17 +50,17 @@ enum {
 struct vc_file {
 	uint16_t fid;
 	bool is_df;
-	int parent;     /* index into files[], -1 for the MF */
-	uint8_t *data;  /* EF contents */
+	int parent;    /* index into files[], -1 for the MF */
+	uint8_t *data; /* EF contents */
 	size_t len;
 };
 
 struct vc_pin {
-	uint8_t ref;    /* 0x81 user PIN, 0x82 PUK (DF 3D00); 0x01/0x02 system (MF) */
+	uint8_t ref;                /* 0x81 user PIN, 0x82 PUK (DF 3D00); 0x01/0x02 system (MF) */
 	char value[VC_PIN_MAX + 1]; /* ASCII digits, whatever the wire encoding */
 	int tries;
 	int max;
-	bool verified;  /* volatile */
+	bool verified; /* volatile */
 };
 
 enum vc_key_alg { VC_RSA2048, VC_EC_P256, VC_EC_P384 };
@@ -70,9 +70,9 @@ struct vc_key {
 	enum vc_key_alg alg;
 	bool can_sign;
 	bool can_decrypt;
-	bool user_consent;     /* akis-2: a VERIFY per signature */
-	bool consent_ok;       /* volatile: a VERIFY happened since the last signature */
-	char pem[64];          /* file name under DIR/keys */
+	bool user_consent; /* akis-2: a VERIFY per signature */
+	bool consent_ok;   /* volatile: a VERIFY happened since the last signature */
+	char pem[64];      /* file name under DIR/keys */
 	EVP_PKEY *pkey;
 };
 
@@ -94,8 +94,8 @@ struct vc_card {
 
 	/* volatile state, cleared by a reset */
 	int cur_df;
-	int cur_ef;               /* -1: none */
-	int se_key;               /* -1: none */
+	int cur_ef; /* -1: none */
+	int se_key; /* -1: none */
 	enum vc_se_op se_op;
 	uint8_t se_alg;
 	bool chaining;
@@ -114,7 +114,7 @@ struct vc_cmd {
 	const uint8_t *data;
 	size_t lc;
 	bool has_le;
-	size_t le;   /* 1..256 when has_le */
+	size_t le; /* 1..256 when has_le */
 };
 
 /* What a handler answers: data and a status word. */
@@ -122,7 +122,7 @@ struct vc_resp {
 	uint8_t data[VC_RESP_MAX];
 	size_t len;
 	uint16_t sw;
-	bool sized;  /* the handler already applied Le (READ BINARY, GET CHALLENGE) */
+	bool sized; /* the handler already applied Le (READ BINARY, GET CHALLENGE) */
 };
 
 static inline bool vc_is_1x(const struct vc_card *c)

@@ -13,7 +13,7 @@
 static void tune(int fd)
 {
 	int one = 1;
-	struct timeval tv = { .tv_sec = 10 };
+	struct timeval tv = {.tv_sec = 10};
 	/* docs/design.md: vpcd writes length and body in two writes; without NODELAY
 	 * and QUICKACK every APDU stalls ~40 ms on delayed ACKs. */
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);

@@ -25,9 +25,12 @@
 EVP_PKEY *vc_x509_keygen(enum vc_key_alg alg)
 {
 	switch (alg) {
-	case VC_RSA2048: return EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
-	case VC_EC_P256: return EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-	case VC_EC_P384: return EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
+	case VC_RSA2048:
+		return EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+	case VC_EC_P256:
+		return EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	case VC_EC_P384:
+		return EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
 	}
 	return NULL;
 }
@@ -48,7 +51,8 @@ static bool add_ext(X509 *cert, X509 *issuer, int nid, const char *value)
 
 static bool name_add(X509_NAME *n, const char *field, const char *v)
 {
-	return X509_NAME_add_entry_by_txt(n, field, MBSTRING_UTF8, (const unsigned char *)v, -1, -1, 0) == 1;
+	return X509_NAME_add_entry_by_txt(n, field, MBSTRING_UTF8, (const unsigned char *)v, -1, -1,
+	                                  0) == 1;
 }
 
 /* A certificate skeleton: version 3, random serial, validity, subject, key. */
@@ -78,11 +82,13 @@ static X509 *make_ca(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *ikey
 {
 	X509_NAME *n = X509_NAME_new();
 	X509 *c = NULL;
-	bool ok = n && name_add(n, "C", "TR") && name_add(n, "O", "TEST Akis Vcard") && name_add(n, "CN", cn);
+	bool ok = n && name_add(n, "C", "TR") && name_add(n, "O", "TEST Akis Vcard") &&
+	          name_add(n, "CN", cn);
 	if (ok)
 		c = skeleton(key, n, -365 * DAY, 10 * 365 * DAY);
 	ok = c && X509_set_issuer_name(c, root ? n : X509_get_subject_name(issuer)) == 1 &&
-	     add_ext(c, root ? c : issuer, NID_basic_constraints, root ? "critical,CA:TRUE" : "critical,CA:TRUE,pathlen:0") &&
+	     add_ext(c, root ? c : issuer, NID_basic_constraints,
+	             root ? "critical,CA:TRUE" : "critical,CA:TRUE,pathlen:0") &&
 	     add_ext(c, root ? c : issuer, NID_key_usage, "critical,keyCertSign,cRLSign") &&
 	     add_ext(c, root ? c : issuer, NID_subject_key_identifier, "hash") &&
 	     (root || add_ext(c, issuer, NID_authority_key_identifier, "keyid:always")) &&
@@ -101,7 +107,10 @@ bool vc_x509_ca(struct vc_ca *ca, bool ec, bool seal)
 	const char *kind = seal ? "TEST Mali M\xC3\xBCh\xC3\xBCr" : "TEST NES";
 	char root_cn[64], issuer_cn[80];
 	snprintf(root_cn, sizeof root_cn, "%s K\xC3\xB6k", kind);
-	snprintf(issuer_cn, sizeof issuer_cn, "%s Hizmet Sa\xC4\x9Flay\xC4\xB1""c\xC4\xB1", kind);
+	snprintf(issuer_cn, sizeof issuer_cn,
+	         "%s Hizmet Sa\xC4\x9Flay\xC4\xB1"
+	         "c\xC4\xB1",
+	         kind);
 	ca->root_key = vc_x509_keygen(a);
 	ca->issuer_key = vc_x509_keygen(a);
 	if (!ca->root_key || !ca->issuer_key)
@@ -137,8 +146,9 @@ static bool add_raw_ext(X509 *c, int nid, const struct vc_der *value)
 /* qcStatements value: SEQUENCE OF QCStatement (RFC 3739 §3.2.6). */
 static bool add_qc(X509 *c)
 {
-	static const uint8_t oid_qcc[] = { 0x04, 0x00, 0x8E, 0x46, 0x01, 0x01 };
-	static const uint8_t oid_5070[] = { 0x60, 0x86, 0x18, 0x01, 0x3D, 0x00, 0x01, 0xA7, 0x4E, 0x01, 0x01 };
+	static const uint8_t oid_qcc[] = {0x04, 0x00, 0x8E, 0x46, 0x01, 0x01};
+	static const uint8_t oid_5070[] = {0x60, 0x86, 0x18, 0x01, 0x3D, 0x00,
+	                                   0x01, 0xA7, 0x4E, 0x01, 0x01};
 	struct vc_der all, st;
 	der_init(&all);
 	der_init(&st);
@@ -146,7 +156,8 @@ static bool add_qc(X509 *c)
 	der_wrap(&all, 0x30, &st);
 	der_init(&st);
 	der_tlv(&st, 0x06, oid_5070, sizeof oid_5070);
-	der_utf8(&st, "Bu sertifika 5070 say\xC4\xB1l\xC4\xB1 Elektronik \xC4\xB0mza Kanunu kapsam\xC4\xB1nda "
+	der_utf8(&st, "Bu sertifika 5070 say\xC4\xB1l\xC4\xB1 Elektronik \xC4\xB0mza Kanunu "
+	              "kapsam\xC4\xB1nda "
 	              "nitelikli elektronik sertifikad\xC4\xB1r (TEST)");
 	der_wrap(&all, 0x30, &st);
 	der_init(&st);
@@ -157,7 +168,8 @@ static bool add_qc(X509 *c)
 /* certificatePolicies { PolicyInformation { 2.16.792.1.2.1.1.5.7.1.1 } } (RFC 5280 §4.2.1.4) */
 static bool add_nes_policy(X509 *c)
 {
-	static const uint8_t oid_nes[] = { 0x60, 0x86, 0x18, 0x01, 0x02, 0x01, 0x01, 0x05, 0x07, 0x01, 0x01 };
+	static const uint8_t oid_nes[] = {0x60, 0x86, 0x18, 0x01, 0x02, 0x01,
+	                                  0x01, 0x05, 0x07, 0x01, 0x01};
 	struct vc_der pi, seq;
 	der_init(&pi);
 	der_tlv(&pi, 0x06, oid_nes, sizeof oid_nes);
@@ -175,14 +187,17 @@ static bool holder_exts(X509 *c, const struct vc_ca *ca, const struct vc_holder 
 	          add_ext(c, ca->issuer, NID_authority_key_identifier, "keyid:always");
 	if (h->org)
 		return ok && add_ext(c, ca->issuer, NID_key_usage,
-		                     h->agree ? "critical,keyAgreement" : "critical,digitalSignature,nonRepudiation");
+		                     h->agree ? "critical,keyAgreement"
+		                              : "critical,digitalSignature,nonRepudiation");
 	if (h->nes)
-		return ok && add_ext(c, ca->issuer, NID_key_usage, "critical,digitalSignature,nonRepudiation") &&
-		       add_nes_policy(c) &&
-		       add_qc(c);
+		return ok &&
+		       add_ext(c, ca->issuer, NID_key_usage,
+		               "critical,digitalSignature,nonRepudiation") &&
+		       add_nes_policy(c) && add_qc(c);
 	return ok &&
 	       add_ext(c, ca->issuer, NID_key_usage,
-	               h->decrypt ? "critical,digitalSignature,keyEncipherment" : "critical,digitalSignature") &&
+	               h->decrypt ? "critical,digitalSignature,keyEncipherment"
+	                          : "critical,digitalSignature") &&
 	       add_ext(c, ca->issuer, NID_ext_key_usage, "clientAuth,emailProtection");
 }
 
@@ -191,7 +206,8 @@ X509 *vc_x509_holder(const struct vc_ca *ca, EVP_PKEY *key, const struct vc_hold
 	X509_NAME *n = X509_NAME_new();
 	X509 *c = NULL;
 	bool ok = n && name_add(n, "C", "TR") && (!h->org || name_add(n, "O", h->org)) &&
-	          name_add(n, "serialNumber", h->tckn) && name_add(n, "CN", h->org ? h->org : h->name);
+	          name_add(n, "serialNumber", h->tckn) &&
+	          name_add(n, "CN", h->org ? h->org : h->name);
 	if (ok)
 		c = skeleton(key, n, h->not_before, h->not_after);
 	ok = c && X509_set_issuer_name(c, X509_get_subject_name(ca->issuer)) == 1 &&

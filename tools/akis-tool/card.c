@@ -57,9 +57,9 @@ static void hex(const uint8_t *p, size_t len, char *out, size_t cap)
 }
 
 static void pin_state_tx(struct akis_card *card, enum akis_pin_which which,
-			 struct tool_pin_state *s)
+                         struct tool_pin_state *s)
 {
-	struct akis_pin_status st = { .verified = false, .blocked = false, .tries_left = -1 };
+	struct akis_pin_status st = {.verified = false, .blocked = false, .tries_left = -1};
 	memset(s, 0, sizeof(*s));
 	s->tries_left = -1;
 	akis_rv rv = akis_pin_status_tx(card, which, &st);
@@ -88,7 +88,8 @@ static void copy_card(const struct akis_card *card, struct tool_report *r)
 		struct tool_cert *c = &r->certs[i];
 		memset(c, 0, sizeof(*c));
 		memcpy(c->label, ac->label, sizeof(c->label) - 1);
-		hex(ac->id, ac->id_len <= AKIS_ID_MAX ? ac->id_len : 0, c->id_hex, sizeof(c->id_hex));
+		hex(ac->id, ac->id_len <= AKIS_ID_MAX ? ac->id_len : 0, c->id_hex,
+		    sizeof(c->id_hex));
 		c->authority = ac->authority;
 		if (!tool_cert_parse(ac->der, ac->der_len, c))
 			c->parsed = false;
@@ -154,7 +155,7 @@ static void report_reader(const struct apdu_reader *rd, struct tool_report *r)
 
 /* Connect and wrap; *card owns the connection on success. */
 static akis_rv connect_card(struct apdu_pcsc *pc, const struct tool_report *r,
-			    struct akis_card **card)
+                            struct akis_card **card)
 {
 	struct apdu_card *io = NULL;
 	apdu_rv arv = apdu_pcsc_connect(pc, r->reader, &io);
@@ -167,7 +168,7 @@ static akis_rv connect_card(struct apdu_pcsc *pc, const struct tool_report *r,
 }
 
 void tool_report_read(struct apdu_pcsc *pc, const struct apdu_reader *rd, struct tool_report *r,
-		      time_t now)
+                      time_t now)
 {
 	struct akis_card *card = NULL;
 	report_reader(rd, r);
@@ -214,14 +215,14 @@ static int pick_reader(const struct apdu_reader *rd, size_t n, const char *want,
 	}
 	if (found > 1) {
 		tool_err("%s", _("several AKİS cards are present: choose one with --reader NAME "
-				 "(see akis-tool readers)"));
+		                 "(see akis-tool readers)"));
 		return TOOL_EXIT_USAGE;
 	}
 	return TOOL_EXIT_OK;
 }
 
 int tool_card_open(struct apdu_pcsc *pc, const char *want, struct akis_card **card,
-		   struct tool_report *r)
+                   struct tool_report *r)
 {
 	struct apdu_reader rd[APDU_READERS_MAX];
 	size_t n = 0, pick = 0;

@@ -29,7 +29,7 @@ bool tool_reader_matches(const char *name, const char *want);
 /* Report for one reader: ATR, and for an AKİS card identity, PIN/PUK
  * state, certificates and warnings. Errors go into r->has_error. */
 void tool_report_read(struct apdu_pcsc *pc, const struct apdu_reader *rd, struct tool_report *r,
-		      time_t now);
+                      time_t now);
 
 /*
  * For the PIN commands: pick the one AKİS card (--reader, or the only one
@@ -38,7 +38,7 @@ void tool_report_read(struct apdu_pcsc *pc, const struct apdu_reader *rd, struct
  * bound (free with akis_card_free).
  */
 int tool_card_open(struct apdu_pcsc *pc, const char *want, struct akis_card **card,
-		   struct tool_report *r) TOOL_WUR;
+                   struct tool_report *r) TOOL_WUR;
 
 /* Read the PIN/PUK counters again (one transaction). */
 akis_rv tool_card_refresh(struct akis_card *card, struct tool_report *r, time_t now) TOOL_WUR;

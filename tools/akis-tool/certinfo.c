@@ -93,15 +93,15 @@ static const struct {
 	uint32_t ossl;
 	unsigned tool;
 } ku_map[] = {
-	{ KU_DIGITAL_SIGNATURE, TOOL_KU_DIGITAL_SIGNATURE },
-	{ KU_NON_REPUDIATION, TOOL_KU_NON_REPUDIATION },
-	{ KU_KEY_ENCIPHERMENT, TOOL_KU_KEY_ENCIPHERMENT },
-	{ KU_DATA_ENCIPHERMENT, TOOL_KU_DATA_ENCIPHERMENT },
-	{ KU_KEY_AGREEMENT, TOOL_KU_KEY_AGREEMENT },
-	{ KU_KEY_CERT_SIGN, TOOL_KU_KEY_CERT_SIGN },
-	{ KU_CRL_SIGN, TOOL_KU_CRL_SIGN },
-	{ KU_ENCIPHER_ONLY, TOOL_KU_ENCIPHER_ONLY },
-	{ KU_DECIPHER_ONLY, TOOL_KU_DECIPHER_ONLY },
+        {KU_DIGITAL_SIGNATURE, TOOL_KU_DIGITAL_SIGNATURE},
+        {KU_NON_REPUDIATION, TOOL_KU_NON_REPUDIATION},
+        {KU_KEY_ENCIPHERMENT, TOOL_KU_KEY_ENCIPHERMENT},
+        {KU_DATA_ENCIPHERMENT, TOOL_KU_DATA_ENCIPHERMENT},
+        {KU_KEY_AGREEMENT, TOOL_KU_KEY_AGREEMENT},
+        {KU_KEY_CERT_SIGN, TOOL_KU_KEY_CERT_SIGN},
+        {KU_CRL_SIGN, TOOL_KU_CRL_SIGN},
+        {KU_ENCIPHER_ONLY, TOOL_KU_ENCIPHER_ONLY},
+        {KU_DECIPHER_ONLY, TOOL_KU_DECIPHER_ONLY},
 };
 
 static void key_usage(X509 *x, struct tool_cert *c)
@@ -212,12 +212,12 @@ bool tool_cert_parse(const uint8_t *der, size_t len, struct tool_cert *c)
 	if (x == NULL)
 		return false;
 	bool ok = asn1_time(X509_get0_notBefore(x), &c->not_before) &&
-		  asn1_time(X509_get0_notAfter(x), &c->not_after);
+	          asn1_time(X509_get0_notAfter(x), &c->not_after);
 	if (!ok)
 		goto out;
 	name_entry(X509_get_subject_name(x), NID_commonName, c->holder, sizeof(c->holder));
 	name_entry(X509_get_subject_name(x), NID_serialNumber, c->subject_serial,
-		   sizeof(c->subject_serial));
+	           sizeof(c->subject_serial));
 	name_entry(X509_get_issuer_name(x), NID_commonName, c->issuer_cn, sizeof(c->issuer_cn));
 	name_line(X509_get_subject_name(x), c->subject, sizeof(c->subject));
 	name_line(X509_get_issuer_name(x), c->issuer, sizeof(c->issuer));

@@ -37,25 +37,17 @@ struct words {
 };
 
 static const struct words pin_words = {
-	N_("Current PIN: "),
-	N_("New PIN: "),
-	N_("New PIN again: "),
-	N_("The PIN must be %u to %u digits long."),
-	N_("The PIN was changed."),
-	N_("Wrong PIN. Tries left: %d."),
-	N_("Wrong PIN."),
-	N_("PIN tries left: %d"),
+        N_("Current PIN: "),        N_("New PIN: "),
+        N_("New PIN again: "),      N_("The PIN must be %u to %u digits long."),
+        N_("The PIN was changed."), N_("Wrong PIN. Tries left: %d."),
+        N_("Wrong PIN."),           N_("PIN tries left: %d"),
 };
 
 static const struct words puk_words = {
-	N_("Current PUK: "),
-	N_("New PUK: "),
-	N_("New PUK again: "),
-	N_("The PUK must be %u to %u digits long."),
-	N_("The PUK was changed."),
-	N_("Wrong PUK. Tries left: %d."),
-	N_("Wrong PUK."),
-	N_("PUK tries left: %d"),
+        N_("Current PUK: "),        N_("New PUK: "),
+        N_("New PUK again: "),      N_("The PUK must be %u to %u digits long."),
+        N_("The PUK was changed."), N_("Wrong PUK. Tries left: %d."),
+        N_("Wrong PUK."),           N_("PUK tries left: %d"),
 };
 
 static const struct words *words_for(enum akis_pin_which which)
@@ -66,7 +58,7 @@ static const struct words *words_for(enum akis_pin_which which)
 static int no_tty(void)
 {
 	tool_err("%s", _("no terminal to ask on: use --pin-stdin, or the --pin/--new-pin/--puk/"
-			 "--new-puk/--yes options meant for scripts"));
+	                 "--new-puk/--yes options meant for scripts"));
 	return TOOL_EXIT_USAGE;
 }
 
@@ -93,7 +85,7 @@ static int prompt_error(enum prompt_rv rv)
 /* From the option (scripts), stdin (--pin-stdin) or the terminal; twice on
  * the terminal when `again` is given. */
 static int get_secret(const struct tool_opts *o, const char *optval, const char *ask,
-		      const char *again, struct secret *s)
+                      const char *again, struct secret *s)
 {
 	struct secret s2;
 	int ex = TOOL_EXIT_OK;
@@ -122,7 +114,7 @@ out:
 
 /* Host-side check (never an APDU). */
 static int check_secret(const struct akis_card *card, enum akis_pin_which which,
-			const struct secret *s)
+                        const struct secret *s)
 {
 	akis_rv rv = akis_pin_check(card, which, s->v, s->len);
 	if (rv == AKIS_OK)
@@ -138,7 +130,7 @@ static int check_secret(const struct akis_card *card, enum akis_pin_which which,
 static int dead_card(void)
 {
 	tool_err("%s", _("The card is dead (life cycle AA): the PUK is used up. "
-			 "The card cannot be used any more and must be replaced."));
+	                 "The card cannot be used any more and must be replaced."));
 	return TOOL_EXIT_DEAD;
 }
 
@@ -183,7 +175,8 @@ static int card_result(akis_rv rv, enum akis_pin_which which, int tries)
 static int precheck(const struct tool_report *r, enum akis_pin_which which)
 {
 	const struct tool_pin_state *s = which == AKIS_PIN_SO ? &r->puk : &r->pin;
-	if (r->life_cycle == TOOL_LC_DEAD || (r->puk.known && r->puk.blocked && which == AKIS_PIN_SO))
+	if (r->life_cycle == TOOL_LC_DEAD ||
+	    (r->puk.known && r->puk.blocked && which == AKIS_PIN_SO))
 		return dead_card();
 	if (s->known && s->blocked)
 		return pin_blocked();
@@ -196,7 +189,7 @@ static int precheck(const struct tool_report *r, enum akis_pin_which which)
 }
 
 static int change_tx(struct akis_card *card, enum akis_pin_which which, const struct secret *cur,
-		     const struct secret *nw)
+                     const struct secret *nw)
 {
 	bool was_reset = false;
 	int tries = -1;
@@ -314,9 +307,10 @@ static int unblock_confirm(const struct tool_opts *o, const struct tool_report *
 		putchar('\n');
 	}
 	if (r->pin.known && !r->pin.blocked)
-		printf("%s\n", _("Note: the PIN is not blocked; unblocking sets a new PIN anyway."));
+		printf("%s\n",
+		       _("Note: the PIN is not blocked; unblocking sets a new PIN anyway."));
 	printf("%s\n", _("Warning: every wrong PUK uses up a try. When no PUK tries are left, "
-			 "the card is unusable for ever and must be replaced."));
+	                 "the card is unusable for ever and must be replaced."));
 	fflush(stdout);
 	if (o->yes)
 		return TOOL_EXIT_OK;

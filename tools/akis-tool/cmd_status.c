@@ -27,7 +27,7 @@ static void policy_text(void)
 	p11_config_load(&conf);
 	printf(_("Qualified signature PIN (module): %s"),
 	       conf.pps_general_login ? _("kept from the login (pin_per_signature = login)")
-				      : _("asked for each signature (pin_per_signature = card)"));
+	                              : _("asked for each signature (pin_per_signature = card)"));
 	if (conf.pps_programs[0] != '\0')
 		printf(_("; per program: %s"), conf.pps_programs);
 	if (env != NULL && env[0] != '\0')
@@ -75,8 +75,8 @@ static int list_failed(const struct tool_opts *o, int ex, const char *code)
 	return ex;
 }
 
-static int open_and_list(const struct tool_opts *o, struct apdu_pcsc **pc,
-			 struct apdu_reader *rd, size_t *n)
+static int open_and_list(const struct tool_opts *o, struct apdu_pcsc **pc, struct apdu_reader *rd,
+                         size_t *n)
 {
 	int ex = tool_pcsc_open(pc);
 	if (ex != TOOL_EXIT_OK)
@@ -109,9 +109,9 @@ static void tally(struct status_tally *t, const struct tool_report *r)
 }
 
 static int status_readers(const struct tool_opts *o, struct apdu_pcsc *pc,
-			  const struct apdu_reader *rd, size_t n, struct json *j)
+                          const struct apdu_reader *rd, size_t n, struct json *j)
 {
-	struct status_tally t = { false, TOOL_EXIT_OK };
+	struct status_tally t = {false, TOOL_EXIT_OK};
 	size_t shown = 0;
 	struct tool_report *r = calloc(1, sizeof(*r));
 	if (r == NULL)

@@ -28,19 +28,19 @@ static void on_stop(int sig)
 enum watch_event { EV_INITIAL, EV_READER_ADDED, EV_READER_REMOVED, EV_INSERTED, EV_REMOVED };
 
 static const char *const event_names[] = {
-	[EV_INITIAL] = "initial",
-	[EV_READER_ADDED] = "reader_added",
-	[EV_READER_REMOVED] = "reader_removed",
-	[EV_INSERTED] = "card_inserted",
-	[EV_REMOVED] = "card_removed",
+        [EV_INITIAL] = "initial",
+        [EV_READER_ADDED] = "reader_added",
+        [EV_READER_REMOVED] = "reader_removed",
+        [EV_INSERTED] = "card_inserted",
+        [EV_REMOVED] = "card_removed",
 };
 
 static const char *const event_texts[] = {
-	[EV_INITIAL] = N_("reader found"),
-	[EV_READER_ADDED] = N_("reader connected"),
-	[EV_READER_REMOVED] = N_("reader disconnected"),
-	[EV_INSERTED] = N_("card inserted"),
-	[EV_REMOVED] = N_("card removed"),
+        [EV_INITIAL] = N_("reader found"),
+        [EV_READER_ADDED] = N_("reader connected"),
+        [EV_READER_REMOVED] = N_("reader disconnected"),
+        [EV_INSERTED] = N_("card inserted"),
+        [EV_REMOVED] = N_("card removed"),
 };
 
 struct watch {

@@ -64,10 +64,22 @@ static void close_(struct json *j, char c)
 		fputc('\n', j->f);
 }
 
-void json_obj_begin(struct json *j) { open(j, '{'); }
-void json_obj_end(struct json *j) { close_(j, '}'); }
-void json_arr_begin(struct json *j) { open(j, '['); }
-void json_arr_end(struct json *j) { close_(j, ']'); }
+void json_obj_begin(struct json *j)
+{
+	open(j, '{');
+}
+void json_obj_end(struct json *j)
+{
+	close_(j, '}');
+}
+void json_arr_begin(struct json *j)
+{
+	open(j, '[');
+}
+void json_arr_end(struct json *j)
+{
+	close_(j, ']');
+}
 
 size_t utf8_seq_len(const unsigned char *p, size_t avail)
 {

@@ -16,7 +16,7 @@
 struct json {
 	FILE *f;
 	bool pretty;
-	bool failed;                    /* nesting overflow / underflow */
+	bool failed; /* nesting overflow / underflow */
 	unsigned depth;
 	bool first[JSON_DEPTH_MAX + 1]; /* nothing written yet at this level */
 	bool after_key;                 /* a key was just written: no comma/newline */

@@ -40,68 +40,65 @@ enum {
 };
 
 static const struct option long_opts[] = {
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "reader", required_argument, NULL, OPT_READER },
-	{ "pin", required_argument, NULL, OPT_PIN },
-	{ "new-pin", required_argument, NULL, OPT_NEW_PIN },
-	{ "puk", required_argument, NULL, OPT_PUK },
-	{ "new-puk", required_argument, NULL, OPT_NEW_PUK },
-	{ "pin-stdin", no_argument, NULL, OPT_PIN_STDIN },
-	{ "yes", no_argument, NULL, 'y' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
-	{ NULL, 0, NULL, 0 },
+        {"json", no_argument, NULL, OPT_JSON},
+        {"reader", required_argument, NULL, OPT_READER},
+        {"pin", required_argument, NULL, OPT_PIN},
+        {"new-pin", required_argument, NULL, OPT_NEW_PIN},
+        {"puk", required_argument, NULL, OPT_PUK},
+        {"new-puk", required_argument, NULL, OPT_NEW_PUK},
+        {"pin-stdin", no_argument, NULL, OPT_PIN_STDIN},
+        {"yes", no_argument, NULL, 'y'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
 };
 
 static const struct {
 	const char *name;
 	int (*fn)(const struct tool_opts *o);
 } commands[] = {
-	{ "status", cmd_status },
-	{ "readers", cmd_readers },
-	{ "watch", cmd_watch },
-	{ "change-pin", cmd_change_pin },
-	{ "change-puk", cmd_change_puk },
-	{ "unblock", cmd_unblock },
+        {"status", cmd_status},         {"readers", cmd_readers},       {"watch", cmd_watch},
+        {"change-pin", cmd_change_pin}, {"change-puk", cmd_change_puk}, {"unblock", cmd_unblock},
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f, "%s", _("Usage: akis-tool [OPTION]... COMMAND\n"
-			   "The AKİS smart card monitor: card and PIN status, certificates,\n"
-			   "PIN change and unblock, live insertion and removal.\n"
-			   "\n"
-			   "Commands:\n"
-			   "  status       every reader and card: version, serial, life cycle,\n"
-			   "               PIN and PUK tries left, certificates, warnings\n"
-			   "  readers      the readers and what is in them\n"
-			   "  watch        report card insertion and removal until Ctrl-C\n"
-			   "  change-pin   change the PIN\n"
-			   "  unblock      unblock the PIN with the PUK and set a new PIN\n"
-			   "  change-puk   change the PUK\n"
-			   "\n"
-			   "Options:\n"
-			   "  --json          machine-readable output (status, readers, watch)\n"
-			   "  --reader NAME   use this reader only (exact name or part of it)\n"
-			   "  --pin-stdin     read PINs from standard input, one per line\n"
-			   "  -y, --yes       do not ask for confirmation (for scripts)\n"
-			   "  -h, --help      show this help\n"
-			   "  -V, --version   show the version\n"
-			   "\n"
-			   "For scripts only (the value is visible to other users while the\n"
-			   "program starts): --pin VALUE, --new-pin VALUE, --puk VALUE,\n"
-			   "--new-puk VALUE. Without them PINs are read from the terminal\n"
-			   "without echo.\n"
-			   "\n"
-			   "Exit status:\n"
-			   "  0  success\n"
-			   "  1  usage error, malformed PIN, several cards without --reader\n"
-			   "  2  no pcscd, no reader, no AKİS card, or the card was removed\n"
-			   "  3  wrong PIN or PUK\n"
-			   "  4  the PIN is blocked\n"
-			   "  5  the PUK is blocked: the card is dead and must be replaced\n"
-			   "  6  other error\n"
-			   "  7  cancelled by the user\n"));
+	fprintf(f, "%s",
+	        _("Usage: akis-tool [OPTION]... COMMAND\n"
+	          "The AKİS smart card monitor: card and PIN status, certificates,\n"
+	          "PIN change and unblock, live insertion and removal.\n"
+	          "\n"
+	          "Commands:\n"
+	          "  status       every reader and card: version, serial, life cycle,\n"
+	          "               PIN and PUK tries left, certificates, warnings\n"
+	          "  readers      the readers and what is in them\n"
+	          "  watch        report card insertion and removal until Ctrl-C\n"
+	          "  change-pin   change the PIN\n"
+	          "  unblock      unblock the PIN with the PUK and set a new PIN\n"
+	          "  change-puk   change the PUK\n"
+	          "\n"
+	          "Options:\n"
+	          "  --json          machine-readable output (status, readers, watch)\n"
+	          "  --reader NAME   use this reader only (exact name or part of it)\n"
+	          "  --pin-stdin     read PINs from standard input, one per line\n"
+	          "  -y, --yes       do not ask for confirmation (for scripts)\n"
+	          "  -h, --help      show this help\n"
+	          "  -V, --version   show the version\n"
+	          "\n"
+	          "For scripts only (the value is visible to other users while the\n"
+	          "program starts): --pin VALUE, --new-pin VALUE, --puk VALUE,\n"
+	          "--new-puk VALUE. Without them PINs are read from the terminal\n"
+	          "without echo.\n"
+	          "\n"
+	          "Exit status:\n"
+	          "  0  success\n"
+	          "  1  usage error, malformed PIN, several cards without --reader\n"
+	          "  2  no pcscd, no reader, no AKİS card, or the card was removed\n"
+	          "  3  wrong PIN or PUK\n"
+	          "  4  the PIN is blocked\n"
+	          "  5  the PUK is blocked: the card is dead and must be replaced\n"
+	          "  6  other error\n"
+	          "  7  cancelled by the user\n"));
 }
 
 static int take_secret(char *dst, char *arg, const char *opt)
@@ -185,8 +182,9 @@ int main(int argc, char **argv)
 		goto out;
 	ex = TOOL_EXIT_USAGE;
 	if (optind != argc - 1) {
-		fprintf(stderr, "%s", _("akis-tool: exactly one command is needed "
-					"(akis-tool --help lists them)\n"));
+		fprintf(stderr, "%s",
+		        _("akis-tool: exactly one command is needed "
+		          "(akis-tool --help lists them)\n"));
 		goto out;
 	}
 	int (*fn)(const struct tool_opts *) = NULL;
@@ -194,8 +192,9 @@ int main(int argc, char **argv)
 		if (strcmp(argv[optind], commands[i].name) == 0)
 			fn = commands[i].fn;
 	if (fn == NULL) {
-		fprintf(stderr, _("akis-tool: unknown command \"%s\" (akis-tool --help lists them)\n"),
-			argv[optind]);
+		fprintf(stderr,
+		        _("akis-tool: unknown command \"%s\" (akis-tool --help lists them)\n"),
+		        argv[optind]);
 		goto out;
 	}
 	ex = fn(&o);

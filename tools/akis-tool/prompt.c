@@ -19,7 +19,7 @@
 static struct termios tty_saved;
 static volatile sig_atomic_t tty_restore_fd = -1;
 
-static const int guarded_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+static const int guarded_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 #define N_GUARDED (sizeof(guarded_signals) / sizeof(guarded_signals[0]))
 
 /* Async-signal-safe: tcsetattr, write, signal, raise (POSIX.1 §2.4.3). */

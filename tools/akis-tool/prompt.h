@@ -23,16 +23,15 @@ enum prompt_rv {
 /* Ask `prompt` on the terminal and read one line without echo into buf
  * (NUL-terminated, *len without the newline). */
 enum prompt_rv prompt_secret(const char *prompt, char *buf, size_t cap, size_t *len)
-	__attribute__((warn_unused_result));
+        __attribute__((warn_unused_result));
 
 /* Read one line from fd (0 for stdin) into buf without echo handling. */
 enum prompt_rv prompt_read_line(int fd, char *buf, size_t cap, size_t *len)
-	__attribute__((warn_unused_result));
+        __attribute__((warn_unused_result));
 
 /* Ask a yes/no question on the terminal; the answer is matched against the
  * locale's yes expression (rpmatch: y in English, e in Turkish). Anything
  * else, including an empty line, is no. */
-enum prompt_rv prompt_confirm(const char *question, bool *yes)
-	__attribute__((warn_unused_result));
+enum prompt_rv prompt_confirm(const char *question, bool *yes) __attribute__((warn_unused_result));
 
 #endif

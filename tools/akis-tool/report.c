@@ -40,18 +40,18 @@ const char *tool_life_cycle_name(uint8_t lc)
 }
 
 static const char *const warn_names[] = {
-	[TOOL_W_CARD_DEAD] = "card_dead",
-	[TOOL_W_PUK_BLOCKED] = "puk_blocked",
-	[TOOL_W_PIN_BLOCKED] = "pin_blocked",
-	[TOOL_W_PIN_TRIES_LOW] = "pin_tries_low",
-	[TOOL_W_PUK_TRIES_LOW] = "puk_tries_low",
-	[TOOL_W_CARD_ADMIN] = "card_admin",
-	[TOOL_W_CERT_UNREADABLE] = "cert_unreadable",
-	[TOOL_W_CERT_EXPIRED] = "cert_expired",
-	[TOOL_W_CERT_NOT_YET_VALID] = "cert_not_yet_valid",
-	[TOOL_W_CERT_EXPIRES_SOON] = "cert_expires_soon",
-	[TOOL_W_NEW_CERT_PENDING] = "new_cert_pending",
-	[TOOL_W_OLD_CERT_STILL_VALID] = "old_cert_still_valid",
+        [TOOL_W_CARD_DEAD] = "card_dead",
+        [TOOL_W_PUK_BLOCKED] = "puk_blocked",
+        [TOOL_W_PIN_BLOCKED] = "pin_blocked",
+        [TOOL_W_PIN_TRIES_LOW] = "pin_tries_low",
+        [TOOL_W_PUK_TRIES_LOW] = "puk_tries_low",
+        [TOOL_W_CARD_ADMIN] = "card_admin",
+        [TOOL_W_CERT_UNREADABLE] = "cert_unreadable",
+        [TOOL_W_CERT_EXPIRED] = "cert_expired",
+        [TOOL_W_CERT_NOT_YET_VALID] = "cert_not_yet_valid",
+        [TOOL_W_CERT_EXPIRES_SOON] = "cert_expires_soon",
+        [TOOL_W_NEW_CERT_PENDING] = "new_cert_pending",
+        [TOOL_W_OLD_CERT_STILL_VALID] = "old_cert_still_valid",
 };
 
 const char *tool_warn_code_name(enum tool_warn_code c)
@@ -63,30 +63,30 @@ const char *tool_warn_code_name(enum tool_warn_code c)
 
 static const struct {
 	unsigned bit;
-	const char *name;     /* JSON */
-	const char *text;     /* translated on use */
+	const char *name; /* JSON */
+	const char *text; /* translated on use */
 } purpose_tab[] = {
-	{ TOOL_PURPOSE_QUALIFIED, "qualified_signature", N_("qualified electronic signature (NES)") },
-	{ TOOL_PURPOSE_SIGNATURE, "signature", N_("signature (not qualified)") },
-	{ TOOL_PURPOSE_AUTH, "authentication", N_("authentication") },
-	{ TOOL_PURPOSE_ENCRYPT, "encryption", N_("encryption") },
-	{ TOOL_PURPOSE_CA, "ca", N_("certificate authority") },
-	{ TOOL_PURPOSE_ANY, "any", N_("unrestricted (no key usage extension)") },
+        {TOOL_PURPOSE_QUALIFIED, "qualified_signature", N_("qualified electronic signature (NES)")},
+        {TOOL_PURPOSE_SIGNATURE, "signature", N_("signature (not qualified)")},
+        {TOOL_PURPOSE_AUTH, "authentication", N_("authentication")},
+        {TOOL_PURPOSE_ENCRYPT, "encryption", N_("encryption")},
+        {TOOL_PURPOSE_CA, "ca", N_("certificate authority")},
+        {TOOL_PURPOSE_ANY, "any", N_("unrestricted (no key usage extension)")},
 };
 
 static const struct {
 	unsigned bit;
 	const char *name; /* RFC 5280 §4.2.1.3 */
 } ku_tab[] = {
-	{ TOOL_KU_DIGITAL_SIGNATURE, "digitalSignature" },
-	{ TOOL_KU_NON_REPUDIATION, "nonRepudiation" },
-	{ TOOL_KU_KEY_ENCIPHERMENT, "keyEncipherment" },
-	{ TOOL_KU_DATA_ENCIPHERMENT, "dataEncipherment" },
-	{ TOOL_KU_KEY_AGREEMENT, "keyAgreement" },
-	{ TOOL_KU_KEY_CERT_SIGN, "keyCertSign" },
-	{ TOOL_KU_CRL_SIGN, "cRLSign" },
-	{ TOOL_KU_ENCIPHER_ONLY, "encipherOnly" },
-	{ TOOL_KU_DECIPHER_ONLY, "decipherOnly" },
+        {TOOL_KU_DIGITAL_SIGNATURE, "digitalSignature"},
+        {TOOL_KU_NON_REPUDIATION, "nonRepudiation"},
+        {TOOL_KU_KEY_ENCIPHERMENT, "keyEncipherment"},
+        {TOOL_KU_DATA_ENCIPHERMENT, "dataEncipherment"},
+        {TOOL_KU_KEY_AGREEMENT, "keyAgreement"},
+        {TOOL_KU_KEY_CERT_SIGN, "keyCertSign"},
+        {TOOL_KU_CRL_SIGN, "cRLSign"},
+        {TOOL_KU_ENCIPHER_ONLY, "encipherOnly"},
+        {TOOL_KU_DECIPHER_ONLY, "decipherOnly"},
 };
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -94,7 +94,7 @@ static const struct {
 /* ----- warnings ----- */
 
 static void add_warning(struct tool_report *r, enum tool_warn_code code, int cert, int other,
-			time_t date, int tries)
+                        time_t date, int tries)
 {
 	if (r->n_warnings >= TOOL_WARN_MAX)
 		return;
@@ -147,7 +147,7 @@ static void cert_validity_warnings(struct tool_report *r, int i, time_t now)
 		double left = difftime(c->not_after, now);
 		if (left < (double)TOOL_EXPIRY_SOON_DAYS * 86400.0)
 			add_warning(r, TOOL_W_CERT_EXPIRES_SOON, i, -1, c->not_after,
-				    (int)(left / 86400.0));
+			            (int)(left / 86400.0));
 		break;
 	}
 	}
@@ -157,7 +157,8 @@ static void cert_validity_warnings(struct tool_report *r, int i, time_t now)
 static bool same_role(const struct tool_cert *a, const struct tool_cert *b)
 {
 	return a->parsed && b->parsed && a->purposes == b->purposes &&
-	       !(a->purposes & TOOL_PURPOSE_CA) && strcmp(a->subject_serial, b->subject_serial) == 0 &&
+	       !(a->purposes & TOOL_PURPOSE_CA) &&
+	       strcmp(a->subject_serial, b->subject_serial) == 0 &&
 	       strcmp(a->holder, b->holder) == 0;
 }
 
@@ -174,10 +175,11 @@ static void renewal_warnings(struct tool_report *r, time_t now)
 				continue;
 			enum tool_validity v = tool_cert_validity(nw, now);
 			if (v == TOOL_NOT_YET_VALID)
-				add_warning(r, TOOL_W_NEW_CERT_PENDING, (int)i, (int)k, nw->not_before, 0);
+				add_warning(r, TOOL_W_NEW_CERT_PENDING, (int)i, (int)k,
+				            nw->not_before, 0);
 			else if (v == TOOL_VALID)
 				add_warning(r, TOOL_W_OLD_CERT_STILL_VALID, (int)i, (int)k,
-					    old->not_after, 0);
+				            old->not_after, 0);
 		}
 	}
 }
@@ -224,39 +226,42 @@ static void warn_cert_date(char *out, size_t cap, const char *fmt, int cert, tim
 }
 
 void tool_warning_text(const struct tool_report *r, const struct tool_warning *w, char *out,
-		       size_t cap)
+                       size_t cap)
 {
 	char d1[32], d2[32];
 	out[0] = '\0';
 	switch (w->code) {
 	case TOOL_W_CARD_DEAD:
 		snprintf(out, cap, "%s",
-			 _("The card is dead (life cycle AA): the PUK is used up. "
-			   "The card cannot be used any more and must be replaced."));
+		         _("The card is dead (life cycle AA): the PUK is used up. "
+		           "The card cannot be used any more and must be replaced."));
 		break;
 	case TOOL_W_PUK_BLOCKED:
 		snprintf(out, cap, "%s", _("The PUK is blocked: the card must be replaced."));
 		break;
 	case TOOL_W_PIN_BLOCKED:
 		snprintf(out, cap, "%s",
-			 _("The PIN is blocked. Unblock it with your PUK: akis-tool unblock"));
+		         _("The PIN is blocked. Unblock it with your PUK: akis-tool unblock"));
 		break;
 	case TOOL_W_PIN_TRIES_LOW:
 		snprintf(out, cap,
-			 ngettext("Only %d PIN try left: one more wrong PIN blocks it.",
-				  "Only %d PIN tries left.", (unsigned long)w->tries),
-			 w->tries);
+		         ngettext("Only %d PIN try left: one more wrong PIN blocks it.",
+		                  "Only %d PIN tries left.", (unsigned long)w->tries),
+		         w->tries);
 		break;
 	case TOOL_W_PUK_TRIES_LOW:
 		snprintf(out, cap,
-			 ngettext("Only %d PUK try left: when the PUK is blocked the card must be replaced.",
-				  "Only %d PUK tries left: when the PUK is blocked the card must be replaced.",
-				  (unsigned long)w->tries),
-			 w->tries);
+		         ngettext("Only %d PUK try left: when the PUK is blocked the card must be "
+		                  "replaced.",
+		                  "Only %d PUK tries left: when the PUK is blocked the card must "
+		                  "be replaced.",
+		                  (unsigned long)w->tries),
+		         w->tries);
 		break;
 	case TOOL_W_CARD_ADMIN:
 		snprintf(out, cap, "%s",
-			 _("The card is in the administration life cycle (A0), not issued for use."));
+		         _("The card is in the administration life cycle (A0), not issued for "
+		           "use."));
 		break;
 	case TOOL_W_CERT_UNREADABLE:
 		snprintf(out, cap, _("Certificate %d could not be read."), w->cert + 1);
@@ -265,30 +270,32 @@ void tool_warning_text(const struct tool_report *r, const struct tool_warning *w
 		warn_cert_date(out, cap, _("Certificate %d expired on %s."), w->cert, w->date);
 		break;
 	case TOOL_W_CERT_NOT_YET_VALID:
-		warn_cert_date(out, cap, _("Certificate %d is not valid yet: it can be used from %s."),
-			       w->cert, w->date);
+		warn_cert_date(out, cap,
+		               _("Certificate %d is not valid yet: it can be used from %s."),
+		               w->cert, w->date);
 		break;
 	case TOOL_W_CERT_EXPIRES_SOON:
 		tool_time_text(w->date, d1, sizeof(d1));
 		snprintf(out, cap,
-			 ngettext("Certificate %d expires in %d day (%s).",
-				  "Certificate %d expires in %d days (%s).", (unsigned long)w->tries),
-			 w->cert + 1, w->tries, d1);
+		         ngettext("Certificate %d expires in %d day (%s).",
+		                  "Certificate %d expires in %d days (%s).",
+		                  (unsigned long)w->tries),
+		         w->cert + 1, w->tries, d1);
 		break;
 	case TOOL_W_NEW_CERT_PENDING:
 		tool_time_text(r->certs[w->cert].not_after, d1, sizeof(d1));
 		tool_time_text(w->date, d2, sizeof(d2));
 		snprintf(out, cap,
-			 _("Certificate %d is still valid (until %s) next to a new certificate %d: "
-			   "the new certificate can be used from %s."),
-			 w->cert + 1, d1, w->other + 1, d2);
+		         _("Certificate %d is still valid (until %s) next to a new certificate %d: "
+		           "the new certificate can be used from %s."),
+		         w->cert + 1, d1, w->other + 1, d2);
 		break;
 	case TOOL_W_OLD_CERT_STILL_VALID:
 		tool_time_text(w->date, d1, sizeof(d1));
 		snprintf(out, cap,
-			 _("An old certificate %d (valid until %s) is still valid next to the new "
-			   "certificate %d: applications may pick either; use the new one."),
-			 w->cert + 1, d1, w->other + 1);
+		         _("An old certificate %d (valid until %s) is still valid next to the new "
+		           "certificate %d: applications may pick either; use the new one."),
+		         w->cert + 1, d1, w->other + 1);
 		break;
 	}
 }
@@ -358,8 +365,9 @@ static void print_pin(FILE *f, const char *label, const struct tool_pin_state *s
 	else if (s->tries_left < 0)
 		fprintf(f, "%s\n", _("not blocked (tries left not reported)"));
 	else
-		fprintf(f, ngettext("%d try left\n", "%d tries left\n", (unsigned long)s->tries_left),
-			s->tries_left);
+		fprintf(f,
+		        ngettext("%d try left\n", "%d tries left\n", (unsigned long)s->tries_left),
+		        s->tries_left);
 }
 
 static const char *life_cycle_text(uint8_t lc)
@@ -378,7 +386,8 @@ static const char *life_cycle_text(uint8_t lc)
 
 static void print_card_head(FILE *f, const struct tool_report *r)
 {
-	fprintf(f, "  %s: AKİS %s (%s", _("Card"), r->info.version, tool_profile_name(r->info.profile));
+	fprintf(f, "  %s: AKİS %s (%s", _("Card"), r->info.version,
+	        tool_profile_name(r->info.profile));
 	if (r->info.chip[0] != '\0')
 		fprintf(f, ", %s", r->info.chip);
 	fprintf(f, ")\n");
@@ -396,7 +405,7 @@ static void print_card_head(FILE *f, const struct tool_report *r)
 		fputc('\n', f);
 	}
 	fprintf(f, "  %s: %s (%02X)\n", _("Life cycle"), life_cycle_text(r->life_cycle),
-		r->life_cycle);
+	        r->life_cycle);
 	print_pin(f, "PIN", &r->pin);
 	print_pin(f, "PUK", &r->puk);
 }

@@ -21,16 +21,16 @@
 
 /* A PIN or PUK counter as the card reported it (akis_pin_status_tx). */
 struct tool_pin_state {
-	bool known;      /* the status query answered */
+	bool known; /* the status query answered */
 	bool blocked;
 	bool verified;
-	int tries_left;  /* -1: the card did not say */
+	int tries_left; /* -1: the card did not say */
 };
 
 /* Life cycle byte (docs/card.md §3, GET DATA 01 04). */
 #define TOOL_LC_USABLE 0xA5u
-#define TOOL_LC_ADMIN 0xA0u
-#define TOOL_LC_DEAD 0xAAu
+#define TOOL_LC_ADMIN  0xA0u
+#define TOOL_LC_DEAD   0xAAu
 
 /* At or below this many tries left, warn (the test cards have 3). */
 #define TOOL_TRIES_LOW 2
@@ -38,43 +38,43 @@ struct tool_pin_state {
 #define TOOL_EXPIRY_SOON_DAYS 30
 
 enum tool_warn_code {
-	TOOL_W_CARD_DEAD,           /* life cycle AA */
-	TOOL_W_PUK_BLOCKED,         /* the card must be replaced */
-	TOOL_W_PIN_BLOCKED,         /* unblock with the PUK */
-	TOOL_W_PIN_TRIES_LOW,       /* tries */
-	TOOL_W_PUK_TRIES_LOW,       /* tries */
-	TOOL_W_CARD_ADMIN,          /* life cycle A0 */
-	TOOL_W_CERT_UNREADABLE,     /* cert */
-	TOOL_W_CERT_EXPIRED,        /* cert, date = notAfter */
-	TOOL_W_CERT_NOT_YET_VALID,  /* cert, date = notBefore */
-	TOOL_W_CERT_EXPIRES_SOON,   /* cert, date = notAfter, days */
-	TOOL_W_NEW_CERT_PENDING,    /* cert = old (valid), other = new, date = new notBefore */
+	TOOL_W_CARD_DEAD,            /* life cycle AA */
+	TOOL_W_PUK_BLOCKED,          /* the card must be replaced */
+	TOOL_W_PIN_BLOCKED,          /* unblock with the PUK */
+	TOOL_W_PIN_TRIES_LOW,        /* tries */
+	TOOL_W_PUK_TRIES_LOW,        /* tries */
+	TOOL_W_CARD_ADMIN,           /* life cycle A0 */
+	TOOL_W_CERT_UNREADABLE,      /* cert */
+	TOOL_W_CERT_EXPIRED,         /* cert, date = notAfter */
+	TOOL_W_CERT_NOT_YET_VALID,   /* cert, date = notBefore */
+	TOOL_W_CERT_EXPIRES_SOON,    /* cert, date = notAfter, days */
+	TOOL_W_NEW_CERT_PENDING,     /* cert = old (valid), other = new, date = new notBefore */
 	TOOL_W_OLD_CERT_STILL_VALID, /* cert = old, other = new, both valid, date = old notAfter */
 };
 
 struct tool_warning {
 	enum tool_warn_code code;
-	int cert;   /* index into report certs, -1 none */
-	int other;  /* second certificate, -1 none */
+	int cert;  /* index into report certs, -1 none */
+	int other; /* second certificate, -1 none */
 	time_t date;
-	int tries;  /* or days for EXPIRES_SOON */
+	int tries; /* or days for EXPIRES_SOON */
 };
 
 #define TOOL_WARN_MAX 48u
 
 struct tool_report {
 	char reader[APDU_READER_NAME_MAX];
-	bool present;             /* a card is in the reader */
+	bool present; /* a card is in the reader */
 	uint8_t atr[APDU_ATR_MAX];
 	size_t atr_len;
-	bool is_akis;             /* akis_atr_match */
+	bool is_akis; /* akis_atr_match */
 	struct akis_atr_info info;
-	bool bound;               /* identity and directory read */
+	bool bound; /* identity and directory read */
 	bool has_error;
-	akis_rv error;            /* when has_error */
+	akis_rv error; /* when has_error */
 	uint8_t serial[AKIS_SERIAL_MAX];
 	size_t serial_len;
-	uint8_t life_cycle;       /* 0 unknown */
+	uint8_t life_cycle; /* 0 unknown */
 	char token_label[AKIS_LABEL_MAX];
 	struct tool_pin_state pin, puk;
 	struct tool_cert certs[AKIS_MAX_CERTS];
@@ -93,8 +93,8 @@ const char *tool_life_cycle_name(uint8_t lc);
 /* Stable warning code for JSON ("cert_expired"). */
 const char *tool_warn_code_name(enum tool_warn_code c);
 /* One warning as a translated sentence. */
-void tool_warning_text(const struct tool_report *r, const struct tool_warning *w,
-		       char *out, size_t cap);
+void tool_warning_text(const struct tool_report *r, const struct tool_warning *w, char *out,
+                       size_t cap);
 
 /* Text rendering for a terminal (control characters from the card are
  * replaced, never sent to the terminal). */

@@ -14,8 +14,8 @@
 
 #include "../../akis/akis.h"
 
-#define _(s) gettext(s)
-#define N_(s) (s)
+#define _(s)     gettext(s)
+#define N_(s)    (s)
 
 #define TOOL_WUR __attribute__((warn_unused_result))
 
@@ -42,7 +42,7 @@ struct tool_opts {
 	bool json;
 	bool yes;
 	bool pin_stdin;
-	const char *reader;      /* --reader NAME */
+	const char *reader; /* --reader NAME */
 	/* --pin / --new-pin / --puk / --new-puk: copied into fixed buffers,
 	 * argv is wiped (main.c). NULL when not given. */
 	char *pin;
