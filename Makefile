@@ -36,7 +36,8 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recove
 BUILD := build-asan
 endif
 
-APDU_SRC   := $(wildcard apdu/*.c)
+LOG_SRC    := $(wildcard log/*.c)
+APDU_SRC   := $(LOG_SRC) $(wildcard apdu/*.c)
 # the scripted transport is for unit tests only: in the archive, not in the module
 MOD_APDU   := $(filter-out apdu/script.c,$(APDU_SRC))
 AKIS_SRC   := $(wildcard akis/*.c)

@@ -52,8 +52,6 @@ typedef enum {
 } akis_rv;
 
 const char *akis_rv_name(akis_rv rv);
-/* Transport result → akis_rv (the one translator for apdu_rv). */
-akis_rv akis_rv_from_apdu(apdu_rv rv);
 
 /* ----- ATR, profile, version (docs/card.md §1) ----- */
 

@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "akis.h"
-#include "../apdu/log.h"
+#include "../log/log.h"
 #include "../apdu/tlv.h"
 
 #define ATR_HIST_MAX 15u

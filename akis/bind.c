@@ -11,7 +11,7 @@
 
 #include "akis.h"
 #include "internal.h"
-#include "../apdu/log.h"
+#include "../log/log.h"
 #include "../apdu/tlv.h"
 
 #define INS_GET_DATA    0xCA
@@ -40,7 +40,7 @@ static akis_rv get_data_tx(struct akis_card *card, uint8_t p2, size_t le, size_t
 	akis_rv rv = akis_xmit_tx(card, &cmd, buf, sizeof buf, &len, &sw);
 	if (rv != AKIS_OK)
 		return rv;
-	if (sw != 0x9000)
+	if (sw != AKIS_SW_OK)
 		return akis_sw_ctx(card->atr.profile, sw, AKIS_SW_GENERAL, NULL);
 	struct rd r = rd_init(buf, len);
 	if (!rd_skip(&r, off) || !rd_bytes(&r, out, n))
@@ -81,7 +81,7 @@ static akis_rv select_name_tx(struct akis_card *card, const uint8_t *name, size_
 	*found = false;
 	akis_sel_forget(card);
 	akis_rv rv = akis_xmit_tx(card, &cmd, fci, sizeof fci, &len, &sw);
-	if (rv != AKIS_OK || sw != 0x9000)
+	if (rv != AKIS_OK || sw != AKIS_SW_OK)
 		return rv;
 	*found = true;
 	struct rd r = rd_init(fci, len), v, fid;

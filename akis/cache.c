@@ -23,7 +23,7 @@
 
 #include "akis.h"
 #include "internal.h"
-#include "../apdu/log.h"
+#include "../log/log.h"
 #include "../apdu/tlv.h"
 
 static const uint8_t cache_magic[8] = {'A', 'K', 'I', 'S', 'C', 'C', '1', '\n'};
@@ -146,7 +146,7 @@ static akis_rv cache_try_tx(struct akis_card *card, struct akis_cert *c, size_t 
 	struct apdu cmd = {0x00, 0xB0, (uint8_t)(off >> 8), (uint8_t)off, NULL, 0, AKIS_READ_STEP};
 	uint16_t sw = 0;
 	rv = akis_xmit_tx(card, &cmd, tail, sizeof tail, &got, &sw);
-	if (rv != AKIS_OK || sw != 0x9000 || got != AKIS_READ_STEP ||
+	if (rv != AKIS_OK || sw != AKIS_SW_OK || got != AKIS_READ_STEP ||
 	    memcmp(der.p + off, tail, AKIS_READ_STEP) != 0)
 		goto out;
 	c->der = malloc(size);

@@ -3,12 +3,13 @@
  * The card object, transactions, and the file system: SELECT with a cache
  * of the current file, READ BINARY in 244-byte steps (docs/card.md §1, §3).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "akis.h"
 #include "internal.h"
-#include "../apdu/log.h"
+#include "../log/log.h"
 #include "../apdu/tlv.h"
 
 /* ISO 7816-4 §7.1.1 */
@@ -18,6 +19,8 @@
 #define SEL_PATH_FROM_MF 0x08
 #define SEL_P2_FCI       0x00
 #define SEL_P2_NONE      0x0C
+#define USER_PIN_REF     0x81
+#define PUK_REF          0x82
 
 static void card_free_directory(struct akis_card *card)
 {
@@ -30,6 +33,24 @@ static void card_free_directory(struct akis_card *card)
 	memset(card->certs, 0, sizeof card->certs);
 	memset(card->keys, 0, sizeof card->keys);
 	memset(card->pins, 0, sizeof card->pins);
+}
+
+/* docs/card.md §3: user PIN 81, PUK 82, 4–8 digits; ASCII except 1.0. */
+void akis_pins_default(struct akis_card *card)
+{
+	static const char *const labels[2] = {"PIN", "PUK"};
+	for (unsigned w = 0; w < 2; w++) {
+		struct akis_pin_info *p = &card->pins[w];
+		memset(p, 0, sizeof *p);
+		p->present = true;
+		p->ref = w == AKIS_PIN_USER ? USER_PIN_REF : PUK_REF;
+		p->enc = card->atr.profile == AKIS_PROFILE_1_0 ? AKIS_PIN_ENC_HALF_NIBBLE_BCD
+		                                               : AKIS_PIN_ENC_ASCII;
+		p->min_len = 4;
+		p->max_len = 8;
+		p->digits_only = true;
+		snprintf(p->label, sizeof p->label, "%s", labels[w]);
+	}
 }
 
 akis_rv akis_card_new(struct apdu_card *io, const struct akis_atr_info *atr, struct akis_card **out)
@@ -185,7 +206,7 @@ static akis_rv select_by_fids_tx(struct akis_card *card, const uint8_t *path, si
 {
 	static const uint8_t mf[2] = {0x3F, 0x00};
 	akis_rv rv = select_one_tx(card, SEL_BY_FID, mf, 2, want_fci && len == 0, fci, fci_len, sw);
-	for (size_t i = 0; rv == AKIS_OK && *sw == 0x9000 && i + 2 <= len; i += 2) {
+	for (size_t i = 0; rv == AKIS_OK && *sw == AKIS_SW_OK && i + 2 <= len; i += 2) {
 		bool last = i + 2 == len;
 		rv = select_one_tx(card, SEL_BY_FID, path + i, 2, want_fci && last, fci, fci_len,
 		                   sw);
@@ -211,7 +232,7 @@ akis_rv akis_select_tx(struct akis_card *card, const uint8_t *path, size_t len, 
 		                   &sw);
 		if (rv != AKIS_OK)
 			return rv;
-		if (sw == 0x6A86 || sw == 0x6A81 || sw == 0x6D00 || sw == 0x6A80) {
+		if (akis_sw_no_path_select(sw)) {
 			log_msg(LOG_CARD, "SELECT by path refused (%04X): FID by FID", sw);
 			card->no_path_select = true;
 		}
@@ -221,7 +242,7 @@ akis_rv akis_select_tx(struct akis_card *card, const uint8_t *path, size_t len, 
 		if (rv != AKIS_OK)
 			return rv;
 	}
-	if (sw != 0x9000)
+	if (sw != AKIS_SW_OK)
 		return akis_sw_ctx(card->atr.profile, sw, AKIS_SW_GENERAL, NULL);
 	sel_remember(card, path, len, is_df);
 	if (size != NULL)
@@ -250,13 +271,13 @@ static akis_rv read_step_tx(struct akis_card *card, size_t off, size_t want, uin
 	if (rv != AKIS_OK)
 		return rv;
 	switch (sw) {
-	case 0x9000:
+	case AKIS_SW_OK:
 		*done = *got < want;
 		return AKIS_OK;
-	case 0x6282:
+	case AKIS_SW_EOF:
 		*done = true;
 		return AKIS_OK; /* end of file before Le (§3) */
-	case 0x6B00:
+	case AKIS_SW_WRONG_OFFSET:
 		*done = true;
 		*got = 0;
 		return AKIS_OK; /* offset at or past the end */

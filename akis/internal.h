@@ -3,7 +3,8 @@
  * Private interfaces between the files of akis/ (not for pkcs11/ or tools).
  * akis.h is the public contract; this header only shares helpers between
  * card.c (transport, selection, reading), pkcs15.c (directory parsing),
- * nodir.c (the fallback without a directory), cache.c, pin.c and key.c.
+ * nodir.c (the fallback without a directory), cache.c, pin.c, pinpad.c
+ * and key.c. reader.c and x509.c have public headers of their own.
  */
 #ifndef AKIS_AKIS_INTERNAL_H
 #define AKIS_AKIS_INTERNAL_H
@@ -18,12 +19,20 @@
 /* READ BINARY step: a response carries at most 244 bytes (docs/card.md §1). */
 #define AKIS_READ_STEP 0xF4u
 
+/* ----- sw.c: the transport's results ----- */
+
+/* Transport result → akis_rv (the one translator for apdu_rv). */
+akis_rv akis_rv_from_apdu(apdu_rv rv);
+
 /* ----- card.c: transport and file system ----- */
 
 /* apdu_transmit + apdu_rv translation; forgets the selection on a reset. */
 akis_rv akis_xmit_tx(struct akis_card *card, const struct apdu *cmd, uint8_t *resp, size_t cap,
                      size_t *len, uint16_t *sw) AKIS_WUR;
 
+/* The PIN and PUK as docs/card.md §3 gives them, until a directory says
+ * otherwise. */
+void akis_pins_default(struct akis_card *card);
 /* Free and zero keys, certificates, PIN infos. */
 void akis_card_clear_directory(struct akis_card *card);
 /* Transport-class result (the bind stops; card answers may be tolerated). */
@@ -66,6 +75,15 @@ void akis_pin_note_sent(struct akis_card *card, enum akis_pin_which which, akis_
  * it (6700 on a PIN, 6A80 on a new PIN). */
 enum akis_sw_context { AKIS_SW_GENERAL, AKIS_SW_PIN, AKIS_SW_NEW_PIN };
 akis_rv akis_sw_ctx(enum akis_profile profile, uint16_t sw, enum akis_sw_context ctx, int *tries);
+/* The status words that code outside sw.c tests by value, named once
+ * (docs/card.md §5); everything else goes through akis_sw_ctx. */
+#define AKIS_SW_OK           0x9000u /* normal processing */
+#define AKIS_SW_EOF          0x6282u /* READ BINARY: end of file before Le */
+#define AKIS_SW_WRONG_LENGTH 0x6700u /* GET CHALLENGE: Le too large for this card */
+#define AKIS_SW_WRONG_OFFSET 0x6B00u /* READ BINARY: offset at or past the end */
+/* Does this answer to SELECT by path (P1 08) say the card does not do it?
+ * Then the module selects FID by FID (docs/card.md §3). */
+bool akis_sw_no_path_select(uint16_t sw);
 
 /* ----- pkcs15.c ----- */
 
@@ -94,9 +112,8 @@ akis_rv akis_p15_prkdf(struct akis_card *card, const uint8_t *buf, size_t len) A
 akis_rv akis_p15_cdf(struct akis_card *card, const uint8_t *buf, size_t len) AKIS_WUR;
 akis_rv akis_p15_pukdf(struct akis_card *card, const uint8_t *buf, size_t len) AKIS_WUR;
 
-/* ----- nodir.c: facts from certificates, defaults, the no-PKCS#15 card ----- */
+/* ----- nodir.c: facts from certificates, the no-PKCS#15 card ----- */
 
-void akis_pins_default(struct akis_card *card);
 /* Pair keys with certificates by iD and complete key type/bits from them. */
 void akis_keys_complete(struct akis_card *card);
 /* Discover certificates and keys without ODF (docs/card.md §2). */
@@ -110,7 +127,7 @@ akis_rv akis_cert_read_tx(struct akis_card *card, size_t i, const char *cache_di
 /* Write the certificates of a finished bind (best effort). */
 void akis_cache_store(const struct akis_card *card, const char *cache_dir);
 
-/* ----- pin.c ----- */
+/* ----- pinpad.c ----- */
 
 /* PC/SC part 10 feature discovery (no APDU). */
 void akis_pinpad_discover(struct akis_card *card);

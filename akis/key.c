@@ -8,7 +8,7 @@
 
 #include "akis.h"
 #include "internal.h"
-#include "../apdu/log.h"
+#include "../log/log.h"
 
 #define INS_MSE           0x22
 #define INS_PSO           0x2A
@@ -196,7 +196,7 @@ akis_rv akis_random_tx(struct akis_card *card, uint8_t *out, size_t len)
 		akis_rv rv = akis_xmit_tx(card, &cmd, out + off, want, &got, &sw);
 		if (rv != AKIS_OK)
 			return rv;
-		if (sw == 0x6700 && step != RANDOM_STEP_SMALL) {
+		if (sw == AKIS_SW_WRONG_LENGTH && step != RANDOM_STEP_SMALL) {
 			step = RANDOM_STEP_SMALL; /* a card with a smaller challenge */
 			continue;
 		}

@@ -1,48 +1,28 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Facts taken from certificates (key type, size, usage, a stable iD), the
- * per-profile defaults, and the card without a PKCS#15 directory
- * (docs/card.md §2): LIST FILES on 1.x, probing 2F10…2F19 on 2.x, key
- * reference by convention.
+ * Facts taken from certificates (key type, size, usage, a stable iD:
+ * akis/x509.h), key-certificate pairing, and the card without a PKCS#15
+ * directory (docs/card.md §2): LIST FILES on 1.x, probing 2F10…2F19 on
+ * 2.x, key reference by convention.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/evp.h>
-#include <openssl/sha.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
 #include "akis.h"
 #include "internal.h"
-#include "../apdu/log.h"
+#include "x509.h"
+#include "../log/log.h"
 #include "../apdu/tlv.h"
 
 #define INS_LIST_FILES 0x18
 #define LIST_RECORD    20u /* docs/card.md §3 */
 #define FID_CERT_FIRST 0x2F10u
 #define FID_CERT_PROBE 10u /* 2F10…2F19 */
-#define USER_PIN_REF   0x81
-#define PUK_REF        0x82
-
-/* docs/card.md §3: user PIN 81, PUK 82, 4–8 digits; ASCII except 1.0. */
-void akis_pins_default(struct akis_card *card)
-{
-	static const char *const labels[2] = {"PIN", "PUK"};
-	for (unsigned w = 0; w < 2; w++) {
-		struct akis_pin_info *p = &card->pins[w];
-		memset(p, 0, sizeof *p);
-		p->present = true;
-		p->ref = w == AKIS_PIN_USER ? USER_PIN_REF : PUK_REF;
-		p->enc = card->atr.profile == AKIS_PROFILE_1_0 ? AKIS_PIN_ENC_HALF_NIBBLE_BCD
-		                                               : AKIS_PIN_ENC_ASCII;
-		p->min_len = 4;
-		p->max_len = 8;
-		p->digits_only = true;
-		snprintf(p->label, sizeof p->label, "%s", labels[w]);
-	}
-}
 
 struct cert_facts {
 	enum akis_key_type type;
@@ -50,29 +30,9 @@ struct cert_facts {
 	unsigned usage;
 	bool non_repudiation;
 	bool ca; /* a CA certificate (basicConstraints, keyCertSign, v1 self-signed) */
-	uint8_t id[SHA_DIGEST_LENGTH];
+	uint8_t id[AKIS_KEY_ID_LEN];
 	EVP_PKEY *pk; /* the public key when asked for (cert_facts pk_out), else NULL */
 };
-
-/* X.509 KeyUsage → PKCS#15 usage of the private key. */
-static unsigned usage_from_ku(uint32_t ku, enum akis_key_type type)
-{
-	unsigned u = 0;
-	if (ku == UINT32_MAX) /* no extension: anything the key type allows */
-		return type == AKIS_KEY_RSA ? AKIS_USAGE_SIGN | AKIS_USAGE_DECRYPT
-		                            : AKIS_USAGE_SIGN;
-	if (ku & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION))
-		u |= AKIS_USAGE_SIGN;
-	if (ku & KU_NON_REPUDIATION)
-		u |= AKIS_USAGE_NON_REPUDIATION;
-	if (type == AKIS_KEY_RSA && (ku & KU_KEY_ENCIPHERMENT))
-		u |= AKIS_USAGE_DECRYPT | AKIS_USAGE_UNWRAP;
-	if (type == AKIS_KEY_RSA && (ku & KU_DATA_ENCIPHERMENT))
-		u |= AKIS_USAGE_DECRYPT;
-	if (ku & KU_KEY_AGREEMENT)
-		u |= AKIS_USAGE_DERIVE;
-	return u;
-}
 
 /* Facts of a DER certificate. With want_pk, f->pk holds a reference to
  * its public key (the caller frees it). */
@@ -85,19 +45,19 @@ static bool cert_facts(const uint8_t *der, size_t len, struct cert_facts *f, boo
 	if (x == NULL)
 		return false;
 	EVP_PKEY *pk = X509_get0_pubkey(x);
-	const ASN1_BIT_STRING *bs = X509_get0_pubkey_bitstr(x);
-	if (pk == NULL || bs == NULL)
+	if (pk == NULL)
 		goto out;
 	int base = EVP_PKEY_get_base_id(pk);
 	if (base != EVP_PKEY_RSA && base != EVP_PKEY_EC)
 		goto out;
 	f->type = base == EVP_PKEY_RSA ? AKIS_KEY_RSA : AKIS_KEY_EC;
 	f->bits = (unsigned)EVP_PKEY_get_bits(pk);
-	f->usage = usage_from_ku(X509_get_key_usage(x), f->type);
+	f->usage = akis_x509_usage(X509_get_key_usage(x), f->type);
 	f->non_repudiation = (f->usage & AKIS_USAGE_NON_REPUDIATION) != 0;
 	f->ca = X509_check_ca(x) != 0;
 	/* A stable iD from the public key (RFC 5280 §4.2.1.2 method 1), R23. */
-	SHA1(ASN1_STRING_get0_data(bs), (size_t)ASN1_STRING_length(bs), f->id);
+	if (!akis_x509_key_id(pk, f->id))
+		goto out;
 	if (want_pk && EVP_PKEY_up_ref(pk) == 1)
 		f->pk = pk;
 	ok = !want_pk || f->pk != NULL;
@@ -423,7 +383,7 @@ static akis_rv list_files_tx(struct akis_card *card, uint16_t *fids, size_t cap,
 	akis_rv rv = akis_select_app_tx(card);
 	if (rv == AKIS_OK)
 		rv = akis_xmit_tx(card, &cmd, buf, sizeof buf, &len, &sw);
-	if (rv != AKIS_OK || sw != 0x9000)
+	if (rv != AKIS_OK || sw != AKIS_SW_OK)
 		return rv;
 	struct rd r = rd_init(buf, len), rec;
 	while (rd_sub(&r, LIST_RECORD, &rec)) {

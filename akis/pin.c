@@ -12,7 +12,7 @@
 
 #include "akis.h"
 #include "internal.h"
-#include "../apdu/log.h"
+#include "../log/log.h"
 
 #define INS_VERIFY      0x20
 #define INS_CHANGE      0x24

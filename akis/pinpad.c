@@ -22,7 +22,7 @@
 
 #include "akis.h"
 #include "internal.h"
-#include "../apdu/log.h"
+#include "../log/log.h"
 #include "../apdu/tlv.h"
 
 /* SCARD_CTL_CODE(3400) on pcsc-lite: 0x42000000 + 3400 (PC/SC part 10 §2.2) */

@@ -14,7 +14,7 @@
 
 #include "akis.h"
 #include "internal.h"
-#include "../apdu/log.h"
+#include "../log/log.h"
 #include "../apdu/tlv.h"
 
 #define T_BOOL   0x01

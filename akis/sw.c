@@ -6,7 +6,7 @@
  */
 #include "akis.h"
 #include "internal.h"
-#include "../apdu/log.h"
+#include "../log/log.h"
 
 #define PROF_1X  ((1u << AKIS_PROFILE_1_0) | (1u << AKIS_PROFILE_1_2))
 #define PROF_2X  (1u << AKIS_PROFILE_2)
@@ -66,6 +66,18 @@ static const struct sw_row sw_table[] = {
         {0x6403, 0xFFFF, PROF_ALL, AKIS_ERR_PIN_LEN, AKIS_ERR_PIN_LEN, AKIS_ERR_PIN_LEN,
          "PIN pad: PIN length"},
 };
+
+/* Answers of cards that do not select by path: P1/P2 wrong, function or
+ * INS not supported, data (the path) not understood. */
+static const uint16_t no_path_select[] = {0x6A86, 0x6A81, 0x6D00, 0x6A80};
+
+bool akis_sw_no_path_select(uint16_t sw)
+{
+	for (size_t i = 0; i < sizeof no_path_select / sizeof no_path_select[0]; i++)
+		if (sw == no_path_select[i])
+			return true;
+	return false;
+}
 
 akis_rv akis_sw_ctx(enum akis_profile profile, uint16_t sw, enum akis_sw_context ctx, int *tries)
 {

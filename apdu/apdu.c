@@ -10,7 +10,9 @@
 
 #include <openssl/crypto.h>
 
-#include "log.h"
+#include "../log/log.h"
+
+_Static_assert(APDU_RAW_MAX <= LOG_RAW_MAX, "the trace holds a whole short APDU");
 
 #define CLA_CHAIN              0x10u /* ISO 7816-4 §5.1.1.1: command chaining bit */
 #define INS_GET_RESPONSE       0xC0u

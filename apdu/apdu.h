@@ -116,7 +116,7 @@ struct apdu_card {
  *    §5.1.1.1, docs/card.md §1).
  * On APDU_OK, *sw holds the final status word and resp (*resp_len bytes) the data.
  * resp may be NULL when resp_cap is 0; response data that does not fit
- * resp_cap is APDU_ERR_PROTOCOL. Every raw exchange is traced (apdu/log.h).
+ * resp_cap is APDU_ERR_PROTOCOL. Every raw exchange is traced (log/log.h).
  */
 apdu_rv apdu_transmit(struct apdu_card *card, const struct apdu *cmd, uint8_t *resp,
                       size_t resp_cap, size_t *resp_len, uint16_t *sw) APDU_WUR;

@@ -12,7 +12,7 @@
 
 #include <winscard.h>
 
-#include "log.h"
+#include "../log/log.h"
 
 #define PNP_READER "\\\\?PnP?\\Notification"
 /* A reader list buffer bigger than this is refused (16 readers x 128). */
@@ -561,7 +561,7 @@ static apdu_rv APDU_WUR connect_ctx(struct pcsc_card *c, const char *reader)
 	return rv_logged("SCardConnect", reader, rc);
 }
 
-apdu_rv apdu_pcsc_connect(struct apdu_pcsc *pc, const char *reader, struct apdu_card **out)
+apdu_rv apdu_pcsc_connect(const char *reader, struct apdu_card **out)
 {
 	struct apdu_card *card = NULL;
 	struct pcsc_card *c = NULL;
@@ -569,7 +569,7 @@ apdu_rv apdu_pcsc_connect(struct apdu_pcsc *pc, const char *reader, struct apdu_
 
 	if (out != NULL)
 		*out = NULL;
-	if (pc == NULL || reader == NULL || out == NULL || strlen(reader) >= APDU_READER_NAME_MAX)
+	if (reader == NULL || out == NULL || strlen(reader) >= APDU_READER_NAME_MAX)
 		return APDU_ERR_ARGS;
 	card = calloc(1, sizeof(*card));
 	c = calloc(1, sizeof(*c));

@@ -77,7 +77,6 @@ void apdu_pcsc_cancel(struct apdu_pcsc *pc);
  * other), and a thread blocked in apdu_pcsc_wait must use an apdu_pcsc
  * that nothing else uses.
  */
-apdu_rv apdu_pcsc_connect(struct apdu_pcsc *pc, const char *reader,
-                          struct apdu_card **out) APDU_WUR;
+apdu_rv apdu_pcsc_connect(const char *reader, struct apdu_card **out) APDU_WUR;
 
 #endif

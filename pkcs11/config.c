@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../apdu/log.h"
+#include "../log/log.h"
 
 #define P11_CONF_DEFAULT  "/etc/akis-pkcs11/akis.conf"
 #define P11_CONF_FILE_MAX 16384u

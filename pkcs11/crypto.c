@@ -252,22 +252,6 @@ bool p11_pkey_ec_point(EVP_PKEY *pk, int nid, uint8_t **out, size_t *out_len)
 	return der_octet_string(pt, pt_len, out, out_len);
 }
 
-bool p11_pkey_keyid(EVP_PKEY *pk, uint8_t id[20])
-{
-	X509_PUBKEY *xp = NULL;
-	const unsigned char *bits = NULL;
-	int n = 0;
-	bool ok = false;
-	if (!X509_PUBKEY_set(&xp, pk))
-		goto out;
-	if (!X509_PUBKEY_get0_param(NULL, &bits, &n, NULL, xp) || !bits || n <= 0)
-		goto out;
-	ok = EVP_Digest(bits, (size_t)n, id, NULL, EVP_sha1(), NULL) == 1;
-out:
-	X509_PUBKEY_free(xp);
-	return ok;
-}
-
 /* ----- facts for the object builders ----- */
 
 static bool pubfacts_rsa(EVP_PKEY *pk, struct p11_pubfacts *f)
@@ -319,7 +303,7 @@ bool p11_pubfacts_get(EVP_PKEY *pk, struct p11_pubfacts *f)
 	}
 	int bits = EVP_PKEY_get_bits(pk);
 	f->bits = bits > 0 ? (CK_ULONG)bits : 0;
-	ok = ok && p11_pkey_spki(pk, &f->spki, &f->spki_len) && p11_pkey_keyid(pk, f->keyid);
+	ok = ok && p11_pkey_spki(pk, &f->spki, &f->spki_len) && akis_x509_key_id(pk, f->keyid);
 	if (!ok)
 		p11_pubfacts_free(f);
 	return ok;
@@ -365,7 +349,8 @@ static bool ck_date(const ASN1_TIME *t, CK_DATE *d)
 {
 	struct tm tm;
 	char buf[16];
-	if (!t || !ASN1_TIME_to_tm(t, &tm))
+	time_t when;
+	if (!akis_x509_time(t, &when) || gmtime_r(&when, &tm) == NULL)
 		return false;
 	unsigned y = (unsigned)tm.tm_year + 1900u, m = (unsigned)tm.tm_mon + 1u,
 	         day = (unsigned)tm.tm_mday;

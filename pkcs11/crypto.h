@@ -18,6 +18,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "../akis/x509.h"
 #include "p11.h"
 
 #define P11C_WUR      __attribute__((warn_unused_result))
@@ -59,9 +60,6 @@ int p11_curve_from_params(const uint8_t *der, size_t len);
 size_t p11_curve_order_len(int nid);
 /* CKA_EC_POINT: DER OCTET STRING holding the uncompressed point. */
 bool p11_pkey_ec_point(EVP_PKEY *pk, int nid, uint8_t **out, size_t *out_len) P11C_WUR;
-/* SHA-1 of the subjectPublicKey BIT STRING contents (the common
- * "key identifier" convention, RFC 5280 §4.2.1.2 method 1). */
-bool p11_pkey_keyid(EVP_PKEY *pk, uint8_t id[20]) P11C_WUR;
 
 /* Everything the object builders need from a public key, computed once. */
 struct p11_pubfacts {
@@ -76,7 +74,7 @@ struct p11_pubfacts {
 	size_t ec_params_len;
 	uint8_t *ec_point; /* EC: DER OCTET STRING, uncompressed */
 	size_t ec_point_len;
-	uint8_t keyid[20]; /* SHA-1 of the public key bit string */
+	uint8_t keyid[AKIS_KEY_ID_LEN]; /* akis_x509_key_id */
 };
 /* false: not RSA/EC, or out of memory (facts freed). */
 bool p11_pubfacts_get(EVP_PKEY *pk, struct p11_pubfacts *f) P11C_WUR;

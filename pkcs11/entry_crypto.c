@@ -5,6 +5,7 @@
  * one call into ops.c → release.
  */
 #include "entry.h"
+#include "acquire.h"
 #include "ops.h"
 #include "session.h"
 
@@ -54,7 +55,7 @@ static CK_RV run(CK_SESSION_HANDLE h, const struct call *c)
 
 	if (rv != CKR_OK)
 		return rv;
-	rv = p11_session_acquire(ctx, h, &s, &slot);
+	rv = p11_acquire_session(ctx, h, &s, &slot);
 	if (rv != CKR_OK)
 		goto out;
 	if (c->call == CALL_INIT)
@@ -63,7 +64,7 @@ static CK_RV run(CK_SESSION_HANDLE h, const struct call *c)
 		rv = p11_op_update_locked(s, c->op, c->in, c->in_len, c->out_len);
 	else
 		rv = run_final(ctx, slot, s, c);
-	p11_slot_release(ctx, slot);
+	p11_release(ctx, slot);
 out:
 	p11_leave();
 	return rv;
@@ -84,9 +85,9 @@ static CK_RV run_bad(CK_SESSION_HANDLE h, const struct call *c)
 
 	if (rv != CKR_OK)
 		return rv;
-	if (p11_session_acquire(ctx, h, &s, &slot) == CKR_OK) {
+	if (p11_acquire_session(ctx, h, &s, &slot) == CKR_OK) {
 		p11_session_end_op(s, c->op);
-		p11_slot_release(ctx, slot);
+		p11_release(ctx, slot);
 	}
 	p11_leave();
 	return CKR_ARGUMENTS_BAD;
@@ -264,11 +265,11 @@ P11_EXPORT CK_RV C_GenerateRandom(CK_SESSION_HANDLE h, CK_BYTE_PTR out, CK_ULONG
 		rv = CKR_ARGUMENTS_BAD;
 		goto out;
 	}
-	rv = p11_session_acquire(ctx, h, &s, &slot);
+	rv = p11_acquire_session(ctx, h, &s, &slot);
 	if (rv != CKR_OK)
 		goto out;
 	rv = p11_random_locked(ctx, slot, out, len); /* GET CHALLENGE (R31) */
-	p11_slot_release(ctx, slot);
+	p11_release(ctx, slot);
 out:
 	p11_leave();
 	return rv;
@@ -287,9 +288,9 @@ P11_EXPORT CK_RV C_SeedRandom(CK_SESSION_HANDLE h, CK_BYTE_PTR seed, CK_ULONG le
 		rv = CKR_ARGUMENTS_BAD;
 		goto out;
 	}
-	rv = p11_session_acquire(ctx, h, &s, &slot);
+	rv = p11_acquire_session(ctx, h, &s, &slot);
 	if (rv == CKR_OK) {
-		p11_slot_release(ctx, slot);
+		p11_release(ctx, slot);
 		/* CKF_RNG: the card's GET CHALLENGE takes no seed (PKCS#11 3.0 §5.15) */
 		rv = CKR_RANDOM_SEED_NOT_SUPPORTED;
 	}

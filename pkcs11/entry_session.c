@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Entry points: sessions and login (R17-R22). */
 #include "entry.h"
+#include "acquire.h"
+#include "token.h"
 #include "login.h"
 #include "ops.h"
 #include "session.h"
@@ -24,11 +26,11 @@ P11_EXPORT CK_RV C_OpenSession(CK_SLOT_ID slotID, CK_FLAGS flags, CK_VOID_PTR pA
 		rv = CKR_SESSION_PARALLEL_NOT_SUPPORTED;
 		goto out;
 	}
-	rv = p11_slot_acquire(ctx, slotID, &slot);
+	rv = p11_acquire_slot(ctx, slotID, &slot);
 	if (rv != CKR_OK)
 		goto out;
 	rv = p11_session_open_locked(ctx, slot, flags, phSession);
-	p11_slot_release(ctx, slot);
+	p11_release(ctx, slot);
 out:
 	p11_leave();
 	return rv;
@@ -43,11 +45,11 @@ P11_EXPORT CK_RV C_CloseSession(CK_SESSION_HANDLE hSession)
 
 	if (rv != CKR_OK)
 		return rv;
-	rv = p11_session_acquire(ctx, hSession, &s, &slot);
+	rv = p11_acquire_session(ctx, hSession, &s, &slot);
 	if (rv != CKR_OK)
 		goto out;
 	p11_session_close_locked(ctx, slot, s); /* the last one logs out (R22) */
-	p11_slot_release(ctx, slot);
+	p11_release(ctx, slot);
 out:
 	p11_leave();
 	return rv;
@@ -67,8 +69,8 @@ P11_EXPORT CK_RV C_CloseAllSessions(CK_SLOT_ID slotID)
 		goto out;
 	}
 	p11_mutex_lock(&ctx->locking, slot->lock);
-	p11_session_close_all_locked(ctx, slot, p11_slot_bound_locked(ctx, slot));
-	p11_slot_release(ctx, slot);
+	p11_session_close_all_locked(ctx, slot, p11_token_bound_locked(ctx, slot));
+	p11_release(ctx, slot);
 out:
 	p11_leave();
 	return rv;
@@ -87,11 +89,11 @@ P11_EXPORT CK_RV C_GetSessionInfo(CK_SESSION_HANDLE hSession, CK_SESSION_INFO_PT
 		rv = CKR_ARGUMENTS_BAD;
 		goto out;
 	}
-	rv = p11_session_acquire(ctx, hSession, &s, &slot);
+	rv = p11_acquire_session(ctx, hSession, &s, &slot);
 	if (rv != CKR_OK)
 		goto out;
 	p11_session_info_locked(slot, s, pInfo); /* from memory (R10) */
-	p11_slot_release(ctx, slot);
+	p11_release(ctx, slot);
 out:
 	p11_leave();
 	return rv;
@@ -107,11 +109,11 @@ P11_EXPORT CK_RV C_Login(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_U
 
 	if (rv != CKR_OK)
 		return rv;
-	rv = p11_session_acquire(ctx, hSession, &s, &slot);
+	rv = p11_acquire_session(ctx, hSession, &s, &slot);
 	if (rv != CKR_OK)
 		goto out;
 	rv = p11_login_locked(ctx, slot, s, userType, pPin, ulPinLen);
-	p11_slot_release(ctx, slot);
+	p11_release(ctx, slot);
 out:
 	p11_leave();
 	return rv;
@@ -145,11 +147,11 @@ P11_EXPORT CK_RV C_Logout(CK_SESSION_HANDLE hSession)
 
 	if (rv != CKR_OK)
 		return rv;
-	rv = p11_session_acquire(ctx, hSession, &s, &slot);
+	rv = p11_acquire_session(ctx, hSession, &s, &slot);
 	if (rv != CKR_OK)
 		goto out;
 	rv = p11_logout_locked(ctx, slot);
-	p11_slot_release(ctx, slot);
+	p11_release(ctx, slot);
 out:
 	p11_leave();
 	return rv;
@@ -164,11 +166,11 @@ P11_EXPORT CK_RV C_InitPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pPin, CK_
 
 	if (rv != CKR_OK)
 		return rv;
-	rv = p11_session_acquire(ctx, hSession, &s, &slot);
+	rv = p11_acquire_session(ctx, hSession, &s, &slot);
 	if (rv != CKR_OK)
 		goto out;
 	rv = p11_init_pin_locked(ctx, slot, s, pPin, ulPinLen);
-	p11_slot_release(ctx, slot);
+	p11_release(ctx, slot);
 out:
 	p11_leave();
 	return rv;
@@ -184,11 +186,11 @@ P11_EXPORT CK_RV C_SetPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pOldPin, C
 
 	if (rv != CKR_OK)
 		return rv;
-	rv = p11_session_acquire(ctx, hSession, &s, &slot);
+	rv = p11_acquire_session(ctx, hSession, &s, &slot);
 	if (rv != CKR_OK)
 		goto out;
 	rv = p11_set_pin_locked(ctx, slot, s, pOldPin, ulOldLen, pNewPin, ulNewLen);
-	p11_slot_release(ctx, slot);
+	p11_release(ctx, slot);
 out:
 	p11_leave();
 	return rv;
@@ -213,7 +215,7 @@ P11_EXPORT CK_RV C_SessionCancel(CK_SESSION_HANDLE hSession, CK_FLAGS flags)
 
 	if (rv != CKR_OK)
 		return rv;
-	rv = p11_session_acquire(ctx, hSession, &s, &slot);
+	rv = p11_acquire_session(ctx, hSession, &s, &slot);
 	if (rv != CKR_OK)
 		goto out;
 	for (i = 0; i < sizeof(cancel_table) / sizeof(cancel_table[0]); i++) {
@@ -224,7 +226,7 @@ P11_EXPORT CK_RV C_SessionCancel(CK_SESSION_HANDLE hSession, CK_FLAGS flags)
 		else if (s->finding)
 			rv = p11_find_final_locked(s);
 	}
-	p11_slot_release(ctx, slot);
+	p11_release(ctx, slot);
 out:
 	p11_leave();
 	return rv;

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Entry points: slots, tokens, mechanisms, events (R3, R7-R12, R14, R15). */
-#include "../apdu/log.h"
+#include "../log/log.h"
 #include "ops.h"
+#include "acquire.h"
+#include "token.h"
 #include "slot.h"
 
 P11_EXPORT CK_RV C_GetSlotList(CK_BBOOL tokenPresent, CK_SLOT_ID_PTR pSlotList,
@@ -50,11 +52,11 @@ P11_EXPORT CK_RV C_GetTokenInfo(CK_SLOT_ID slotID, CK_TOKEN_INFO_PTR pInfo)
 		rv = CKR_ARGUMENTS_BAD;
 		goto out;
 	}
-	rv = p11_slot_acquire(ctx, slotID, &slot);
+	rv = p11_acquire_slot(ctx, slotID, &slot);
 	if (rv != CKR_OK)
 		goto out;
 	rv = p11_token_info_locked(ctx, slot, pInfo); /* from memory (R10) */
-	p11_slot_release(ctx, slot);
+	p11_release(ctx, slot);
 out:
 	p11_leave();
 	return rv;
@@ -73,11 +75,11 @@ P11_EXPORT CK_RV C_GetMechanismList(CK_SLOT_ID slotID, CK_MECHANISM_TYPE_PTR pMe
 		rv = CKR_ARGUMENTS_BAD;
 		goto out;
 	}
-	rv = p11_slot_acquire(ctx, slotID, &slot);
+	rv = p11_acquire_slot(ctx, slotID, &slot);
 	if (rv != CKR_OK)
 		goto out;
 	rv = p11_mech_list_locked(slot, pMechanismList, pulCount);
-	p11_slot_release(ctx, slot);
+	p11_release(ctx, slot);
 out:
 	p11_leave();
 	return rv;
@@ -96,11 +98,11 @@ P11_EXPORT CK_RV C_GetMechanismInfo(CK_SLOT_ID slotID, CK_MECHANISM_TYPE type,
 		rv = CKR_ARGUMENTS_BAD;
 		goto out;
 	}
-	rv = p11_slot_acquire(ctx, slotID, &slot);
+	rv = p11_acquire_slot(ctx, slotID, &slot);
 	if (rv != CKR_OK)
 		goto out;
 	rv = p11_mech_info(slot->card, type, pInfo);
-	p11_slot_release(ctx, slot);
+	p11_release(ctx, slot);
 out:
 	p11_leave();
 	return rv;

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "login.h"
+#include "token.h"
 
 #include <openssl/crypto.h>
 #include <string.h>
 
-#include "../apdu/log.h"
+#include "../log/log.h"
 #include "rv.h"
 
 /* PKCS#11 2.40 §5.6 C_Login: which user may log in now. */
@@ -106,7 +107,7 @@ static akis_rv pin_after_tx(struct p11_slot *slot, enum akis_pin_which which, ak
 		return AKIS_OK;
 	if (arv == AKIS_ERR_REMOVED || arv == AKIS_ERR_NO_SERVICE)
 		return arv;
-	return p11_slot_pin_status_tx(slot, which);
+	return p11_token_pin_status_tx(slot, which);
 }
 
 /*
@@ -125,7 +126,7 @@ static void settle_tx(struct p11_slot *slot)
 	log_msg(LOG_PIN, "slot %lu: no login holds what the card may have verified: LOGOUT",
 	        (unsigned long)slot->id);
 	if (akis_logout_tx(slot->card) != AKIS_OK)
-		p11_slot_logged_out_locked(slot); /* the card is gone, and its state with it */
+		p11_token_logged_out_locked(slot); /* the card is gone, and its state with it */
 }
 
 /* The result of a PIN transaction: the command's, unless the card left
@@ -133,8 +134,8 @@ static void settle_tx(struct p11_slot *slot)
 static CK_RV pin_end_locked(struct p11_ctx *ctx, struct p11_slot *slot, akis_rv arv, akis_rv after)
 {
 	settle_tx(slot);
-	p11_slot_end_locked(slot);
-	return p11_slot_card_rv_locked(ctx, slot, after != AKIS_OK ? after : arv);
+	p11_token_end_locked(slot);
+	return p11_token_card_rv_locked(ctx, slot, after != AKIS_OK ? after : arv);
 }
 
 static bool card_has_consent_key(const struct akis_card *card)
@@ -177,7 +178,7 @@ CK_RV p11_login_reverify_tx(struct p11_ctx *ctx, struct p11_slot *slot)
 		if (akis_logout_tx(slot->card) != AKIS_OK)
 			log_msg(LOG_PIN, "slot %lu: LOGOUT: the card is gone",
 			        (unsigned long)slot->id);
-		p11_slot_logged_out_locked(slot);
+		p11_token_logged_out_locked(slot);
 	}
 	if (kr != P11_KEEP_OK)
 		goto out;
@@ -187,10 +188,10 @@ CK_RV p11_login_reverify_tx(struct p11_ctx *ctx, struct p11_slot *slot)
 	if (arv != AKIS_OK) {
 		/* never again: the module must not spend the holder's tries */
 		(void)pin_after_tx(slot, AKIS_PIN_USER, arv, tries);
-		p11_slot_logged_out_locked(slot);
+		p11_token_logged_out_locked(slot);
 		settle_tx(slot);
 	}
-	rv = p11_slot_card_rv_locked(ctx, slot, arv);
+	rv = p11_token_card_rv_locked(ctx, slot, arv);
 out:
 	OPENSSL_cleanse(pin, sizeof(pin));
 	return rv;
@@ -202,12 +203,12 @@ static CK_RV verify_locked(struct p11_ctx *ctx, struct p11_slot *slot, CK_USER_T
 	enum akis_pin_which which = type == CKU_SO ? AKIS_PIN_SO : AKIS_PIN_USER;
 	int tries = -1;
 	akis_rv arv, after;
-	CK_RV rv = p11_slot_begin_locked(ctx, slot);
+	CK_RV rv = p11_token_begin_locked(ctx, slot);
 
 	if (rv != CKR_OK)
 		return rv;
 	if (type == CKU_CONTEXT_SPECIFIC && !slot->user_in) {
-		p11_slot_end_locked(slot); /* reset seen: the login is gone (R33) */
+		p11_token_end_locked(slot); /* reset seen: the login is gone (R33) */
 		return CKR_USER_NOT_LOGGED_IN;
 	}
 	arv = pin != NULL ? akis_pin_verify_tx(slot->card, which, pin, len, &tries)
@@ -267,13 +268,13 @@ CK_RV p11_logout_locked(struct p11_ctx *ctx, struct p11_slot *slot)
 
 	if (!slot->user_in && !slot->so_in)
 		return CKR_USER_NOT_LOGGED_IN;
-	rv = p11_slot_begin_locked(ctx, slot);
+	rv = p11_token_begin_locked(ctx, slot);
 	if (rv == CKR_OK) {
 		arv = akis_logout_tx(slot->card); /* R22 */
-		p11_slot_end_locked(slot);
-		rv = p11_slot_card_rv_locked(ctx, slot, arv);
+		p11_token_end_locked(slot);
+		rv = p11_token_card_rv_locked(ctx, slot, arv);
 	}
-	p11_slot_logged_out_locked(slot);
+	p11_token_logged_out_locked(slot);
 	return rv == CKR_USER_NOT_LOGGED_IN ? CKR_OK : rv; /* a reset logged us out already */
 }
 
@@ -282,7 +283,7 @@ static CK_RV change_tx(struct p11_ctx *ctx, struct p11_slot *slot, enum akis_pin
 {
 	int tries = -1;
 	akis_rv arv, after;
-	CK_RV rv = p11_slot_begin_locked(ctx, slot);
+	CK_RV rv = p11_token_begin_locked(ctx, slot);
 
 	if (rv != CKR_OK)
 		return rv;
@@ -332,12 +333,12 @@ out:
 static CK_RV unblock_tx(struct p11_ctx *ctx, struct p11_slot *slot, const char *pin, size_t len)
 {
 	akis_rv arv, after;
-	CK_RV rv = p11_slot_begin_locked(ctx, slot);
+	CK_RV rv = p11_token_begin_locked(ctx, slot);
 
 	if (rv != CKR_OK)
 		return rv;
 	if (!slot->so_in) {
-		p11_slot_end_locked(slot); /* a reset took the PUK's verification (R33) */
+		p11_token_end_locked(slot); /* a reset took the PUK's verification (R33) */
 		return CKR_USER_NOT_LOGGED_IN;
 	}
 	arv = pin != NULL ? akis_pin_unblock_tx(slot->card, pin, len)

@@ -16,6 +16,7 @@
 #include <openssl/rsa.h>
 
 #include "crypto.h"
+#include "out.h"
 
 #define MAX_BLOCK    512u  /* RSA-4096: the largest modulus we accept */
 #define MAX_EC_ORDER 66u   /* P-521 */

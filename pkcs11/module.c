@@ -3,25 +3,19 @@
  * C_Initialize, C_Finalize, C_GetInfo, C_GetFunctionList, C_GetInterfaceList,
  * C_GetInterface, and the module instance's life (R1-R6, R15, R16).
  */
-#include "module.h"
+#include "ctx.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "../apdu/log.h"
+#include "../log/log.h"
 #include "entry.h"
+#include "out.h"
 #include "session.h"
 #include "slot.h"
+#include "token.h"
 
-/* The current instance, and the number of calls inside the module. The
- * counter is incremented before g_ctx is read, so a C_Finalize that has
- * cleared g_ctx and then sees 0 knows no call can still reach the old
- * instance (both seq_cst). */
-static _Atomic(struct p11_ctx *) g_ctx;
-static atomic_long g_inflight;
 /* R5: instances of ancestor processes, forgotten in this child but kept
  * reachable (a chain through ->forgotten), never freed. */
 static struct p11_ctx *g_forgotten;
@@ -32,41 +26,16 @@ static struct p11_ctx *g_forgotten;
 /* The same at exit or unload without C_Finalize: shorter, exit must not hang. */
 #define P11_EXIT_WAIT_MS 1000L
 
-void p11_sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
-CK_RV p11_enter(struct p11_ctx **out)
-{
-	struct p11_ctx *c;
-
-	atomic_fetch_add(&g_inflight, 1);
-	c = atomic_load(&g_ctx);
-	if (c == NULL || c->pid != getpid() || atomic_load(&c->finalizing)) {
-		atomic_fetch_sub(&g_inflight, 1);
-		return CKR_CRYPTOKI_NOT_INITIALIZED;
-	}
-	*out = c;
-	return CKR_OK;
-}
-
-void p11_leave(void)
-{
-	atomic_fetch_sub(&g_inflight, 1);
-}
-
 static void ctx_free(struct p11_ctx *c)
 {
 	size_t i;
 
 	p11_sessions_free_all(c); /* operations first: they point into slots */
-	for (i = 0; i < c->n_slots; i++)
+	for (i = 0; i < c->n_slots; i++) {
+		p11_token_close_locked(c, c->slots[i]); /* nothing else runs now */
 		p11_slot_free(c, c->slots[i]);
-	apdu_pcsc_close(c->pc);
+	}
+	akis_readers_close(c->pc);
 	p11_mutex_free(&c->locking, c->scan_lock);
 	p11_mutex_free(&c->locking, c->reg_lock);
 	free(c);
@@ -78,24 +47,12 @@ static void ctx_free(struct p11_ctx *c)
  * sees a deliberate, bounded leak rather than lost memory). */
 static void ctx_forget_parent(struct p11_ctx *old)
 {
-	if (!atomic_compare_exchange_strong(&g_ctx, &old, NULL))
+	if (!p11_ctx_uninstall(old))
 		return;
 	old->forgotten = g_forgotten;
 	g_forgotten = old;
-	apdu_pcsc_forget(old->pc);
-	atomic_store(&g_inflight, 0); /* the parent's threads do not exist here */
-}
-
-static bool wait_inflight(long ms)
-{
-	long waited;
-
-	for (waited = 0; waited < ms; waited++) {
-		if (atomic_load(&g_inflight) <= 0)
-			return true;
-		p11_sleep_ms(1);
-	}
-	return false;
+	akis_readers_forget(old->pc);
+	p11_ctx_forget_calls();
 }
 
 /* The end of an instance already taken out of g_ctx: new calls are refused,
@@ -106,7 +63,7 @@ static void ctx_retire(struct p11_ctx *c, long ms)
 {
 	atomic_store(&c->finalizing, true);
 	p11_slot_cancel_waiters(c);
-	if (!wait_inflight(ms)) {
+	if (!p11_ctx_wait_idle(ms)) {
 		log_msg(LOG_P11, "finalize: calls still in flight, instance leaked");
 		return;
 	}
@@ -150,14 +107,13 @@ P11_EXPORT CK_RV C_Initialize(CK_VOID_PTR pInitArgs)
 	CK_RV rv;
 
 	log_init();
-	old = atomic_load(&g_ctx);
+	old = p11_ctx_current();
 	if (old != NULL && old->pid != getpid())
 		ctx_forget_parent(old);
 	rv = ctx_new(pInitArgs, &c);
 	if (rv != CKR_OK)
 		return rv;
-	old = NULL;
-	if (!atomic_compare_exchange_strong(&g_ctx, &old, c)) {
+	if (!p11_ctx_install(c)) {
 		ctx_free(c); /* nothing was opened yet: no PC/SC call */
 		return CKR_CRYPTOKI_ALREADY_INITIALIZED;
 	}
@@ -167,7 +123,7 @@ P11_EXPORT CK_RV C_Initialize(CK_VOID_PTR pInitArgs)
 
 P11_EXPORT CK_RV C_Finalize(CK_VOID_PTR pReserved)
 {
-	struct p11_ctx *c = atomic_load(&g_ctx);
+	struct p11_ctx *c = p11_ctx_current();
 
 	if (pReserved != NULL)
 		return CKR_ARGUMENTS_BAD;
@@ -175,7 +131,7 @@ P11_EXPORT CK_RV C_Finalize(CK_VOID_PTR pReserved)
 		ctx_forget_parent(c);
 		return CKR_CRYPTOKI_NOT_INITIALIZED;
 	}
-	if (c == NULL || !atomic_compare_exchange_strong(&g_ctx, &c, NULL))
+	if (!p11_ctx_uninstall(c))
 		return CKR_CRYPTOKI_NOT_INITIALIZED;
 	ctx_retire(c, P11_FINALIZE_WAIT_MS);
 	return CKR_OK;
@@ -190,20 +146,12 @@ P11_EXPORT CK_RV C_Finalize(CK_VOID_PTR pReserved)
  */
 __attribute__((destructor)) static void module_unload(void)
 {
-	struct p11_ctx *c = atomic_load(&g_ctx);
+	struct p11_ctx *c = p11_ctx_current();
 
-	if (c == NULL || c->pid != getpid() || !atomic_compare_exchange_strong(&g_ctx, &c, NULL))
+	if (c == NULL || c->pid != getpid() || !p11_ctx_uninstall(c))
 		return;
 	log_msg(LOG_P11, "exit or unload without C_Finalize: finalizing (R22)");
 	ctx_retire(c, P11_EXIT_WAIT_MS);
-}
-
-void p11_pad_copy(CK_UTF8CHAR *dst, size_t cap, const char *src)
-{
-	size_t n = strlen(src);
-
-	memset(dst, ' ', cap);
-	memcpy(dst, src, n < cap ? n : cap);
 }
 
 P11_EXPORT CK_RV C_GetInfo(CK_INFO_PTR pInfo)
@@ -309,22 +257,10 @@ P11_EXPORT CK_RV C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR ppFunctionList)
 
 P11_EXPORT CK_RV C_GetInterfaceList(CK_INTERFACE_PTR pInterfacesList, CK_ULONG_PTR pulCount)
 {
-	CK_ULONG i;
-
 	if (pulCount == NULL)
 		return CKR_ARGUMENTS_BAD;
-	if (pInterfacesList == NULL) {
-		*pulCount = N_INTERFACES;
-		return CKR_OK;
-	}
-	if (*pulCount < N_INTERFACES) {
-		*pulCount = N_INTERFACES;
-		return CKR_BUFFER_TOO_SMALL;
-	}
-	for (i = 0; i < N_INTERFACES; i++)
-		pInterfacesList[i] = interfaces[i];
-	*pulCount = N_INTERFACES;
-	return CKR_OK;
+	return p11_out_array(pInterfacesList, pulCount, interfaces, N_INTERFACES,
+	                     sizeof(interfaces[0]));
 }
 
 static bool interface_matches(const CK_INTERFACE *itf, const CK_UTF8CHAR *name,

@@ -15,26 +15,9 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "../apdu/log.h"
+#include "../akis/x509.h"
+#include "../log/log.h"
 #include "crypto.h"
-
-CK_RV p11_output(const void *src, CK_ULONG len, CK_BYTE_PTR out, CK_ULONG_PTR out_len)
-{
-	if (!out_len)
-		return CKR_ARGUMENTS_BAD;
-	if (!out) {
-		*out_len = len;
-		return CKR_OK;
-	}
-	if (*out_len < len) {
-		*out_len = len;
-		return CKR_BUFFER_TOO_SMALL;
-	}
-	if (len)
-		memcpy(out, src, len);
-	*out_len = len;
-	return CKR_OK;
-}
 
 const struct p11_attr *p11_object_attr(const struct p11_object *obj, CK_ATTRIBUTE_TYPE type)
 {
@@ -314,16 +297,9 @@ static int key_cert(struct build *b, size_t i)
 static unsigned key_usage(const struct akis_key *k, const struct cfacts *c, CK_KEY_TYPE type)
 {
 	unsigned u = k->usage;
-	if (u == 0 && c && c->f.ku != UINT32_MAX) {
-		if (c->f.ku & (X509v3_KU_DIGITAL_SIGNATURE | X509v3_KU_NON_REPUDIATION))
-			u |= AKIS_USAGE_SIGN;
-		if (c->f.ku & X509v3_KU_KEY_ENCIPHERMENT)
-			u |= AKIS_USAGE_DECRYPT | AKIS_USAGE_UNWRAP;
-		if (c->f.ku & X509v3_KU_DATA_ENCIPHERMENT)
-			u |= AKIS_USAGE_DECRYPT;
-	} else if (u == 0) {
-		u = AKIS_USAGE_SIGN | (type == CKK_RSA ? AKIS_USAGE_DECRYPT : 0);
-	}
+	if (u == 0)
+		u = akis_x509_usage(c != NULL ? c->f.ku : UINT32_MAX,
+		                    type == CKK_RSA ? AKIS_KEY_RSA : AKIS_KEY_EC);
 	if (type == CKK_EC)
 		u &= AKIS_USAGE_SIGN | AKIS_USAGE_NON_REPUDIATION;
 	return u;

@@ -71,11 +71,4 @@ CK_RV p11_object_get_attrs(const struct p11_object *obj, CK_ATTRIBUTE *tmpl, CK_
 /* A single attribute's value, or NULL. */
 const struct p11_attr *p11_object_attr(const struct p11_object *obj, CK_ATTRIBUTE_TYPE type);
 
-/*
- * The PKCS#11 output convention, written once (PKCS#11 3.0 §5.2):
- * out == NULL → *out_len = len, CKR_OK; *out_len < len → *out_len = len,
- * CKR_BUFFER_TOO_SMALL; else copy, *out_len = len, CKR_OK.
- */
-CK_RV p11_output(const void *src, CK_ULONG len, CK_BYTE_PTR out, CK_ULONG_PTR out_len);
-
 #endif

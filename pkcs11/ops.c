@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../apdu/log.h"
+#include "../log/log.h"
 #include "login.h"
+#include "out.h"
+#include "token.h"
 
 /* Largest card block or answer: RSA-4096 (512 bytes), with room. */
 #define P11_CARD_BLOCK_MAX 1024u
@@ -101,7 +103,7 @@ static void card_refused_tx(struct p11_slot *slot, bool consent)
 	 * other reason, closing the last session would no longer send LOGOUT */
 	if (akis_logout_tx(slot->card) != AKIS_OK)
 		log_msg(LOG_P11, "slot %lu: LOGOUT failed", (unsigned long)slot->id);
-	p11_slot_logged_out_locked(slot);
+	p11_token_logged_out_locked(slot);
 }
 
 /* The card half of a signature: prepare, one transaction, finish.
@@ -117,26 +119,26 @@ static CK_RV sign_card_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct
 
 	if (rv != CKR_OK)
 		return rv;
-	rv = p11_slot_begin_locked(ctx, slot);
+	rv = p11_token_begin_locked(ctx, slot);
 	if (rv != CKR_OK)
 		return rv;
 	if (!slot->user_in) {
-		p11_slot_end_locked(slot); /* reset seen now (R33) */
+		p11_token_end_locked(slot); /* reset seen now (R33) */
 		return CKR_USER_NOT_LOGGED_IN;
 	}
 	rv = reverify ? p11_login_reverify_tx(ctx, slot) : CKR_OK;
 	if (rv != CKR_OK) {
-		p11_slot_end_locked(slot);
+		p11_token_end_locked(slot);
 		return rv;
 	}
 	arv = akis_sign_tx(slot->card, (size_t)p11_op_key(op), alg, block, block_len, out,
 	                   sizeof(out), &out_len);
 	if (arv == AKIS_ERR_NOT_LOGGED_IN)
 		card_refused_tx(slot, key_needs_consent(slot, op));
-	p11_slot_end_locked(slot);
+	p11_token_end_locked(slot);
 	if (key_needs_consent(slot, op))
 		slot->consent_ok = false; /* one signature per VERIFY (docs/card.md §3) */
-	rv = p11_slot_card_rv_locked(ctx, slot, arv);
+	rv = p11_token_card_rv_locked(ctx, slot, arv);
 	if (rv == CKR_OK)
 		rv = p11_op_sign_finish(op, out, out_len, sig, sig_len);
 	return rv;
@@ -249,26 +251,26 @@ static CK_RV decrypt_card_locked(struct p11_ctx *ctx, struct p11_slot *slot, str
 	CK_RV rv = p11_op_decrypt_input(op, &in, &in_len);
 
 	if (rv == CKR_OK)
-		rv = p11_slot_begin_locked(ctx, slot);
+		rv = p11_token_begin_locked(ctx, slot);
 	if (rv != CKR_OK)
 		return rv;
 	if (!slot->user_in) {
-		p11_slot_end_locked(slot);
+		p11_token_end_locked(slot);
 		return CKR_USER_NOT_LOGGED_IN;
 	}
 	/* R46: a deciphering key with a PIN per use, the PIN kept at login */
 	if (key_needs_consent(slot, op) && !slot->consent_ok && p11_keep_held(&slot->kept))
 		rv = p11_login_reverify_tx(ctx, slot);
 	if (rv != CKR_OK) {
-		p11_slot_end_locked(slot);
+		p11_token_end_locked(slot);
 		return rv;
 	}
 	arv = akis_decrypt_tx(slot->card, (size_t)p11_op_key(op), in, in_len, raw, sizeof(raw),
 	                      &raw_len);
 	if (arv == AKIS_ERR_NOT_LOGGED_IN)
 		card_refused_tx(slot, false);
-	p11_slot_end_locked(slot);
-	rv = p11_slot_card_rv_locked(ctx, slot, arv);
+	p11_token_end_locked(slot);
+	rv = p11_token_card_rv_locked(ctx, slot, arv);
 	if (rv == CKR_OK)
 		rv = p11_op_decrypt_finish(op, raw, raw_len, out, out_len);
 	OPENSSL_cleanse(raw, sizeof(raw));
@@ -322,12 +324,12 @@ CK_RV p11_random_locked(struct p11_ctx *ctx, struct p11_slot *slot, CK_BYTE_PTR 
 
 	if (len == 0)
 		return CKR_OK;
-	rv = p11_slot_begin_locked(ctx, slot);
+	rv = p11_token_begin_locked(ctx, slot);
 	if (rv != CKR_OK)
 		return rv;
 	arv = akis_random_tx(slot->card, out, len);
-	p11_slot_end_locked(slot);
-	return p11_slot_card_rv_locked(ctx, slot, arv);
+	p11_token_end_locked(slot);
+	return p11_token_card_rv_locked(ctx, slot, arv);
 }
 
 CK_RV p11_find_init_locked(struct p11_slot *slot, struct p11_session *s, const CK_ATTRIBUTE *tmpl,
@@ -380,17 +382,10 @@ CK_RV p11_find_final_locked(struct p11_session *s)
 CK_RV p11_mech_list_locked(struct p11_slot *slot, CK_MECHANISM_TYPE_PTR list, CK_ULONG_PTR count)
 {
 	CK_MECHANISM_TYPE m[P11_MECHS_MAX];
-	size_t n = 0, i;
+	size_t n = 0;
 
 	p11_mech_list(slot->card, m, P11_MECHS_MAX, &n);
 	if (n > P11_MECHS_MAX)
 		n = P11_MECHS_MAX;
-	if (list != NULL && *count < n) {
-		*count = n;
-		return CKR_BUFFER_TOO_SMALL;
-	}
-	for (i = 0; list != NULL && i < n; i++)
-		list[i] = m[i];
-	*count = n;
-	return CKR_OK;
+	return p11_out_array(list, count, m, n, sizeof(m[0]));
 }

@@ -8,7 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../apdu/log.h"
+#include "../log/log.h"
 
 #ifndef MADV_WIPEONFORK
 #define MADV_WIPEONFORK 18 /* Linux 4.14 */

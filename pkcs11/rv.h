@@ -11,7 +11,7 @@
 
 /* Exhaustive over akis_rv (-Wswitch-enum); never returns CKR_OK for an
  * error. Callers with more context (a removed card, a reset) also update
- * the slot state: see p11_slot_card_rv_locked. */
+ * the slot state: see p11_token_card_rv_locked. */
 CK_RV p11_rv_from_akis(akis_rv rv);
 
 #endif

@@ -5,7 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../apdu/log.h"
+#include "../log/log.h"
+#include "token.h"
 
 /* reg_lock held */
 static struct p11_session *find_locked(struct p11_ctx *ctx, CK_SESSION_HANDLE h, size_t *idx)
@@ -69,7 +70,7 @@ CK_RV p11_session_open_locked(struct p11_ctx *ctx, struct p11_slot *slot, CK_FLA
 	return rv;
 }
 
-static struct p11_session *lookup(struct p11_ctx *ctx, CK_SESSION_HANDLE h, CK_SLOT_ID *slot)
+struct p11_session *p11_session_find(struct p11_ctx *ctx, CK_SESSION_HANDLE h, CK_SLOT_ID *slot)
 {
 	struct p11_session *s;
 
@@ -79,36 +80,6 @@ static struct p11_session *lookup(struct p11_ctx *ctx, CK_SESSION_HANDLE h, CK_S
 		*slot = s->slot;
 	p11_mutex_unlock(&ctx->locking, ctx->reg_lock);
 	return s;
-}
-
-CK_RV p11_session_acquire(struct p11_ctx *ctx, CK_SESSION_HANDLE h, struct p11_session **out,
-                          struct p11_slot **out_slot)
-{
-	struct p11_session *s;
-	struct p11_slot *slot;
-	CK_SLOT_ID id = 0;
-
-	if (h == CK_INVALID_HANDLE || lookup(ctx, h, &id) == NULL)
-		return CKR_SESSION_HANDLE_INVALID;
-	slot = p11_slot_get(ctx, id);
-	if (slot == NULL)
-		return CKR_SESSION_HANDLE_INVALID;
-	p11_mutex_lock(&ctx->locking, slot->lock);
-	/* Closed meanwhile? (closing needs this slot lock) */
-	s = lookup(ctx, h, &id);
-	if (s == NULL) {
-		p11_mutex_unlock(&ctx->locking, slot->lock);
-		return CKR_SESSION_HANDLE_INVALID;
-	}
-	if (s->token_seq != slot->bound_seq || !p11_slot_bound_locked(ctx, slot)) {
-		/* R32: the token it was opened on is gone */
-		p11_slot_unbind_locked(ctx, slot);
-		p11_mutex_unlock(&ctx->locking, slot->lock);
-		return CKR_SESSION_HANDLE_INVALID;
-	}
-	*out = s;
-	*out_slot = slot;
-	return CKR_OK;
 }
 
 void p11_session_end_op(struct p11_session *s, enum p11_op_kind kind)
@@ -152,17 +123,17 @@ static void logout_card_locked(struct p11_ctx *ctx, struct p11_slot *slot)
 	akis_rv arv;
 	CK_RV rv;
 
-	if (!p11_slot_card_dirty_locked(slot))
+	if (!p11_token_dirty_locked(slot))
 		return;
-	if (p11_slot_begin_locked(ctx, slot) == CKR_OK) {
+	if (p11_token_begin_locked(ctx, slot) == CKR_OK) {
 		arv = akis_logout_tx(slot->card); /* R22: last session closed */
-		p11_slot_end_locked(slot);
-		rv = p11_slot_card_rv_locked(ctx, slot, arv);
+		p11_token_end_locked(slot);
+		rv = p11_token_card_rv_locked(ctx, slot, arv);
 		if (rv != CKR_OK)
 			log_msg(LOG_P11, "slot %lu: LOGOUT failed (0x%lx)", (unsigned long)slot->id,
 			        rv);
 	}
-	p11_slot_logged_out_locked(slot);
+	p11_token_logged_out_locked(slot);
 }
 
 void p11_session_close_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct p11_session *s)
@@ -201,7 +172,7 @@ void p11_session_close_all_locked(struct p11_ctx *ctx, struct p11_slot *slot, bo
 	if (with_logout)
 		logout_card_locked(ctx, slot);
 	else
-		p11_slot_logged_out_locked(slot);
+		p11_token_logged_out_locked(slot);
 }
 
 unsigned p11_session_count_ro_locked(struct p11_ctx *ctx, struct p11_slot *slot)

@@ -11,7 +11,7 @@
 #include <stddef.h>
 
 #include "mech.h"
-#include "module.h"
+#include "ctx.h"
 #include "p11.h"
 #include "slot.h"
 
@@ -36,13 +36,9 @@ struct p11_session {
 /* C_OpenSession with the slot locked and bound. */
 CK_RV p11_session_open_locked(struct p11_ctx *ctx, struct p11_slot *slot, CK_FLAGS flags,
                               CK_SESSION_HANDLE_PTR out) P11_WUR;
-/*
- * Acquire a session: find it, lock its slot, check that its token is still
- * the bound one. CKR_OK with the slot locked, else
- * CKR_SESSION_HANDLE_INVALID (a removed token's sessions, R32).
- */
-CK_RV p11_session_acquire(struct p11_ctx *ctx, CK_SESSION_HANDLE h, struct p11_session **s,
-                          struct p11_slot **slot) P11_WUR;
+/* The session with handle h and its slot ID (reg_lock taken here), or
+ * NULL. Use it only with its slot locked (acquire.h). */
+struct p11_session *p11_session_find(struct p11_ctx *ctx, CK_SESSION_HANDLE h, CK_SLOT_ID *slot);
 /* Close one session (slot locked); the last one of a token logs out (R22). */
 void p11_session_close_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct p11_session *s);
 /* Close every session of the slot (slot locked). with_logout: send LOGOUT

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../apdu/log.h"
-#include "session.h"
+#include "../log/log.h"
+#include "out.h"
 
 struct p11_slot *p11_slot_get(struct p11_ctx *ctx, CK_SLOT_ID id)
 {
@@ -67,11 +67,11 @@ static struct p11_slot *slot_new(struct p11_ctx *ctx, const char *name)
  * one (R32: a reinserted card is a new token). A non-AKİS card is
  * recognised by ATR once per insertion, no APDU (R9). reg_lock held.
  */
-static void slot_observe(struct p11_ctx *ctx, struct p11_slot *s, const struct apdu_reader *r,
+static void slot_observe(struct p11_ctx *ctx, struct p11_slot *s, const struct akis_reader *r,
                          bool initial)
 {
 	bool present =
-	        r != NULL && (r->state & APDU_STATE_PRESENT) && !(r->state & APDU_STATE_UNKNOWN);
+	        r != NULL && (r->state & AKIS_READER_PRESENT) && !(r->state & AKIS_READER_GONE);
 	uint32_t counter = r != NULL ? r->event_counter : 0;
 
 	if (present == s->seen_present && (!present || counter == s->seen_counter))
@@ -94,7 +94,7 @@ static void slot_observe(struct p11_ctx *ctx, struct p11_slot *s, const struct a
 	        s->kind == P11_TOKEN_AKIS ? "AKIS" : "unrecognised", s->token_seq);
 }
 
-void p11_slots_merge(struct p11_ctx *ctx, const struct apdu_reader *r, size_t n, bool initial)
+void p11_slots_merge(struct p11_ctx *ctx, const struct akis_reader *r, size_t n, bool initial)
 {
 	bool seen[P11_SLOTS_MAX] = {false};
 	struct p11_slot *s;
@@ -138,14 +138,14 @@ static void forget_presence(struct p11_ctx *ctx)
 
 /* scan_lock held: a usable listing context, re-created when pcscd went
  * away (R35) or was not there at C_Initialize (R3). */
-static struct apdu_pcsc *scan_context(struct p11_ctx *ctx)
+static struct akis_readers *scan_context(struct p11_ctx *ctx)
 {
-	if (ctx->pc != NULL && !apdu_pcsc_valid(ctx->pc)) {
-		apdu_pcsc_close(ctx->pc);
+	if (ctx->pc != NULL && !akis_readers_valid(ctx->pc)) {
+		akis_readers_close(ctx->pc);
 		ctx->pc = NULL;
 		ctx->pc_lost = true;
 	}
-	if (ctx->pc == NULL && apdu_pcsc_open(&ctx->pc) != APDU_OK)
+	if (ctx->pc == NULL && akis_readers_open(&ctx->pc) != AKIS_OK)
 		ctx->pc = NULL;
 	else if (ctx->pc != NULL && ctx->pc_lost)
 		forget_presence(ctx);
@@ -154,25 +154,25 @@ static struct apdu_pcsc *scan_context(struct p11_ctx *ctx)
 
 /* List with pc and merge, under scan_lock so that listings are applied in
  * the order they were taken. pc NULL: the module's own context. */
-static apdu_rv scan_with(struct p11_ctx *ctx, struct apdu_pcsc *pc, struct apdu_reader *r,
+static akis_rv scan_with(struct p11_ctx *ctx, struct akis_readers *pc, struct akis_reader *r,
                          size_t cap, size_t *n)
 {
-	apdu_rv arv = APDU_OK;
+	akis_rv arv = AKIS_OK;
 
 	*n = 0;
 	p11_mutex_lock(&ctx->locking, ctx->scan_lock);
 	if (pc == NULL)
 		pc = scan_context(ctx);
 	if (pc != NULL)
-		arv = apdu_pcsc_readers(pc, r, cap, n);
-	if (arv == APDU_ERR_NO_SERVICE && pc == ctx->pc) {
-		apdu_pcsc_close(ctx->pc); /* pcscd gone: no reader now */
+		arv = akis_readers_list(pc, r, cap, n);
+	if (arv == AKIS_ERR_NO_SERVICE && pc == ctx->pc) {
+		akis_readers_close(ctx->pc); /* pcscd gone: no reader now */
 		ctx->pc = NULL;
 		ctx->pc_lost = true;
 		*n = 0;
-		arv = APDU_OK;
+		arv = AKIS_OK;
 	}
-	if (arv == APDU_OK) {
+	if (arv == AKIS_OK) {
 		p11_slots_merge(ctx, r, *n, !ctx->scanned);
 		ctx->scanned = true;
 	}
@@ -182,10 +182,10 @@ static apdu_rv scan_with(struct p11_ctx *ctx, struct apdu_pcsc *pc, struct apdu_
 
 void p11_slots_refresh(struct p11_ctx *ctx)
 {
-	struct apdu_reader r[APDU_READERS_MAX];
+	struct akis_reader r[AKIS_READERS_MAX];
 	size_t n;
 
-	(void)scan_with(ctx, NULL, r, APDU_READERS_MAX, &n);
+	(void)scan_with(ctx, NULL, r, AKIS_READERS_MAX, &n);
 }
 
 static bool slots_scanned(struct p11_ctx *ctx)
@@ -219,14 +219,7 @@ CK_RV p11_slot_list(struct p11_ctx *ctx, bool token_present, CK_SLOT_ID_PTR list
 		}
 	}
 	p11_mutex_unlock(&ctx->locking, ctx->reg_lock);
-	if (list != NULL && *count < n) {
-		*count = n;
-		return CKR_BUFFER_TOO_SMALL;
-	}
-	for (i = 0; list != NULL && i < n; i++)
-		list[i] = ids[i];
-	*count = n;
-	return CKR_OK;
+	return p11_out_array(list, count, ids, n, sizeof(ids[0]));
 }
 
 CK_RV p11_slot_info(struct p11_ctx *ctx, struct p11_slot *slot, CK_SLOT_INFO *info)
@@ -261,7 +254,7 @@ static bool take_event(struct p11_ctx *ctx, CK_SLOT_ID *out)
 	return found;
 }
 
-static int waiter_add(struct p11_ctx *ctx, struct apdu_pcsc *pc)
+static int waiter_add(struct p11_ctx *ctx, struct akis_readers *pc)
 {
 	int i, idx = -1;
 
@@ -276,14 +269,14 @@ static int waiter_add(struct p11_ctx *ctx, struct apdu_pcsc *pc)
 	return idx;
 }
 
-static void waiter_drop(struct p11_ctx *ctx, struct apdu_pcsc *pc, int idx)
+static void waiter_drop(struct p11_ctx *ctx, struct akis_readers *pc, int idx)
 {
 	if (idx >= 0) {
 		p11_mutex_lock(&ctx->locking, ctx->reg_lock);
 		ctx->waiters[idx] = NULL;
 		p11_mutex_unlock(&ctx->locking, ctx->reg_lock);
 	}
-	apdu_pcsc_close(pc);
+	akis_readers_close(pc);
 }
 
 void p11_slot_cancel_waiters(struct p11_ctx *ctx)
@@ -293,7 +286,7 @@ void p11_slot_cancel_waiters(struct p11_ctx *ctx)
 	p11_mutex_lock(&ctx->locking, ctx->reg_lock);
 	for (i = 0; i < P11_WAITERS_MAX; i++)
 		if (ctx->waiters[i] != NULL)
-			apdu_pcsc_cancel(ctx->waiters[i]);
+			akis_readers_cancel(ctx->waiters[i]);
 	p11_mutex_unlock(&ctx->locking, ctx->reg_lock);
 }
 
@@ -306,15 +299,15 @@ void p11_slot_cancel_waiters(struct p11_ctx *ctx)
  * blocked (docs/design.md). */
 static CK_RV wait_blocking(struct p11_ctx *ctx, CK_SLOT_ID_PTR out)
 {
-	struct apdu_reader r[APDU_READERS_MAX];
-	struct apdu_pcsc *wpc = NULL;
+	struct akis_reader r[AKIS_READERS_MAX];
+	struct akis_readers *wpc = NULL;
 	CK_RV rv = CKR_CRYPTOKI_NOT_INITIALIZED;
 	size_t n;
 	int idx = -1;
-	apdu_rv arv;
+	akis_rv arv;
 
 	while (!atomic_load(&ctx->finalizing)) {
-		if (wpc == NULL && apdu_pcsc_open(&wpc) != APDU_OK) {
+		if (wpc == NULL && akis_readers_open(&wpc) != AKIS_OK) {
 			wpc = NULL; /* pcscd absent: poll until it is up (R3) */
 			p11_sleep_ms(P11_WAIT_RETRY_MS);
 			continue;
@@ -323,7 +316,7 @@ static CK_RV wait_blocking(struct p11_ctx *ctx, CK_SLOT_ID_PTR out)
 			idx = waiter_add(ctx, wpc);
 		if (atomic_load(&ctx->finalizing))
 			break;
-		if (scan_with(ctx, wpc, r, APDU_READERS_MAX, &n) != APDU_OK) {
+		if (scan_with(ctx, wpc, r, AKIS_READERS_MAX, &n) != AKIS_OK) {
 			waiter_drop(ctx, wpc, idx);
 			wpc = NULL;
 			idx = -1;
@@ -334,8 +327,8 @@ static CK_RV wait_blocking(struct p11_ctx *ctx, CK_SLOT_ID_PTR out)
 			rv = CKR_OK;
 			break;
 		}
-		arv = apdu_pcsc_wait(wpc, r, n, P11_WAIT_SLICE_MS);
-		if (arv != APDU_OK && arv != APDU_ERR_TIMEOUT && arv != APDU_ERR_CANCELLED)
+		arv = akis_readers_wait(wpc, r, n, P11_WAIT_SLICE_MS);
+		if (arv != AKIS_OK && arv != AKIS_ERR_TIMEOUT && arv != AKIS_ERR_CANCELLED)
 			p11_sleep_ms(P11_WAIT_RETRY_MS / 2);
 	}
 	if (wpc != NULL)
@@ -351,4 +344,10 @@ CK_RV p11_slot_wait(struct p11_ctx *ctx, CK_FLAGS flags, CK_SLOT_ID_PTR out)
 	if (flags & CKF_DONT_BLOCK)
 		return CKR_NO_EVENT;
 	return wait_blocking(ctx, out);
+}
+
+void p11_slot_free(struct p11_ctx *ctx, struct p11_slot *slot)
+{
+	p11_mutex_free(&ctx->locking, slot->lock);
+	free(slot);
 }

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Slots and tokens (R7-R12, R14, R32, R33): one slot per PC/SC reader,
- * stable IDs per reader name, presence from reader scans (pcsc-lite's
- * event counter tells a swap between two scans), a token bound on first use
- * after insertion, pending-event flags for C_WaitForSlotEvent.
+ * Slots (R7, R8, R14, R32): one slot per PC/SC reader, stable IDs per
+ * reader name, presence from reader scans (pcsc-lite's event counter tells
+ * a swap between two scans), pending-event flags for C_WaitForSlotEvent.
+ * The slot structure also carries its token's state, which token.h
+ * manages (binding, login state, PIN counters).
  */
 #ifndef AKIS_PKCS11_SLOT_H
 #define AKIS_PKCS11_SLOT_H
@@ -12,7 +13,7 @@
 #include <stdint.h>
 
 #include "../akis/akis.h"
-#include "module.h"
+#include "ctx.h"
 #include "object.h"
 #include "pinkeep.h"
 #include "p11.h"
@@ -35,7 +36,7 @@ struct p11_pin_state {
 
 struct p11_slot {
 	CK_SLOT_ID id;
-	char reader[APDU_READER_NAME_MAX];
+	char reader[AKIS_READER_NAME_MAX];
 	void *lock;
 
 	/* ctx->reg_lock */
@@ -49,7 +50,6 @@ struct p11_slot {
 	unsigned n_sessions, n_rw_sessions;
 
 	/* slot lock */
-	struct apdu_pcsc *pc; /* context for the connected card */
 	struct akis_card *card;
 	unsigned long bound_seq;  /* token_seq of the binding; 0 none */
 	unsigned long failed_seq; /* token_seq of the failed binds counted below */
@@ -78,53 +78,16 @@ CK_RV p11_slot_list(struct p11_ctx *ctx, bool token_present, CK_SLOT_ID_PTR list
                     CK_ULONG_PTR count) P11_WUR;
 CK_RV p11_slot_info(struct p11_ctx *ctx, struct p11_slot *slot, CK_SLOT_INFO *info) P11_WUR;
 
-/*
- * Acquire a slot for a token operation: rescan, find the slot, lock it,
- * bind the token when needed. CKR_OK with the slot locked, else
- * CKR_SLOT_ID_INVALID, CKR_TOKEN_NOT_PRESENT, CKR_TOKEN_NOT_RECOGNIZED,
- * CKR_DEVICE_REMOVED, CKR_DEVICE_ERROR, CKR_HOST_MEMORY (unlocked).
- */
-CK_RV p11_slot_acquire(struct p11_ctx *ctx, CK_SLOT_ID id, struct p11_slot **out) P11_WUR;
-void p11_slot_release(struct p11_ctx *ctx, struct p11_slot *slot);
-
-/* Is the binding current (token_seq unchanged since the bind)? */
-bool p11_slot_bound_locked(struct p11_ctx *ctx, struct p11_slot *slot);
-/* Drop the binding: card, objects, login state, sessions of that token. */
-void p11_slot_unbind_locked(struct p11_ctx *ctx, struct p11_slot *slot);
-
-CK_RV p11_token_info_locked(struct p11_ctx *ctx, struct p11_slot *slot,
-                            CK_TOKEN_INFO *info) P11_WUR;
-
-/*
- * akis_begin with its consequences: a reset seen there marks the token
- * logged out (R33). On failure returns the CK_RV (slot updated as by
- * p11_slot_card_rv_locked).
- */
-CK_RV p11_slot_begin_locked(struct p11_ctx *ctx, struct p11_slot *slot) P11_WUR;
-void p11_slot_end_locked(struct p11_slot *slot);
-/* Translate a card result and apply it to the slot: removal → token gone
- * (R32), reset → logged out (R33). */
-CK_RV p11_slot_card_rv_locked(struct p11_ctx *ctx, struct p11_slot *slot, akis_rv rv) P11_WUR;
-/* Read a PIN's tries without spending one (R18) into slot->pin[which]; _tx.
- * An answer not understood keeps what was known (AKIS_OK); the card or
- * pcscd gone is returned for the caller to report (R32). */
-akis_rv p11_slot_pin_status_tx(struct p11_slot *slot, enum akis_pin_which which) P11_WUR;
-/* Does the card perhaps hold a PIN or PUK verified by us (a login, or a
- * PIN command whose answer left it open)? Then it needs a LOGOUT (R22). */
-bool p11_slot_card_dirty_locked(const struct p11_slot *slot);
-/* Mark logged out (reset seen, logout). */
-void p11_slot_logged_out_locked(struct p11_slot *slot);
-
 /* C_WaitForSlotEvent (R14, R15). */
 CK_RV p11_slot_wait(struct p11_ctx *ctx, CK_FLAGS flags, CK_SLOT_ID_PTR slot) P11_WUR;
 /* C_Finalize: wake every waiter. */
 void p11_slot_cancel_waiters(struct p11_ctx *ctx);
-/* C_Finalize: LOGOUT if logged in, free everything of the slot. */
+/* C_Finalize: free the slot (its token closed first: p11_token_close_locked). */
 void p11_slot_free(struct p11_ctx *ctx, struct p11_slot *slot);
 
 /* Scan merge (separated for unit tests): apply one reader listing to the
  * slot table. `initial`: the first scan raises no event. Caller holds
  * scan_lock. */
-void p11_slots_merge(struct p11_ctx *ctx, const struct apdu_reader *r, size_t n, bool initial);
+void p11_slots_merge(struct p11_ctx *ctx, const struct akis_reader *r, size_t n, bool initial);
 
 #endif

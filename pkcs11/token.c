@@ -5,14 +5,15 @@
  * token information from memory (R10-R12, R18), and what a card result
  * means for the slot (removal R32, reset R33).
  */
+#include "token.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../apdu/log.h"
+#include "../log/log.h"
+#include "out.h"
 #include "rv.h"
-#include "session.h"
-#include "slot.h"
 
 /* Object handles: a module-wide binding counter in the high bits, so that
  * handles of an earlier binding never name an object of a later one
@@ -34,7 +35,7 @@ static void slot_mark_gone(struct p11_ctx *ctx, struct p11_slot *slot, unsigned 
 	p11_mutex_unlock(&ctx->locking, ctx->reg_lock);
 }
 
-void p11_slot_logged_out_locked(struct p11_slot *slot)
+void p11_token_logged_out_locked(struct p11_slot *slot)
 {
 	slot->user_in = false;
 	slot->so_in = false;
@@ -45,68 +46,72 @@ void p11_slot_logged_out_locked(struct p11_slot *slot)
 	p11_keep_wipe(&slot->kept); /* R46: logout, reset, another process's logout */
 }
 
-CK_RV p11_slot_card_rv_locked(struct p11_ctx *ctx, struct p11_slot *slot, akis_rv rv)
+CK_RV p11_token_card_rv_locked(struct p11_ctx *ctx, struct p11_slot *slot, akis_rv rv)
 {
 	if (rv == AKIS_ERR_REMOVED || rv == AKIS_ERR_NO_SERVICE)
 		slot_mark_gone(ctx, slot, slot->bound_seq);
 	if (rv == AKIS_ERR_RESET)
-		p11_slot_logged_out_locked(slot);
+		p11_token_logged_out_locked(slot);
 	return p11_rv_from_akis(rv);
 }
 
-CK_RV p11_slot_begin_locked(struct p11_ctx *ctx, struct p11_slot *slot)
+CK_RV p11_token_begin_locked(struct p11_ctx *ctx, struct p11_slot *slot)
 {
 	bool was_reset = false;
 	akis_rv arv = akis_begin(slot->card, &was_reset);
 
 	if (arv != AKIS_OK)
-		return p11_slot_card_rv_locked(ctx, slot, arv);
+		return p11_token_card_rv_locked(ctx, slot, arv);
 	if (was_reset) {
 		/* docs/design.md "Transactions": never re-send a PIN (R33) */
 		log_msg(LOG_P11, "slot %lu: card reset by someone, logged out",
 		        (unsigned long)slot->id);
-		p11_slot_logged_out_locked(slot);
+		p11_token_logged_out_locked(slot);
 	}
 	return CKR_OK;
 }
 
-void p11_slot_end_locked(struct p11_slot *slot)
+void p11_token_end_locked(struct p11_slot *slot)
 {
 	akis_end(slot->card);
 }
 
-bool p11_slot_card_dirty_locked(const struct p11_slot *slot)
+bool p11_token_dirty_locked(const struct p11_slot *slot)
 {
 	return slot->card != NULL && (slot->user_in || slot->so_in ||
 	                              akis_pin_maybe_verified(slot->card, AKIS_PIN_USER) ||
 	                              akis_pin_maybe_verified(slot->card, AKIS_PIN_SO));
 }
 
-akis_rv p11_slot_pin_status_tx(struct p11_slot *slot, enum akis_pin_which which)
+/* What the card said of a PIN, into what the token flags show: an answer
+ * not understood keeps what was known. */
+static void pin_state_apply(struct p11_pin_state *ps, const struct akis_pin_state *st)
 {
-	struct p11_pin_state *ps = &slot->pin[which];
-	struct akis_pin_status st = {false, false, -1};
-	akis_rv arv = akis_pin_status_tx(slot->card, which, &st);
-
-	if (arv == AKIS_ERR_REMOVED || arv == AKIS_ERR_NO_SERVICE)
-		return arv; /* R32: the call that was cut says so */
-	if (arv == AKIS_ERR_PIN_BLOCKED || arv == AKIS_ERR_DEAD)
-		st.blocked = true;
-	else if (arv != AKIS_OK)
-		return AKIS_OK; /* unknown: keep what we knew */
-	ps->blocked = st.blocked;
-	if (st.blocked)
+	if (!st->known)
+		return;
+	ps->blocked = st->blocked;
+	if (st->blocked)
 		ps->tries = 0;
-	else if (st.tries_left >= 0)
-		ps->tries = st.tries_left;
-	else if (st.verified)
+	else if (st->tries_left >= 0)
+		ps->tries = st->tries_left;
+	else if (st->verified)
 		ps->tries = ps->max; /* a verified PIN has its counter reset */
 	if (ps->tries > ps->max)
 		ps->max = ps->tries;
+}
+
+akis_rv p11_token_pin_status_tx(struct p11_slot *slot, enum akis_pin_which which)
+{
+	struct akis_pin_state st;
+	akis_rv arv = akis_pin_state_tx(slot->card, which, &st);
+
+	if (arv != AKIS_OK)
+		return arv; /* R32: the call that was cut says so */
+	pin_state_apply(&slot->pin[which], &st);
 	return AKIS_OK;
 }
 
-bool p11_slot_bound_locked(struct p11_ctx *ctx, struct p11_slot *slot)
+bool p11_token_bound_locked(struct p11_ctx *ctx, struct p11_slot *slot)
 {
 	bool ok;
 
@@ -117,40 +122,29 @@ bool p11_slot_bound_locked(struct p11_ctx *ctx, struct p11_slot *slot)
 	return ok;
 }
 
-void p11_slot_unbind_locked(struct p11_ctx *ctx, struct p11_slot *slot)
+bool p11_token_stale_locked(struct p11_ctx *ctx, struct p11_slot *slot)
 {
-	p11_session_close_all_locked(ctx, slot, false);
+	return slot->card != NULL && !p11_token_bound_locked(ctx, slot);
+}
+
+void p11_token_unbind_locked(struct p11_ctx *ctx, struct p11_slot *slot)
+{
+	(void)ctx;
 	p11_objects_free(&slot->objs);
 	akis_card_free(slot->card);
 	slot->card = NULL;
 	slot->bound_seq = 0;
-	p11_slot_logged_out_locked(slot);
+	p11_token_logged_out_locked(slot);
 }
 
 static CK_RV slot_connect_locked(struct p11_ctx *ctx, struct p11_slot *slot,
                                  const struct akis_atr_info *atr, unsigned long seq)
 {
-	struct apdu_card *io = NULL;
-	apdu_rv arv;
-	akis_rv krv;
+	akis_rv krv = akis_card_open(slot->reader, atr, &slot->card);
 
-	if (slot->pc != NULL && !apdu_pcsc_valid(slot->pc)) {
-		apdu_pcsc_close(slot->pc);
-		slot->pc = NULL;
-	}
-	arv = slot->pc == NULL ? apdu_pcsc_open(&slot->pc) : APDU_OK;
-	if (arv == APDU_OK)
-		arv = apdu_pcsc_connect(slot->pc, slot->reader, &io);
-	if (arv == APDU_ERR_NO_CARD || arv == APDU_ERR_NO_READER) {
+	if (krv == AKIS_ERR_REMOVED) { /* empty now, or the reader went away */
 		slot_mark_gone(ctx, slot, seq);
 		return CKR_TOKEN_NOT_PRESENT;
-	}
-	if (arv != APDU_OK)
-		return p11_rv_from_akis(akis_rv_from_apdu(arv));
-	krv = akis_card_new(io, atr, &slot->card);
-	if (krv != AKIS_OK) {
-		apdu_card_close(io);
-		slot->card = NULL;
 	}
 	return p11_rv_from_akis(krv);
 }
@@ -180,23 +174,23 @@ static akis_rv slot_read_card_locked(struct p11_ctx *ctx, struct p11_slot *slot)
 {
 	bool was_reset = false;
 	const char *cache = ctx->conf.cache && ctx->conf.cache_dir[0] ? ctx->conf.cache_dir : NULL;
+	struct akis_pin_state st[2];
 	akis_rv arv = akis_begin(slot->card, &was_reset);
 
 	if (arv != AKIS_OK)
 		return arv;
 	for (int w = AKIS_PIN_USER; w <= AKIS_PIN_SO; w++) {
-		slot->pin[w].blocked =
-		        false; /* a new card: nothing known (a dead one's lock must not stay) */
+		/* a new card: nothing known (a dead one's lock must not stay) */
+		slot->pin[w].blocked = false;
 		slot->pin[w].tries = -1;
 	}
-	arv = akis_bind_tx(slot->card, cache);
+	arv = akis_card_read_tx(slot->card, cache, st);
 	if (arv == AKIS_ERR_DEAD) {
 		slot_mark_dead_locked(slot);
 		arv = AKIS_OK;
-	} else if (arv == AKIS_OK) {
-		arv = p11_slot_pin_status_tx(slot, AKIS_PIN_USER);
-		if (arv == AKIS_OK)
-			arv = p11_slot_pin_status_tx(slot, AKIS_PIN_SO);
+	} else {
+		for (int w = AKIS_PIN_USER; w <= AKIS_PIN_SO; w++)
+			pin_state_apply(&slot->pin[w], &st[w]);
 	}
 	akis_end(slot->card);
 	return arv;
@@ -291,10 +285,10 @@ static CK_RV slot_bind_new_locked(struct p11_ctx *ctx, struct p11_slot *slot,
 	/* R9/R10: an AKİS ATR on a card whose application does not answer as
 	 * one (another applet, a damaged or blank card) */
 	if (arv != AKIS_OK && bind_failed_for_good(ctx, slot, seq, arv)) {
-		p11_slot_unbind_locked(ctx, slot);
+		p11_token_unbind_locked(ctx, slot);
 		return CKR_TOKEN_NOT_RECOGNIZED;
 	}
-	rv = arv == AKIS_OK ? CKR_OK : p11_slot_card_rv_locked(ctx, slot, arv);
+	rv = arv == AKIS_OK ? CKR_OK : p11_token_card_rv_locked(ctx, slot, arv);
 	if (rv == CKR_OK) {
 		p11_mutex_lock(&ctx->locking, ctx->reg_lock);
 		first = ((ctx->next_binding++ & P11_HANDLE_GEN_MASK) << P11_HANDLE_SHIFT) + 1;
@@ -306,7 +300,7 @@ static CK_RV slot_bind_new_locked(struct p11_ctx *ctx, struct p11_slot *slot,
 	if (rv == CKR_OK && ctx->conf.pin_login && slot->card->pinpad_verify_ioctl == 0)
 		p11_objects_no_always_auth(&slot->objs);
 	if (rv != CKR_OK) {
-		p11_slot_unbind_locked(ctx, slot);
+		p11_token_unbind_locked(ctx, slot);
 		return rv;
 	}
 	log_msg(LOG_P11, "slot %lu: token %lu bound, %zu objects", (unsigned long)slot->id, seq,
@@ -314,8 +308,7 @@ static CK_RV slot_bind_new_locked(struct p11_ctx *ctx, struct p11_slot *slot,
 	return CKR_OK;
 }
 
-/* Bind the current token if it is not bound yet (slot locked). */
-static CK_RV slot_bind_locked(struct p11_ctx *ctx, struct p11_slot *slot)
+CK_RV p11_token_bind_locked(struct p11_ctx *ctx, struct p11_slot *slot)
 {
 	struct akis_atr_info atr;
 	enum p11_token_kind kind;
@@ -329,7 +322,7 @@ static CK_RV slot_bind_locked(struct p11_ctx *ctx, struct p11_slot *slot)
 	if (slot->card != NULL && slot->bound_seq == seq && kind == P11_TOKEN_AKIS)
 		return CKR_OK;
 	if (slot->card != NULL)
-		p11_slot_unbind_locked(ctx, slot); /* an earlier token's */
+		p11_token_unbind_locked(ctx, slot); /* the caller closed its sessions */
 	switch (kind) {
 	case P11_TOKEN_NONE:
 		return CKR_TOKEN_NOT_PRESENT;
@@ -339,30 +332,6 @@ static CK_RV slot_bind_locked(struct p11_ctx *ctx, struct p11_slot *slot)
 		break;
 	}
 	return slot_bind_new_locked(ctx, slot, &atr, seq);
-}
-
-CK_RV p11_slot_acquire(struct p11_ctx *ctx, CK_SLOT_ID id, struct p11_slot **out)
-{
-	struct p11_slot *slot;
-	CK_RV rv;
-
-	p11_slots_refresh(ctx);
-	slot = p11_slot_get(ctx, id);
-	if (slot == NULL)
-		return CKR_SLOT_ID_INVALID;
-	p11_mutex_lock(&ctx->locking, slot->lock);
-	rv = slot_bind_locked(ctx, slot);
-	if (rv != CKR_OK) {
-		p11_mutex_unlock(&ctx->locking, slot->lock);
-		return rv;
-	}
-	*out = slot;
-	return CKR_OK;
-}
-
-void p11_slot_release(struct p11_ctx *ctx, struct p11_slot *slot)
-{
-	p11_mutex_unlock(&ctx->locking, slot->lock);
 }
 
 /* docs/card.md "GET DATA": the token serial is the last 8 bytes of the
@@ -437,21 +406,19 @@ CK_RV p11_token_info_locked(struct p11_ctx *ctx, struct p11_slot *slot, CK_TOKEN
 	return CKR_OK;
 }
 
-void p11_slot_free(struct p11_ctx *ctx, struct p11_slot *slot)
+void p11_token_close_locked(struct p11_ctx *ctx, struct p11_slot *slot)
 {
 	akis_rv arv;
 
-	if (p11_slot_card_dirty_locked(slot) && p11_slot_begin_locked(ctx, slot) == CKR_OK) {
+	if (p11_token_dirty_locked(slot) && p11_token_begin_locked(ctx, slot) == CKR_OK) {
 		arv = akis_logout_tx(slot->card); /* R22: C_Finalize clears the card's state */
 		if (arv != AKIS_OK)
 			log_msg(LOG_P11, "slot %lu: LOGOUT: %s", (unsigned long)slot->id,
 			        akis_rv_name(arv));
-		p11_slot_end_locked(slot);
+		p11_token_end_locked(slot);
 	}
 	p11_keep_wipe(&slot->kept); /* R46: C_Finalize */
 	p11_objects_free(&slot->objs);
 	akis_card_free(slot->card);
-	apdu_pcsc_close(slot->pc);
-	p11_mutex_free(&ctx->locking, slot->lock);
-	free(slot);
+	slot->card = NULL;
 }

@@ -16,9 +16,10 @@ LIBS=(-lcrypto -lpthread)
 
 # The module's card-side sources without the PC/SC transport (fuzz_module
 # provides apdu/pcsc.h itself) and without the unit tests' scripted one.
-APDU=(apdu/apdu.c apdu/log.c apdu/tlv.c)
-AKIS=(akis/*.c)
-P11=(pkcs11/*.c)
+# akis/reader.c is the module's way to PC/SC: it goes with pkcs11/.
+APDU=(apdu/apdu.c log/log.c apdu/tlv.c)
+mapfile -t AKIS < <(ls akis/*.c | grep -v '^akis/reader\.c$')
+P11=(akis/reader.c pkcs11/*.c)
 
 mkdir -p "$B/obj"
 compile() { # SRC [EXTRA FLAGS]: object path on stdout

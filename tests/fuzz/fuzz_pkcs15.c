@@ -3,7 +3,7 @@
  * libFuzzer target for the PKCS#15 directory parsers of akis/ and the ATR
  * matcher: the first byte chooses the parser, the rest is the file.
  *   clang -fsanitize=fuzzer,address,undefined -I. tests/fuzz/fuzz_pkcs15.c \
- *     akis/[a-z]*.c apdu/apdu.c apdu/log.c apdu/tlv.c -lcrypto -o fuzz_pkcs15
+ *     akis/[a-z]*.c apdu/apdu.c log/log.c apdu/tlv.c -lcrypto -o fuzz_pkcs15
  */
 #include <stdlib.h>
 #include <string.h>

@@ -15,7 +15,7 @@ CHECK=$WORK/akis_bind_check
 # shellcheck disable=SC2046
 cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-deprecated-declarations -O2 -g \
 	$(pkg-config --cflags libpcsclite) -I. tests/integration/akis_bind_check.c akis/*.c \
-	apdu/apdu.c apdu/log.c apdu/pcsc.c apdu/tlv.c -o "$CHECK" \
+	apdu/apdu.c log/log.c apdu/pcsc.c apdu/tlv.c -o "$CHECK" \
 	$(pkg-config --libs libpcsclite) -lcrypto -lpthread || exit 1
 exec 9>/tmp/akis-bench.lock
 flock 9

@@ -148,7 +148,7 @@ int main(int argc, char **argv)
 		return 3;
 	for (size_t i = 0; i < n && io == NULL; i++)
 		if ((rd[i].state & APDU_STATE_PRESENT) &&
-		    apdu_pcsc_connect(pc, rd[i].name, &io) != APDU_OK)
+		    apdu_pcsc_connect(rd[i].name, &io) != APDU_OK)
 			io = NULL;
 	if (io == NULL || akis_card_new(io, NULL, &card) != AKIS_OK) {
 		printf("FAIL: no AKIS card\n");

@@ -25,7 +25,7 @@ check() { local d=$1; shift; if "$@"; then ok "$d"; else nok "$d"; fi; }
 
 # shellcheck disable=SC2046
 cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -g $(pkg-config --cflags libpcsclite) -I. \
-	tests/integration/apdu_readcert.c apdu/apdu.c apdu/log.c apdu/pcsc.c apdu/tlv.c \
+	tests/integration/apdu_readcert.c apdu/apdu.c log/log.c apdu/pcsc.c apdu/tlv.c \
 	-o "$CLIENT" $(pkg-config --libs libpcsclite libcrypto) -lpthread || { echo "0 passed, 1 failed"; exit 1; }
 
 export AKIS_VCARD=${AKIS_VCARD:-$BUILD/akis-vcard}

@@ -28,7 +28,7 @@
 #include <unistd.h>
 
 #include "apdu/apdu.h"
-#include "apdu/log.h"
+#include "log/log.h"
 #include "apdu/pcsc.h"
 #include "apdu/tlv.h"
 
@@ -157,7 +157,7 @@ static int cmd_read_reader(struct apdu_pcsc *pc, const char *reader, const char 
 	int ret = 1;
 	apdu_rv rv;
 
-	rv = apdu_pcsc_connect(pc, reader, &card);
+	rv = apdu_pcsc_connect(reader, &card);
 	if (rv != APDU_OK)
 		return die("connect", rv);
 	rv = apdu_begin(card);
@@ -270,7 +270,7 @@ static int cmd_reset(struct apdu_pcsc *pc, const char *flag)
 
 	if (find_card_reader(pc, reader, sizeof(reader)) != 0)
 		return 1;
-	rv = apdu_pcsc_connect(pc, reader, &card);
+	rv = apdu_pcsc_connect(reader, &card);
 	if (rv != APDU_OK)
 		return die("connect", rv);
 	rv = select_fid(card, 0x3F00, &sw);

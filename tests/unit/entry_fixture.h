@@ -379,11 +379,11 @@ void apdu_pcsc_cancel(struct apdu_pcsc *pc)
 	(void)pc;
 }
 
-apdu_rv apdu_pcsc_connect(struct apdu_pcsc *pc, const char *reader, struct apdu_card **out)
+apdu_rv apdu_pcsc_connect(const char *reader, struct apdu_card **out)
 {
 	struct apdu_card *c;
 
-	if (pc == NULL || strcmp(reader, EMU_READER) != 0)
+	if (strcmp(reader, EMU_READER) != 0)
 		return APDU_ERR_NO_READER;
 	c = calloc(1, sizeof(*c));
 	if (c == NULL)

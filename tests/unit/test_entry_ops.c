@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "../../apdu/log.h"
+#include "../../log/log.h"
 #include "../../pkcs11/mech.h"
 #include "../../pkcs11/ops.h"
 #include "../../pkcs11/session.h"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * apdu/log.c (R38): PIN redaction by INS byte, categories, AKIS_LOG file
+ * log/log.c (R38): PIN redaction by INS byte, categories, AKIS_LOG file
  * output, silence by default, nothing on stdout, whole lines under threads.
  */
 #include <setjmp.h>
@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "../../apdu/log.h"
+#include "../../log/log.h"
 
 static char log_path[] = "/tmp/akis-test-log-XXXXXX";
 static const char *self_path; /* argv[0]: re-executed for the silent test */

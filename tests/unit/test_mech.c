@@ -13,7 +13,7 @@
 
 #include <openssl/ec.h>
 
-#include "../../apdu/log.h"
+#include "../../log/log.h"
 #include "../../pkcs11/crypto.h"
 #include "../../pkcs11/mech.h"
 #include "../../pkcs11/ops.h"

@@ -15,11 +15,12 @@
 #include <openssl/obj_mac.h>
 #include <openssl/sha.h>
 
-#include "../../apdu/log.h"
+#include "../../log/log.h"
 #include "../../pkcs11/object.h"
+#include "../../pkcs11/out.h"
 #include "object_fixtures.h"
 
-/* apdu/log.c may be absent from a scratch link: a weak stand-in. */
+/* log/log.c may be absent from a scratch link: a weak stand-in. */
 __attribute__((weak)) void log_msg(enum log_cat cat, const char *fmt, ...)
 {
 	(void)cat;

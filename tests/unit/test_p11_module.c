@@ -22,7 +22,7 @@
 
 #include "../../pkcs11/config.h"
 #include "../../pkcs11/entry.h"
-#include "../../pkcs11/module.h"
+#include "../../pkcs11/ctx.h"
 #include "../../pkcs11/rv.h"
 #include "../../pkcs11/slot.h"
 
@@ -378,13 +378,13 @@ static const uint8_t atr_akis12[] = {0x3B, 0x9F, 0x96, 0x81, 0x31, 0xFE, 0x45, 0
 static const uint8_t atr_other[] = {0x3B, 0x8F, 0x80, 0x01, 0x80, 0x4F, 0x0C, 0xA0, 0x00, 0x00,
                                     0x03, 0x06, 0x03, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x6A};
 
-static void reader(struct apdu_reader *r, const char *name, const uint8_t *atr, size_t atr_len,
+static void reader(struct akis_reader *r, const char *name, const uint8_t *atr, size_t atr_len,
                    uint32_t counter)
 {
 	memset(r, 0, sizeof(*r));
 	snprintf(r->name, sizeof(r->name), "%s", name);
 	if (atr != NULL) {
-		r->state = APDU_STATE_PRESENT;
+		r->state = AKIS_READER_PRESENT;
 		memcpy(r->atr, atr, atr_len);
 		r->atr_len = atr_len;
 	}
@@ -414,7 +414,7 @@ static void ctx_teardown(struct p11_ctx *c)
 static void test_slot_tracking(void **state)
 {
 	struct p11_ctx c;
-	struct apdu_reader r[2];
+	struct akis_reader r[2];
 	CK_SLOT_ID ids[8];
 	CK_ULONG n = 8;
 	unsigned long seq;
@@ -483,7 +483,7 @@ static void test_slot_tracking(void **state)
 static void test_slot_info(void **state)
 {
 	struct p11_ctx c;
-	struct apdu_reader r;
+	struct akis_reader r;
 	CK_SLOT_INFO info;
 	char longname[100];
 

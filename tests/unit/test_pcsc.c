@@ -158,7 +158,7 @@ static void test_args(void **state)
 	assert_int_equal(apdu_pcsc_readers(NULL, NULL, 0, &n), APDU_ERR_ARGS);
 	assert_int_equal(n, 0);
 	assert_int_equal(apdu_pcsc_wait(NULL, NULL, 0, 0), APDU_ERR_ARGS);
-	assert_int_equal(apdu_pcsc_connect(NULL, "x", &card), APDU_ERR_ARGS);
+	assert_int_equal(apdu_pcsc_connect(NULL, &card), APDU_ERR_ARGS);
 	assert_null(card);
 	assert_false(apdu_pcsc_valid(NULL));
 	apdu_pcsc_close(NULL);

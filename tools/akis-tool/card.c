@@ -21,24 +21,22 @@ void tool_err(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-int tool_pcsc_open(struct apdu_pcsc **pc)
+int tool_pcsc_open(struct akis_readers **pc)
 {
-	apdu_rv rv = apdu_pcsc_open(pc);
-	if (rv == APDU_OK)
+	akis_rv rv = akis_readers_open(pc);
+	if (rv == AKIS_OK)
 		return TOOL_EXIT_OK;
-	akis_rv arv = akis_rv_from_apdu(rv);
-	tool_err("%s", tool_rv_text(arv));
-	return tool_exit_from_rv(arv);
+	tool_err("%s", tool_rv_text(rv));
+	return tool_exit_from_rv(rv);
 }
 
-int tool_readers(struct apdu_pcsc *pc, struct apdu_reader *rd, size_t cap, size_t *n)
+int tool_readers(struct akis_readers *pc, struct akis_reader *rd, size_t cap, size_t *n)
 {
-	apdu_rv rv = apdu_pcsc_readers(pc, rd, cap, n);
-	if (rv == APDU_OK)
+	akis_rv rv = akis_readers_list(pc, rd, cap, n);
+	if (rv == AKIS_OK)
 		return TOOL_EXIT_OK;
-	akis_rv arv = akis_rv_from_apdu(rv);
-	tool_err("%s", tool_rv_text(arv));
-	return tool_exit_from_rv(arv);
+	tool_err("%s", tool_rv_text(rv));
+	return tool_exit_from_rv(rv);
 }
 
 bool tool_reader_matches(const char *name, const char *want)
@@ -56,23 +54,26 @@ static void hex(const uint8_t *p, size_t len, char *out, size_t cap)
 		snprintf(out + o, cap - o, "%02X", p[i]);
 }
 
-static void pin_state_tx(struct akis_card *card, enum akis_pin_which which,
-                         struct tool_pin_state *s)
+static void pin_state(const struct akis_pin_state *st, struct tool_pin_state *s)
 {
-	struct akis_pin_status st = {.verified = false, .blocked = false, .tries_left = -1};
-	memset(s, 0, sizeof(*s));
-	s->tries_left = -1;
-	akis_rv rv = akis_pin_status_tx(card, which, &st);
-	if (rv == AKIS_OK || rv == AKIS_ERR_PIN_INCORRECT) {
-		s->known = true;
-		s->blocked = st.blocked;
-		s->verified = st.verified;
-		s->tries_left = st.blocked ? 0 : st.tries_left;
-	} else if (rv == AKIS_ERR_PIN_BLOCKED || rv == AKIS_ERR_DEAD) {
-		s->known = true;
-		s->blocked = true;
-		s->tries_left = 0;
-	} /* else unknown: shown as such */
+	s->known = st->known;
+	s->blocked = st->blocked;
+	s->verified = st->verified;
+	s->tries_left = st->known ? st->tries_left : -1;
+}
+
+/* The counters, in the caller's transaction (never spends a try). */
+static akis_rv pins_tx(struct akis_card *card, struct tool_report *r)
+{
+	struct akis_pin_state st[2];
+	akis_rv rv = akis_pin_state_tx(card, AKIS_PIN_USER, &st[AKIS_PIN_USER]);
+	if (rv == AKIS_OK)
+		rv = akis_pin_state_tx(card, AKIS_PIN_SO, &st[AKIS_PIN_SO]);
+	if (rv != AKIS_OK)
+		return rv;
+	pin_state(&st[AKIS_PIN_USER], &r->pin);
+	pin_state(&st[AKIS_PIN_SO], &r->puk);
+	return AKIS_OK;
 }
 
 static void copy_card(const struct akis_card *card, struct tool_report *r)
@@ -99,20 +100,19 @@ static void copy_card(const struct akis_card *card, struct tool_report *r)
 /* Bind and read the counters: the caller holds the transaction. */
 static akis_rv read_card_tx(struct akis_card *card, struct tool_report *r)
 {
-	akis_rv rv = akis_bind_tx(card, NULL);
-	if (rv == AKIS_ERR_DEAD) {
-		copy_card(card, r);
-		r->life_cycle = TOOL_LC_DEAD;
-		r->bound = true;
-		return rv;
-	}
-	if (rv != AKIS_OK)
+	struct akis_pin_state st[2];
+	akis_rv rv = akis_card_read_tx(card, NULL, st);
+	if (rv != AKIS_OK && rv != AKIS_ERR_DEAD)
 		return rv;
 	copy_card(card, r);
 	r->bound = true;
-	pin_state_tx(card, AKIS_PIN_USER, &r->pin);
-	pin_state_tx(card, AKIS_PIN_SO, &r->puk);
-	return AKIS_OK;
+	if (rv == AKIS_ERR_DEAD) { /* the life cycle says it all: no PIN state shown */
+		r->life_cycle = TOOL_LC_DEAD;
+		return rv;
+	}
+	pin_state(&st[AKIS_PIN_USER], &r->pin);
+	pin_state(&st[AKIS_PIN_SO], &r->puk);
+	return rv;
 }
 
 static akis_rv read_card(struct akis_card *card, struct tool_report *r, time_t now)
@@ -133,18 +133,17 @@ akis_rv tool_card_refresh(struct akis_card *card, struct tool_report *r, time_t 
 	akis_rv rv = akis_begin(card, &was_reset);
 	if (rv != AKIS_OK)
 		return rv;
-	pin_state_tx(card, AKIS_PIN_USER, &r->pin);
-	pin_state_tx(card, AKIS_PIN_SO, &r->puk);
+	rv = pins_tx(card, r);
 	akis_end(card);
 	tool_report_warnings(r, now);
-	return AKIS_OK;
+	return rv;
 }
 
-static void report_reader(const struct apdu_reader *rd, struct tool_report *r)
+static void report_reader(const struct akis_reader *rd, struct tool_report *r)
 {
 	memset(r, 0, sizeof(*r));
 	snprintf(r->reader, sizeof(r->reader), "%s", rd->name);
-	r->present = (rd->state & APDU_STATE_PRESENT) != 0;
+	r->present = (rd->state & AKIS_READER_PRESENT) != 0;
 	r->pin.tries_left = r->puk.tries_left = -1;
 	if (!r->present)
 		return;
@@ -153,28 +152,13 @@ static void report_reader(const struct apdu_reader *rd, struct tool_report *r)
 	r->is_akis = akis_atr_match(r->atr, r->atr_len, &r->info);
 }
 
-/* Connect and wrap; *card owns the connection on success. */
-static akis_rv connect_card(struct apdu_pcsc *pc, const struct tool_report *r,
-                            struct akis_card **card)
-{
-	struct apdu_card *io = NULL;
-	apdu_rv arv = apdu_pcsc_connect(pc, r->reader, &io);
-	if (arv != APDU_OK)
-		return akis_rv_from_apdu(arv);
-	akis_rv rv = akis_card_new(io, &r->info, card);
-	if (rv != AKIS_OK)
-		apdu_card_close(io);
-	return rv;
-}
-
-void tool_report_read(struct apdu_pcsc *pc, const struct apdu_reader *rd, struct tool_report *r,
-                      time_t now)
+void tool_report_read(const struct akis_reader *rd, struct tool_report *r, time_t now)
 {
 	struct akis_card *card = NULL;
 	report_reader(rd, r);
 	if (!r->present || !r->is_akis)
 		return;
-	akis_rv rv = connect_card(pc, r, &card);
+	akis_rv rv = akis_card_open(r->reader, &r->info, &card);
 	if (rv == AKIS_OK)
 		rv = read_card(card, r, now);
 	if (rv != AKIS_OK) {
@@ -186,7 +170,7 @@ void tool_report_read(struct apdu_pcsc *pc, const struct apdu_reader *rd, struct
 }
 
 /* Index of the one reader holding an AKİS card that matches `want`. */
-static int pick_reader(const struct apdu_reader *rd, size_t n, const char *want, size_t *pick)
+static int pick_reader(const struct akis_reader *rd, size_t n, const char *want, size_t *pick)
 {
 	size_t found = 0, exact = 0;
 	bool have_exact = false;
@@ -196,7 +180,8 @@ static int pick_reader(const struct apdu_reader *rd, size_t n, const char *want,
 			exact = i;
 		}
 		struct akis_atr_info info;
-		if (!tool_reader_matches(rd[i].name, want) || !(rd[i].state & APDU_STATE_PRESENT) ||
+		if (!tool_reader_matches(rd[i].name, want) ||
+		    !(rd[i].state & AKIS_READER_PRESENT) ||
 		    !akis_atr_match(rd[i].atr, rd[i].atr_len, &info))
 			continue;
 		if (found++ == 0)
@@ -221,13 +206,13 @@ static int pick_reader(const struct apdu_reader *rd, size_t n, const char *want,
 	return TOOL_EXIT_OK;
 }
 
-int tool_card_open(struct apdu_pcsc *pc, const char *want, struct akis_card **card,
+int tool_card_open(struct akis_readers *pc, const char *want, struct akis_card **card,
                    struct tool_report *r)
 {
-	struct apdu_reader rd[APDU_READERS_MAX];
+	struct akis_reader rd[AKIS_READERS_MAX];
 	size_t n = 0, pick = 0;
 	*card = NULL;
-	int ex = tool_readers(pc, rd, APDU_READERS_MAX, &n);
+	int ex = tool_readers(pc, rd, AKIS_READERS_MAX, &n);
 	if (ex != TOOL_EXIT_OK)
 		return ex;
 	ex = pick_reader(rd, n, want, &pick);
@@ -238,7 +223,7 @@ int tool_card_open(struct apdu_pcsc *pc, const char *want, struct akis_card **ca
 		tool_err("%s", _("no AKİS card in the chosen reader"));
 		return TOOL_EXIT_NO_CARD;
 	}
-	akis_rv rv = connect_card(pc, r, card);
+	akis_rv rv = akis_card_open(r->reader, &r->info, card);
 	if (rv == AKIS_OK)
 		rv = read_card(*card, r, time(NULL));
 	if (rv == AKIS_OK)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * akis-tool's use of the readers (apdu/pcsc.h) and of the card
- * (akis/akis.h): choose a reader, connect, read a report inside one
+ * akis-tool's use of the readers and of the card (akis/reader.h,
+ * akis/akis.h): choose a reader, connect, read a report inside one
  * transaction (akis_begin/akis_end).
  */
 #ifndef AKIS_TOOL_CARD_H
@@ -12,24 +12,23 @@
 #include <time.h>
 
 #include "../../akis/akis.h"
-#include "../../apdu/pcsc.h"
+#include "../../akis/reader.h"
 #include "report.h"
 #include "tool.h"
 
 /* Open the PC/SC context; prints the reason and returns an exit code
  * (TOOL_EXIT_NO_CARD without pcscd). */
-int tool_pcsc_open(struct apdu_pcsc **pc) TOOL_WUR;
+int tool_pcsc_open(struct akis_readers **pc) TOOL_WUR;
 
 /* List readers; on error prints it and returns an exit code. */
-int tool_readers(struct apdu_pcsc *pc, struct apdu_reader *rd, size_t cap, size_t *n) TOOL_WUR;
+int tool_readers(struct akis_readers *pc, struct akis_reader *rd, size_t cap, size_t *n) TOOL_WUR;
 
 /* Does a reader name match --reader? Exact name, else a substring. */
 bool tool_reader_matches(const char *name, const char *want);
 
 /* Report for one reader: ATR, and for an AKİS card identity, PIN/PUK
  * state, certificates and warnings. Errors go into r->has_error. */
-void tool_report_read(struct apdu_pcsc *pc, const struct apdu_reader *rd, struct tool_report *r,
-                      time_t now);
+void tool_report_read(const struct akis_reader *rd, struct tool_report *r, time_t now);
 
 /*
  * For the PIN commands: pick the one AKİS card (--reader, or the only one
@@ -37,7 +36,7 @@ void tool_report_read(struct apdu_pcsc *pc, const struct apdu_reader *rd, struct
  * wrong and returns an exit code; on TOOL_EXIT_OK *card is connected and
  * bound (free with akis_card_free).
  */
-int tool_card_open(struct apdu_pcsc *pc, const char *want, struct akis_card **card,
+int tool_card_open(struct akis_readers *pc, const char *want, struct akis_card **card,
                    struct tool_report *r) TOOL_WUR;
 
 /* Read the PIN/PUK counters again (one transaction). */

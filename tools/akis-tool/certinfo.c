@@ -22,6 +22,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "../../akis/x509.h"
+
 #define OID_QC_STATEMENTS "1.3.6.1.5.5.7.1.3"
 #define OID_QC_COMPLIANCE "0.4.0.1862.1.1"
 
@@ -76,16 +78,6 @@ static void serial_hex(const X509 *x, char *out, size_t cap)
 		copy_str(out, cap, hex, strlen(hex));
 	OPENSSL_free(hex);
 	BN_free(bn);
-}
-
-static bool asn1_time(const ASN1_TIME *t, time_t *out)
-{
-	struct tm tm;
-	memset(&tm, 0, sizeof(tm));
-	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
-		return false;
-	*out = timegm(&tm);
-	return true;
 }
 
 /* OpenSSL's KU_* encoding → TOOL_KU_* (RFC 5280 bit order). */
@@ -211,8 +203,8 @@ bool tool_cert_parse(const uint8_t *der, size_t len, struct tool_cert *c)
 	X509 *x = d2i_X509(NULL, &p, (long)len);
 	if (x == NULL)
 		return false;
-	bool ok = asn1_time(X509_get0_notBefore(x), &c->not_before) &&
-	          asn1_time(X509_get0_notAfter(x), &c->not_after);
+	bool ok = akis_x509_time(X509_get0_notBefore(x), &c->not_before) &&
+	          akis_x509_time(X509_get0_notAfter(x), &c->not_after);
 	if (!ok)
 		goto out;
 	name_entry(X509_get_subject_name(x), NID_commonName, c->holder, sizeof(c->holder));

@@ -207,7 +207,7 @@ static int change_tx(struct akis_card *card, enum akis_pin_which which, const st
 }
 
 struct session {
-	struct apdu_pcsc *pc;
+	struct akis_readers *pc;
 	struct akis_card *card;
 	struct tool_report *r;
 };
@@ -230,7 +230,7 @@ static void session_close(struct session *s)
 {
 	akis_card_free(s->card);
 	if (s->pc != NULL)
-		apdu_pcsc_close(s->pc);
+		akis_readers_close(s->pc);
 	free(s->r);
 	memset(s, 0, sizeof(*s));
 }

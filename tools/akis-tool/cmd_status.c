@@ -75,13 +75,13 @@ static int list_failed(const struct tool_opts *o, int ex, const char *code)
 	return ex;
 }
 
-static int open_and_list(const struct tool_opts *o, struct apdu_pcsc **pc, struct apdu_reader *rd,
-                         size_t *n)
+static int open_and_list(const struct tool_opts *o, struct akis_readers **pc,
+                         struct akis_reader *rd, size_t *n)
 {
 	int ex = tool_pcsc_open(pc);
 	if (ex != TOOL_EXIT_OK)
 		return list_failed(o, ex, "no_service");
-	ex = tool_readers(*pc, rd, APDU_READERS_MAX, n);
+	ex = tool_readers(*pc, rd, AKIS_READERS_MAX, n);
 	if (ex != TOOL_EXIT_OK)
 		return list_failed(o, ex, "readers");
 	if (*n == 0) {
@@ -108,8 +108,8 @@ static void tally(struct status_tally *t, const struct tool_report *r)
 		t->first_err = tool_exit_from_rv(r->error);
 }
 
-static int status_readers(const struct tool_opts *o, struct apdu_pcsc *pc,
-                          const struct apdu_reader *rd, size_t n, struct json *j)
+static int status_readers(const struct tool_opts *o, const struct akis_reader *rd, size_t n,
+                          struct json *j)
 {
 	struct status_tally t = {false, TOOL_EXIT_OK};
 	size_t shown = 0;
@@ -120,7 +120,7 @@ static int status_readers(const struct tool_opts *o, struct apdu_pcsc *pc,
 		if (!tool_reader_matches(rd[i].name, o->reader))
 			continue;
 		time_t now = time(NULL);
-		tool_report_read(pc, &rd[i], r, now);
+		tool_report_read(&rd[i], r, now);
 		if (o->json) {
 			tool_report_json(j, r, now);
 		} else {
@@ -142,8 +142,8 @@ static int status_readers(const struct tool_opts *o, struct apdu_pcsc *pc,
 
 int cmd_status(const struct tool_opts *o)
 {
-	struct apdu_pcsc *pc = NULL;
-	struct apdu_reader rd[APDU_READERS_MAX];
+	struct akis_readers *pc = NULL;
+	struct akis_reader rd[AKIS_READERS_MAX];
 	size_t n = 0;
 	struct json j;
 	int ex = open_and_list(o, &pc, rd, &n);
@@ -152,23 +152,23 @@ int cmd_status(const struct tool_opts *o)
 	json_init(&j, stdout, true);
 	if (o->json)
 		json_head(&j, NULL);
-	ex = status_readers(o, pc, rd, n, &j);
+	ex = status_readers(o, rd, n, &j);
 	if (o->json)
 		json_tail(&j);
 	else
 		policy_text();
 out:
 	if (pc != NULL)
-		apdu_pcsc_close(pc);
+		akis_readers_close(pc);
 	return ex;
 }
 
 /* ----- readers: no card connection, ATR only ----- */
 
-static void reader_json(struct json *j, const struct apdu_reader *rd)
+static void reader_json(struct json *j, const struct akis_reader *rd)
 {
 	struct akis_atr_info info;
-	bool present = (rd->state & APDU_STATE_PRESENT) != 0;
+	bool present = (rd->state & AKIS_READER_PRESENT) != 0;
 	json_obj_begin(j);
 	json_kstr(j, "reader", rd->name);
 	json_kbool(j, "card_present", present);
@@ -181,20 +181,20 @@ static void reader_json(struct json *j, const struct apdu_reader *rd)
 			json_kstr(j, "profile", tool_profile_name(info.profile));
 			json_kstr(j, "version", info.version);
 		}
-		json_kbool(j, "exclusive", (rd->state & APDU_STATE_EXCLUSIVE) != 0);
-		json_kbool(j, "mute", (rd->state & APDU_STATE_MUTE) != 0);
+		json_kbool(j, "exclusive", (rd->state & AKIS_READER_EXCLUSIVE) != 0);
+		json_kbool(j, "mute", (rd->state & AKIS_READER_MUTE) != 0);
 	}
 	json_obj_end(j);
 }
 
-static void reader_text(const struct apdu_reader *rd)
+static void reader_text(const struct akis_reader *rd)
 {
 	struct akis_atr_info info;
 	tool_fput_safe(stdout, rd->name);
 	fputs(": ", stdout);
-	if (!(rd->state & APDU_STATE_PRESENT))
+	if (!(rd->state & AKIS_READER_PRESENT))
 		printf("%s\n", _("no card"));
-	else if (rd->state & APDU_STATE_MUTE)
+	else if (rd->state & AKIS_READER_MUTE)
 		printf("%s\n", _("card does not answer"));
 	else if (akis_atr_match(rd->atr, rd->atr_len, &info))
 		printf("AKİS %s (%s)\n", info.version, tool_profile_name(info.profile));
@@ -204,8 +204,8 @@ static void reader_text(const struct apdu_reader *rd)
 
 int cmd_readers(const struct tool_opts *o)
 {
-	struct apdu_pcsc *pc = NULL;
-	struct apdu_reader rd[APDU_READERS_MAX];
+	struct akis_readers *pc = NULL;
+	struct akis_reader rd[AKIS_READERS_MAX];
 	size_t n = 0;
 	struct json j;
 	int ex = open_and_list(o, &pc, rd, &n);
@@ -226,6 +226,6 @@ int cmd_readers(const struct tool_opts *o)
 		json_tail(&j);
 out:
 	if (pc != NULL)
-		apdu_pcsc_close(pc);
+		akis_readers_close(pc);
 	return ex;
 }

@@ -3,7 +3,7 @@
  * watch (R42): report reader and card changes live, as text or as JSON
  * Lines (one object per line). Ends cleanly on SIGINT/SIGTERM: the handler
  * only sets a flag, and the wait wakes up at least every WATCH_TICK_MS to
- * look at it (apdu_pcsc_cancel is not async-signal-safe).
+ * look at it (akis_readers_cancel is not async-signal-safe).
  */
 #include <signal.h>
 #include <stdio.h>
@@ -45,8 +45,8 @@ static const char *const event_texts[] = {
 
 struct watch {
 	const struct tool_opts *o;
-	struct apdu_pcsc *pc;
-	struct apdu_reader known[APDU_READERS_MAX];
+	struct akis_readers *pc;
+	struct akis_reader known[AKIS_READERS_MAX];
 	size_t n_known;
 	struct tool_report *r;
 };
@@ -104,12 +104,12 @@ static void summary_text(const struct tool_report *r, time_t now)
 	}
 }
 
-static void emit(struct watch *w, enum watch_event ev, const struct apdu_reader *rd, bool card)
+static void emit(struct watch *w, enum watch_event ev, const struct akis_reader *rd, bool card)
 {
 	time_t now = time(NULL);
 	char t[32];
 	if (card) {
-		tool_report_read(w->pc, rd, w->r, now);
+		tool_report_read(rd, w->r, now);
 	} else {
 		memset(w->r, 0, sizeof(*w->r));
 		snprintf(w->r->reader, sizeof(w->r->reader), "%s", rd->name);
@@ -135,7 +135,7 @@ static void emit(struct watch *w, enum watch_event ev, const struct apdu_reader 
 	fflush(stdout);
 }
 
-static const struct apdu_reader *find(const struct apdu_reader *rd, size_t n, const char *name)
+static const struct akis_reader *find(const struct akis_reader *rd, size_t n, const char *name)
 {
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(rd[i].name, name) == 0)
@@ -143,17 +143,17 @@ static const struct apdu_reader *find(const struct apdu_reader *rd, size_t n, co
 	return NULL;
 }
 
-static bool has_card(const struct apdu_reader *rd)
+static bool has_card(const struct akis_reader *rd)
 {
-	return rd != NULL && (rd->state & APDU_STATE_PRESENT) != 0;
+	return rd != NULL && (rd->state & AKIS_READER_PRESENT) != 0;
 }
 
 /* Compare the new list with the known one and report the differences. */
-static void diff(struct watch *w, const struct apdu_reader *now, size_t n)
+static void diff(struct watch *w, const struct akis_reader *now, size_t n)
 {
 	for (size_t i = 0; i < w->n_known; i++) {
-		const struct apdu_reader *old = &w->known[i];
-		const struct apdu_reader *cur = find(now, n, old->name);
+		const struct akis_reader *old = &w->known[i];
+		const struct akis_reader *cur = find(now, n, old->name);
 		bool swapped = has_card(cur) && cur->event_counter != old->event_counter;
 		if (has_card(old) && (!has_card(cur) || swapped))
 			emit(w, EV_REMOVED, old, false);
@@ -161,8 +161,8 @@ static void diff(struct watch *w, const struct apdu_reader *now, size_t n)
 			emit(w, EV_READER_REMOVED, old, false);
 	}
 	for (size_t i = 0; i < n; i++) {
-		const struct apdu_reader *cur = &now[i];
-		const struct apdu_reader *old = find(w->known, w->n_known, cur->name);
+		const struct akis_reader *cur = &now[i];
+		const struct akis_reader *old = find(w->known, w->n_known, cur->name);
 		if (!tool_reader_matches(cur->name, w->o->reader))
 			continue;
 		if (old == NULL)
@@ -173,7 +173,7 @@ static void diff(struct watch *w, const struct apdu_reader *now, size_t n)
 	}
 }
 
-static void set_known(struct watch *w, const struct apdu_reader *rd, size_t n)
+static void set_known(struct watch *w, const struct akis_reader *rd, size_t n)
 {
 	w->n_known = 0;
 	for (size_t i = 0; i < n; i++)
@@ -184,10 +184,10 @@ static void set_known(struct watch *w, const struct apdu_reader *rd, size_t n)
 /* pcscd went away: wait for it to come back (R35), or for a stop. */
 static bool reopen(struct watch *w)
 {
-	apdu_pcsc_close(w->pc);
+	akis_readers_close(w->pc);
 	w->pc = NULL;
 	while (!watch_stop) {
-		if (apdu_pcsc_open(&w->pc) == APDU_OK)
+		if (akis_readers_open(&w->pc) == AKIS_OK)
 			return true;
 		w->pc = NULL;
 		usleep(WATCH_TICK_MS * 1000);
@@ -197,17 +197,17 @@ static bool reopen(struct watch *w)
 
 static int watch_loop(struct watch *w)
 {
-	struct apdu_reader now[APDU_READERS_MAX];
+	struct akis_reader now[AKIS_READERS_MAX];
 	size_t n = 0;
 	while (!watch_stop) {
-		apdu_rv rv = apdu_pcsc_wait(w->pc, w->known, w->n_known, WATCH_TICK_MS);
-		if (watch_stop || rv == APDU_ERR_CANCELLED)
+		akis_rv rv = akis_readers_wait(w->pc, w->known, w->n_known, WATCH_TICK_MS);
+		if (watch_stop || rv == AKIS_ERR_CANCELLED)
 			break;
-		if (rv == APDU_ERR_TIMEOUT)
+		if (rv == AKIS_ERR_TIMEOUT)
 			continue;
-		if (rv != APDU_OK && !apdu_pcsc_valid(w->pc) && !reopen(w))
+		if (rv != AKIS_OK && !akis_readers_valid(w->pc) && !reopen(w))
 			break;
-		if (apdu_pcsc_readers(w->pc, now, APDU_READERS_MAX, &n) != APDU_OK) {
+		if (akis_readers_list(w->pc, now, AKIS_READERS_MAX, &n) != AKIS_OK) {
 			n = 0; /* treated as every reader gone */
 			usleep(WATCH_TICK_MS * 1000);
 		}
@@ -232,10 +232,10 @@ int cmd_watch(const struct tool_opts *o)
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
 	int ex = tool_pcsc_open(&w.pc);
-	struct apdu_reader rd[APDU_READERS_MAX];
+	struct akis_reader rd[AKIS_READERS_MAX];
 	size_t n = 0;
 	if (ex == TOOL_EXIT_OK)
-		ex = tool_readers(w.pc, rd, APDU_READERS_MAX, &n);
+		ex = tool_readers(w.pc, rd, AKIS_READERS_MAX, &n);
 	if (ex != TOOL_EXIT_OK)
 		goto out;
 	set_known(&w, rd, n);
@@ -248,7 +248,7 @@ int cmd_watch(const struct tool_opts *o)
 	ex = watch_loop(&w);
 out:
 	if (w.pc != NULL)
-		apdu_pcsc_close(w.pc);
+		akis_readers_close(w.pc);
 	free(w.r);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);

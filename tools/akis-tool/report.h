@@ -14,7 +14,7 @@
 #include <time.h>
 
 #include "../../akis/akis.h"
-#include "../../apdu/pcsc.h"
+#include "../../akis/reader.h"
 #include "certinfo.h"
 #include "errors.h"
 #include "json.h"
@@ -63,9 +63,9 @@ struct tool_warning {
 #define TOOL_WARN_MAX 48u
 
 struct tool_report {
-	char reader[APDU_READER_NAME_MAX];
+	char reader[AKIS_READER_NAME_MAX];
 	bool present; /* a card is in the reader */
-	uint8_t atr[APDU_ATR_MAX];
+	uint8_t atr[AKIS_ATR_MAX];
 	size_t atr_len;
 	bool is_akis; /* akis_atr_match */
 	struct akis_atr_info info;

@@ -2,8 +2,8 @@
 /*
  * akis-tool: shared declarations of the card monitor (R40-R43).
  *
- * The tool talks to the card only through akis/akis.h and to the readers
- * only through apdu/pcsc.h (docs/design.md "Layers"); it builds no APDU.
+ * The tool reaches readers and cards only through akis/ (akis/reader.h,
+ * akis/akis.h; docs/design.md "Layers"); it builds no APDU.
  */
 #ifndef AKIS_TOOL_TOOL_H
 #define AKIS_TOOL_TOOL_H

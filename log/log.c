@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Diagnostics (apdu/log.h, R38): categories from AKIS_DEBUG, output to
+ * Diagnostics (log/log.h, R38): categories from AKIS_DEBUG, output to
  * AKIS_LOG or stderr, nothing at all by default, never stdout.
  */
 #include "log.h"
@@ -14,10 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "apdu.h"
-
 #define LOG_LINE_MAX 2048u
-#define LOG_HEX_MAX  (3u * APDU_RAW_MAX + 8u)
+#define LOG_HEX_MAX  (3u * LOG_RAW_MAX + 8u)
 
 /* Redacted by INS byte, whatever the CLA (docs/design.md "PINs"). */
 static const uint8_t redacted_ins[] = {

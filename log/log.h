@@ -5,10 +5,12 @@
  * the first log_init() call, and may also come from akis.conf through
  * log_configure(). Without them nothing is printed, ever.
  *
- * Lives in apdu/ because every layer uses it and calls only go down.
+ * Its own place below every layer (apdu/, akis/, pkcs11/, the tools), since
+ * each of them logs and calls only go down; the categories name the
+ * layers, the module does not own them (docs/design.md "Layers").
  */
-#ifndef AKIS_APDU_LOG_H
-#define AKIS_APDU_LOG_H
+#ifndef AKIS_LOG_LOG_H
+#define AKIS_LOG_LOG_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -33,6 +35,10 @@ unsigned log_parse_categories(const char *s);
 /* Is the category on? Cheap; use before formatting big dumps. */
 int log_enabled(enum log_cat cat);
 void log_msg(enum log_cat cat, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Longest raw command or response traced in full: a short APDU, 5 header
+ * bytes, 255 data bytes and Le (apdu/apdu.c checks APDU_RAW_MAX against it). */
+#define LOG_RAW_MAX 261u
 
 /*
  * Trace one raw exchange. The data field of VERIFY (INS 20), CHANGE
