@@ -79,7 +79,7 @@ input_for() { # mechanism key-bits key-type → input file
 	: "$kt"
 }
 
-# R27: the exact mechanism list per profile (docs/card.md §1/§3, REQUIREMENTS
+# R27: the exact mechanism list per profile (docs/card.md §1/§3, docs/requirements.md
 # R27): raw RSA on every profile → RSA-PKCS, X.509, PSS, OAEP (decrypt) and the
 # software-hashed SHA*-RSA-PKCS(-PSS); akis-2 adds ECDSA and ECDSA-SHA*; the
 # digests. pkcs11-tool -M names, sorted.
