@@ -14,15 +14,15 @@
 #      that document (case-insensitive): docs/card.md §3 "alg" is a row.
 # Prints one line per failure and, last, "N passed, N failed"; exit status 1
 # on any failure.
-#   bash tests/docs_check.sh
+#   bash tests/source/docs_check.sh
 set -u
-cd "$(dirname "$0")/.." || exit 2
+cd "$(dirname "$0")/../.." || exit 2
 
 passed=0 failed=0
 ok() { passed=$((passed + 1)); }
 bad() { failed=$((failed + 1)); echo "FAIL - $*"; }
 
-self=tests/docs_check.sh
+self=tests/source/docs_check.sh
 mapfile -t files < <(git ls-files -co --exclude-standard | grep -vxF "$self" |
 	while read -r f; do [ -f "$f" ] && echo "$f"; done)
 mapfile -t code < <(printf '%s\n' "${files[@]}" | grep -E '\.(c|h|sh|bash)$')
