@@ -46,6 +46,28 @@ static CK_RV run_final(struct p11_ctx *ctx, struct p11_slot *slot, struct p11_se
 	return CKR_GENERAL_ERROR;
 }
 
+/* Verify, encrypt and digest are done in software with the public key:
+ * answered from memory, they never wait for the card (issue 14). */
+static bool from_memory(enum p11_op_kind op)
+{
+	return op == P11_OP_VERIFY || op == P11_OP_ENCRYPT || op == P11_OP_DIGEST;
+}
+
+static CK_RV acquire(struct p11_ctx *ctx, CK_SESSION_HANDLE h, enum p11_op_kind op,
+                     struct p11_session **s, struct p11_slot **slot)
+{
+	return from_memory(op) ? p11_acquire_session_mem(ctx, h, s, slot)
+	                       : p11_acquire_session(ctx, h, s, slot);
+}
+
+static void release(struct p11_ctx *ctx, enum p11_op_kind op, struct p11_slot *slot)
+{
+	if (from_memory(op))
+		p11_release_mem(ctx, slot);
+	else
+		p11_release(ctx, slot);
+}
+
 static CK_RV run(CK_SESSION_HANDLE h, const struct call *c)
 {
 	struct p11_ctx *ctx;
@@ -55,7 +77,7 @@ static CK_RV run(CK_SESSION_HANDLE h, const struct call *c)
 
 	if (rv != CKR_OK)
 		return rv;
-	rv = p11_acquire_session(ctx, h, &s, &slot);
+	rv = acquire(ctx, h, c->op, &s, &slot);
 	if (rv != CKR_OK)
 		goto out;
 	if (c->call == CALL_INIT)
@@ -64,7 +86,7 @@ static CK_RV run(CK_SESSION_HANDLE h, const struct call *c)
 		rv = p11_op_update_locked(s, c->op, c->in, c->in_len, c->out_len);
 	else
 		rv = run_final(ctx, slot, s, c);
-	p11_release(ctx, slot);
+	release(ctx, c->op, slot);
 out:
 	p11_leave();
 	return rv;
@@ -85,9 +107,9 @@ static CK_RV run_bad(CK_SESSION_HANDLE h, const struct call *c)
 
 	if (rv != CKR_OK)
 		return rv;
-	if (p11_acquire_session(ctx, h, &s, &slot) == CKR_OK) {
+	if (acquire(ctx, h, c->op, &s, &slot) == CKR_OK) {
 		p11_session_end_op(s, c->op);
-		p11_release(ctx, slot);
+		release(ctx, c->op, slot);
 	}
 	p11_leave();
 	return CKR_ARGUMENTS_BAD;

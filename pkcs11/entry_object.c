@@ -19,11 +19,11 @@ P11_EXPORT CK_RV C_FindObjectsInit(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR 
 		rv = CKR_ARGUMENTS_BAD;
 		goto out;
 	}
-	rv = p11_acquire_session(ctx, hSession, &s, &slot);
+	rv = p11_acquire_session_mem(ctx, hSession, &s, &slot);
 	if (rv != CKR_OK)
 		goto out;
 	rv = p11_find_init_locked(slot, s, pTemplate, ulCount);
-	p11_release(ctx, slot);
+	p11_release_mem(ctx, slot);
 out:
 	p11_leave();
 	return rv;
@@ -43,11 +43,11 @@ P11_EXPORT CK_RV C_FindObjects(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE_PTR 
 		rv = CKR_ARGUMENTS_BAD;
 		goto out;
 	}
-	rv = p11_acquire_session(ctx, hSession, &s, &slot);
+	rv = p11_acquire_session_mem(ctx, hSession, &s, &slot);
 	if (rv != CKR_OK)
 		goto out;
 	rv = p11_find_locked(s, phObject, ulMaxObjectCount, pulObjectCount);
-	p11_release(ctx, slot);
+	p11_release_mem(ctx, slot);
 out:
 	p11_leave();
 	return rv;
@@ -62,11 +62,11 @@ P11_EXPORT CK_RV C_FindObjectsFinal(CK_SESSION_HANDLE hSession)
 
 	if (rv != CKR_OK)
 		return rv;
-	rv = p11_acquire_session(ctx, hSession, &s, &slot);
+	rv = p11_acquire_session_mem(ctx, hSession, &s, &slot);
 	if (rv != CKR_OK)
 		goto out;
 	rv = p11_find_final_locked(s);
-	p11_release(ctx, slot);
+	p11_release_mem(ctx, slot);
 out:
 	p11_leave();
 	return rv;
@@ -87,12 +87,12 @@ P11_EXPORT CK_RV C_GetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDL
 		rv = CKR_ARGUMENTS_BAD;
 		goto out;
 	}
-	rv = p11_acquire_session(ctx, hSession, &s, &slot);
+	rv = p11_acquire_session_mem(ctx, hSession, &s, &slot);
 	if (rv != CKR_OK)
 		goto out;
 	o = p11_session_object_locked(slot, hObject);
 	rv = o == NULL ? CKR_OBJECT_HANDLE_INVALID : p11_object_get_attrs(o, pTemplate, ulCount);
-	p11_release(ctx, slot);
+	p11_release_mem(ctx, slot);
 out:
 	p11_leave();
 	return rv;
@@ -109,7 +109,7 @@ static CK_RV object_refused(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject
 
 	if (rv != CKR_OK)
 		return rv;
-	rv = p11_acquire_session(ctx, hSession, &s, &slot);
+	rv = p11_acquire_session_mem(ctx, hSession, &s, &slot);
 	if (rv != CKR_OK)
 		goto out;
 	if (!exists)
@@ -118,7 +118,7 @@ static CK_RV object_refused(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject
 		rv = CKR_OBJECT_HANDLE_INVALID;
 	else
 		rv = CKR_ACTION_PROHIBITED;
-	p11_release(ctx, slot);
+	p11_release_mem(ctx, slot);
 out:
 	p11_leave();
 	return rv;
@@ -190,7 +190,7 @@ P11_EXPORT CK_RV C_GetObjectSize(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hO
 		rv = CKR_ARGUMENTS_BAD;
 		goto out;
 	}
-	rv = p11_acquire_session(ctx, hSession, &s, &slot);
+	rv = p11_acquire_session_mem(ctx, hSession, &s, &slot);
 	if (rv != CKR_OK)
 		goto out;
 	o = p11_session_object_locked(slot, hObject);
@@ -198,7 +198,7 @@ P11_EXPORT CK_RV C_GetObjectSize(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hO
 		rv = CKR_OBJECT_HANDLE_INVALID;
 	else
 		*pulSize = object_size(o);
-	p11_release(ctx, slot);
+	p11_release_mem(ctx, slot);
 out:
 	p11_leave();
 	return rv;

@@ -63,12 +63,9 @@ P11_EXPORT CK_RV C_CloseAllSessions(CK_SLOT_ID slotID)
 
 	if (rv != CKR_OK)
 		return rv;
-	slot = p11_slot_get(ctx, slotID);
-	if (slot == NULL) {
-		rv = CKR_SLOT_ID_INVALID;
+	rv = p11_acquire_slot_any(ctx, slotID, &slot);
+	if (rv != CKR_OK)
 		goto out;
-	}
-	p11_mutex_lock(&ctx->locking, slot->lock);
 	p11_session_close_all_locked(ctx, slot, p11_token_bound_locked(ctx, slot));
 	p11_release(ctx, slot);
 out:
@@ -89,11 +86,11 @@ P11_EXPORT CK_RV C_GetSessionInfo(CK_SESSION_HANDLE hSession, CK_SESSION_INFO_PT
 		rv = CKR_ARGUMENTS_BAD;
 		goto out;
 	}
-	rv = p11_acquire_session(ctx, hSession, &s, &slot);
+	rv = p11_acquire_session_mem(ctx, hSession, &s, &slot);
 	if (rv != CKR_OK)
 		goto out;
 	p11_session_info_locked(slot, s, pInfo); /* from memory (R10) */
-	p11_release(ctx, slot);
+	p11_release_mem(ctx, slot);
 out:
 	p11_leave();
 	return rv;

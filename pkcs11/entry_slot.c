@@ -52,11 +52,11 @@ P11_EXPORT CK_RV C_GetTokenInfo(CK_SLOT_ID slotID, CK_TOKEN_INFO_PTR pInfo)
 		rv = CKR_ARGUMENTS_BAD;
 		goto out;
 	}
-	rv = p11_acquire_slot(ctx, slotID, &slot);
+	rv = p11_acquire_slot_mem(ctx, slotID, &slot);
 	if (rv != CKR_OK)
 		goto out;
 	rv = p11_token_info_locked(ctx, slot, pInfo); /* from memory (R10) */
-	p11_release(ctx, slot);
+	p11_release_mem(ctx, slot);
 out:
 	p11_leave();
 	return rv;
@@ -75,11 +75,11 @@ P11_EXPORT CK_RV C_GetMechanismList(CK_SLOT_ID slotID, CK_MECHANISM_TYPE_PTR pMe
 		rv = CKR_ARGUMENTS_BAD;
 		goto out;
 	}
-	rv = p11_acquire_slot(ctx, slotID, &slot);
+	rv = p11_acquire_slot_mem(ctx, slotID, &slot);
 	if (rv != CKR_OK)
 		goto out;
 	rv = p11_mech_list_locked(slot, pMechanismList, pulCount);
-	p11_release(ctx, slot);
+	p11_release_mem(ctx, slot);
 out:
 	p11_leave();
 	return rv;
@@ -98,11 +98,11 @@ P11_EXPORT CK_RV C_GetMechanismInfo(CK_SLOT_ID slotID, CK_MECHANISM_TYPE type,
 		rv = CKR_ARGUMENTS_BAD;
 		goto out;
 	}
-	rv = p11_acquire_slot(ctx, slotID, &slot);
+	rv = p11_acquire_slot_mem(ctx, slotID, &slot);
 	if (rv != CKR_OK)
 		goto out;
 	rv = p11_mech_info(slot->card, type, pInfo);
-	p11_release(ctx, slot);
+	p11_release_mem(ctx, slot);
 out:
 	p11_leave();
 	return rv;

@@ -84,3 +84,70 @@ void p11_mutex_unlock(const struct p11_locking *l, void *m)
 {
 	(void)l->unlock(m);
 }
+
+struct p11_fair {
+	void *app;             /* the application's mutex (l->app), else NULL */
+	pthread_mutex_t m;     /* OS: guards the tickets */
+	pthread_cond_t turn;   /* OS: signalled when `serving` moves on */
+	unsigned long next;    /* the ticket the next comer draws */
+	unsigned long serving; /* the ticket whose holder may go */
+};
+
+struct p11_fair *p11_fair_new(const struct p11_locking *l)
+{
+	struct p11_fair *f = calloc(1, sizeof(*f));
+
+	if (f == NULL)
+		return NULL;
+	if (l->app) {
+		f->app = p11_mutex_new(l);
+		if (f->app != NULL)
+			return f;
+	} else if (pthread_mutex_init(&f->m, NULL) == 0) {
+		if (pthread_cond_init(&f->turn, NULL) == 0)
+			return f;
+		pthread_mutex_destroy(&f->m);
+	}
+	free(f);
+	return NULL;
+}
+
+void p11_fair_free(const struct p11_locking *l, struct p11_fair *f)
+{
+	if (f == NULL)
+		return;
+	if (f->app != NULL) {
+		p11_mutex_free(l, f->app);
+	} else {
+		pthread_cond_destroy(&f->turn);
+		pthread_mutex_destroy(&f->m);
+	}
+	free(f);
+}
+
+void p11_fair_lock(const struct p11_locking *l, struct p11_fair *f)
+{
+	unsigned long mine;
+
+	if (f->app != NULL) {
+		p11_mutex_lock(l, f->app);
+		return;
+	}
+	pthread_mutex_lock(&f->m);
+	mine = f->next++;
+	while (mine != f->serving)
+		pthread_cond_wait(&f->turn, &f->m);
+	pthread_mutex_unlock(&f->m);
+}
+
+void p11_fair_unlock(const struct p11_locking *l, struct p11_fair *f)
+{
+	if (f->app != NULL) {
+		p11_mutex_unlock(l, f->app);
+		return;
+	}
+	pthread_mutex_lock(&f->m);
+	f->serving++;
+	pthread_cond_broadcast(&f->turn);
+	pthread_mutex_unlock(&f->m);
+}

@@ -31,4 +31,16 @@ void p11_mutex_free(const struct p11_locking *l, void *m);
 void p11_mutex_lock(const struct p11_locking *l, void *m);
 void p11_mutex_unlock(const struct p11_locking *l, void *m);
 
+/*
+ * A lock taken in the order of arrival (FIFO), for a resource held long
+ * (a card operation): nobody waiting for it starves behind later comers
+ * (issue 14). With OS locking a ticket lock; with the application's
+ * callbacks, which offer no way to wait for a turn, their plain mutex.
+ */
+struct p11_fair;
+struct p11_fair *p11_fair_new(const struct p11_locking *l);
+void p11_fair_free(const struct p11_locking *l, struct p11_fair *f);
+void p11_fair_lock(const struct p11_locking *l, struct p11_fair *f);
+void p11_fair_unlock(const struct p11_locking *l, struct p11_fair *f);
+
 #endif

@@ -134,7 +134,7 @@ static void settle_tx(struct p11_slot *slot)
 static CK_RV pin_end_locked(struct p11_ctx *ctx, struct p11_slot *slot, akis_rv arv, akis_rv after)
 {
 	settle_tx(slot);
-	p11_token_end_locked(slot);
+	p11_token_end_locked(ctx, slot);
 	return p11_token_card_rv_locked(ctx, slot, after != AKIS_OK ? after : arv);
 }
 
@@ -208,7 +208,7 @@ static CK_RV verify_locked(struct p11_ctx *ctx, struct p11_slot *slot, CK_USER_T
 	if (rv != CKR_OK)
 		return rv;
 	if (type == CKU_CONTEXT_SPECIFIC && !slot->user_in) {
-		p11_token_end_locked(slot); /* reset seen: the login is gone (R33) */
+		p11_token_end_locked(ctx, slot); /* reset seen: the login is gone (R33) */
 		return CKR_USER_NOT_LOGGED_IN;
 	}
 	arv = pin != NULL ? akis_pin_verify_tx(slot->card, which, pin, len, &tries)
@@ -271,7 +271,7 @@ CK_RV p11_logout_locked(struct p11_ctx *ctx, struct p11_slot *slot)
 	rv = p11_token_begin_locked(ctx, slot);
 	if (rv == CKR_OK) {
 		arv = akis_logout_tx(slot->card); /* R22 */
-		p11_token_end_locked(slot);
+		p11_token_end_locked(ctx, slot);
 		rv = p11_token_card_rv_locked(ctx, slot, arv);
 	}
 	p11_token_logged_out_locked(slot);
@@ -338,7 +338,7 @@ static CK_RV unblock_tx(struct p11_ctx *ctx, struct p11_slot *slot, const char *
 	if (rv != CKR_OK)
 		return rv;
 	if (!slot->so_in) {
-		p11_token_end_locked(slot); /* a reset took the PUK's verification (R33) */
+		p11_token_end_locked(ctx, slot); /* a reset took the PUK's verification (R33) */
 		return CKR_USER_NOT_LOGGED_IN;
 	}
 	arv = pin != NULL ? akis_pin_unblock_tx(slot->card, pin, len)

@@ -32,7 +32,9 @@ static void ctx_free(struct p11_ctx *c)
 
 	p11_sessions_free_all(c); /* operations first: they point into slots */
 	for (i = 0; i < c->n_slots; i++) {
-		p11_token_close_locked(c, c->slots[i]); /* nothing else runs now */
+		p11_token_state_lock(c, c->slots[i]); /* nothing else runs now */
+		p11_token_close_locked(c, c->slots[i]);
+		p11_token_state_unlock(c, c->slots[i]);
 		p11_slot_free(c, c->slots[i]);
 	}
 	akis_readers_close(c->pc);

@@ -123,19 +123,19 @@ static CK_RV sign_card_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct
 	if (rv != CKR_OK)
 		return rv;
 	if (!slot->user_in) {
-		p11_token_end_locked(slot); /* reset seen now (R33) */
+		p11_token_end_locked(ctx, slot); /* reset seen now (R33) */
 		return CKR_USER_NOT_LOGGED_IN;
 	}
 	rv = reverify ? p11_login_reverify_tx(ctx, slot) : CKR_OK;
 	if (rv != CKR_OK) {
-		p11_token_end_locked(slot);
+		p11_token_end_locked(ctx, slot);
 		return rv;
 	}
 	arv = akis_sign_tx(slot->card, (size_t)p11_op_key(op), alg, block, block_len, out,
 	                   sizeof(out), &out_len);
 	if (arv == AKIS_ERR_NOT_LOGGED_IN)
 		card_refused_tx(slot, key_needs_consent(slot, op));
-	p11_token_end_locked(slot);
+	p11_token_end_locked(ctx, slot);
 	if (key_needs_consent(slot, op))
 		slot->consent_ok = false; /* one signature per VERIFY (docs/card.md §3) */
 	rv = p11_token_card_rv_locked(ctx, slot, arv);
@@ -255,21 +255,21 @@ static CK_RV decrypt_card_locked(struct p11_ctx *ctx, struct p11_slot *slot, str
 	if (rv != CKR_OK)
 		return rv;
 	if (!slot->user_in) {
-		p11_token_end_locked(slot);
+		p11_token_end_locked(ctx, slot);
 		return CKR_USER_NOT_LOGGED_IN;
 	}
 	/* R46: a deciphering key with a PIN per use, the PIN kept at login */
 	if (key_needs_consent(slot, op) && !slot->consent_ok && p11_keep_held(&slot->kept))
 		rv = p11_login_reverify_tx(ctx, slot);
 	if (rv != CKR_OK) {
-		p11_token_end_locked(slot);
+		p11_token_end_locked(ctx, slot);
 		return rv;
 	}
 	arv = akis_decrypt_tx(slot->card, (size_t)p11_op_key(op), in, in_len, raw, sizeof(raw),
 	                      &raw_len);
 	if (arv == AKIS_ERR_NOT_LOGGED_IN)
 		card_refused_tx(slot, false);
-	p11_token_end_locked(slot);
+	p11_token_end_locked(ctx, slot);
 	rv = p11_token_card_rv_locked(ctx, slot, arv);
 	if (rv == CKR_OK)
 		rv = p11_op_decrypt_finish(op, raw, raw_len, out, out_len);
@@ -328,7 +328,7 @@ CK_RV p11_random_locked(struct p11_ctx *ctx, struct p11_slot *slot, CK_BYTE_PTR 
 	if (rv != CKR_OK)
 		return rv;
 	arv = akis_random_tx(slot->card, out, len);
-	p11_token_end_locked(slot);
+	p11_token_end_locked(ctx, slot);
 	return p11_token_card_rv_locked(ctx, slot, arv);
 }
 

@@ -127,7 +127,7 @@ static void logout_card_locked(struct p11_ctx *ctx, struct p11_slot *slot)
 		return;
 	if (p11_token_begin_locked(ctx, slot) == CKR_OK) {
 		arv = akis_logout_tx(slot->card); /* R22: last session closed */
-		p11_token_end_locked(slot);
+		p11_token_end_locked(ctx, slot);
 		rv = p11_token_card_rv_locked(ctx, slot, arv);
 		if (rv != CKR_OK)
 			log_msg(LOG_P11, "slot %lu: LOGOUT failed (0x%lx)", (unsigned long)slot->id,

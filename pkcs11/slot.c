@@ -45,8 +45,11 @@ static struct p11_slot *slot_new(struct p11_ctx *ctx, const char *name)
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return NULL;
-	s->lock = p11_mutex_new(&ctx->locking);
-	if (s->lock == NULL) {
+	s->lock = p11_fair_new(&ctx->locking);
+	s->state_lock = p11_mutex_new(&ctx->locking);
+	if (s->lock == NULL || s->state_lock == NULL) {
+		p11_fair_free(&ctx->locking, s->lock);
+		p11_mutex_free(&ctx->locking, s->state_lock);
 		free(s);
 		return NULL;
 	}
@@ -348,6 +351,7 @@ CK_RV p11_slot_wait(struct p11_ctx *ctx, CK_FLAGS flags, CK_SLOT_ID_PTR out)
 
 void p11_slot_free(struct p11_ctx *ctx, struct p11_slot *slot)
 {
-	p11_mutex_free(&ctx->locking, slot->lock);
+	p11_fair_free(&ctx->locking, slot->lock);
+	p11_mutex_free(&ctx->locking, slot->state_lock);
 	free(slot);
 }

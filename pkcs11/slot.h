@@ -28,16 +28,31 @@ enum p11_token_kind {
  * count (docs/card.md §4: 3 tries each). */
 #define P11_PIN_TRIES_DEFAULT 3
 
+/* Atomic: changed inside a card transaction, read meanwhile by calls
+ * answered from memory (the token flags). */
 struct p11_pin_state {
-	int tries; /* -1 unknown */
-	int max;
-	bool blocked;
+	_Atomic int tries; /* -1 unknown */
+	_Atomic int max;
+	_Atomic bool blocked;
 };
 
 struct p11_slot {
 	CK_SLOT_ID id;
 	char reader[AKIS_READER_NAME_MAX];
-	void *lock;
+	/*
+	 * Two locks (docs/design.md "Runtime model", issue 14). `lock`, taken
+	 * in arrival order, is held for a whole card operation: it serialises
+	 * the card and every change of the binding. `state_lock` is short: it
+	 * guards what calls answered from memory read (R10: the binding, the
+	 * objects, the sessions' lives). A card operation holds both, except
+	 * inside a card transaction (p11_token_begin_locked .. _end_locked),
+	 * where it lets the state lock go: memory-only calls never wait for
+	 * the card. Whatever changes inside a transaction is atomic, or frees
+	 * nothing and is not read from memory. Order: lock → state_lock →
+	 * scan_lock → reg_lock.
+	 */
+	struct p11_fair *lock;
+	void *state_lock;
 
 	/* ctx->reg_lock */
 	bool listed;           /* in the last scan */
@@ -49,14 +64,15 @@ struct p11_slot {
 	bool event; /* insertion/removal not yet reported (R14) */
 	unsigned n_sessions, n_rw_sessions;
 
-	/* slot lock */
+	/* slot lock (and state_lock to change, state_lock to read) */
+	_Atomic bool mem_ok; /* the binding is complete: calls may answer from memory */
 	struct akis_card *card;
 	unsigned long bound_seq;  /* token_seq of the binding; 0 none */
 	unsigned long failed_seq; /* token_seq of the failed binds counted below */
 	int failed_binds;         /* card-side bind failures of that insertion */
 	struct p11_objset objs;
-	bool user_in, so_in;       /* token-wide login state (R17) */
-	bool consent_ok;           /* context-specific VERIFY done since the last signature (R20) */
+	_Atomic bool user_in, so_in; /* token-wide login state (R17) */
+	_Atomic bool consent_ok;   /* context-specific VERIFY done since the last signature (R20) */
 	unsigned long consent_seq; /* number of the last context login; which session's
 	                              signing operation holds it: p11_session.consent_seq */
 	/* R46: the user's PIN kept for keys that want one per signature

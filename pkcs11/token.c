@@ -55,13 +55,29 @@ CK_RV p11_token_card_rv_locked(struct p11_ctx *ctx, struct p11_slot *slot, akis_
 	return p11_rv_from_akis(rv);
 }
 
+void p11_token_state_lock(struct p11_ctx *ctx, struct p11_slot *slot)
+{
+	if (slot->state_lock != NULL) /* NULL: a slot made by a unit test */
+		p11_mutex_lock(&ctx->locking, slot->state_lock);
+}
+
+void p11_token_state_unlock(struct p11_ctx *ctx, struct p11_slot *slot)
+{
+	if (slot->state_lock != NULL)
+		p11_mutex_unlock(&ctx->locking, slot->state_lock);
+}
+
 CK_RV p11_token_begin_locked(struct p11_ctx *ctx, struct p11_slot *slot)
 {
 	bool was_reset = false;
-	akis_rv arv = akis_begin(slot->card, &was_reset);
+	akis_rv arv;
 
-	if (arv != AKIS_OK)
+	p11_token_state_unlock(ctx, slot); /* memory-only calls go on meanwhile */
+	arv = akis_begin(slot->card, &was_reset);
+	if (arv != AKIS_OK) {
+		p11_token_state_lock(ctx, slot);
 		return p11_token_card_rv_locked(ctx, slot, arv);
+	}
 	if (was_reset) {
 		/* docs/design.md "Transactions": never re-send a PIN (R33) */
 		log_msg(LOG_P11, "slot %lu: card reset by someone, logged out",
@@ -71,9 +87,10 @@ CK_RV p11_token_begin_locked(struct p11_ctx *ctx, struct p11_slot *slot)
 	return CKR_OK;
 }
 
-void p11_token_end_locked(struct p11_slot *slot)
+void p11_token_end_locked(struct p11_ctx *ctx, struct p11_slot *slot)
 {
 	akis_end(slot->card);
+	p11_token_state_lock(ctx, slot);
 }
 
 bool p11_token_dirty_locked(const struct p11_slot *slot)
@@ -130,6 +147,7 @@ bool p11_token_stale_locked(struct p11_ctx *ctx, struct p11_slot *slot)
 void p11_token_unbind_locked(struct p11_ctx *ctx, struct p11_slot *slot)
 {
 	(void)ctx;
+	slot->mem_ok = false;
 	p11_objects_free(&slot->objs);
 	akis_card_free(slot->card);
 	slot->card = NULL;
@@ -313,6 +331,7 @@ CK_RV p11_token_bind_locked(struct p11_ctx *ctx, struct p11_slot *slot)
 	struct akis_atr_info atr;
 	enum p11_token_kind kind;
 	unsigned long seq;
+	CK_RV rv;
 
 	p11_mutex_lock(&ctx->locking, ctx->reg_lock);
 	kind = slot->kind;
@@ -331,7 +350,14 @@ CK_RV p11_token_bind_locked(struct p11_ctx *ctx, struct p11_slot *slot)
 	case P11_TOKEN_AKIS:
 		break;
 	}
-	return slot_bind_new_locked(ctx, slot, &atr, seq);
+	/* Not bound (mem_ok false): nothing answers from memory, so the card
+	 * I/O of the bind needs no state lock (slot.h); the binding is
+	 * published, complete, under it. */
+	p11_token_state_unlock(ctx, slot);
+	rv = slot_bind_new_locked(ctx, slot, &atr, seq);
+	p11_token_state_lock(ctx, slot);
+	slot->mem_ok = rv == CKR_OK;
+	return rv;
 }
 
 /* docs/card.md "GET DATA": the token serial is the last 8 bytes of the
@@ -415,7 +441,7 @@ void p11_token_close_locked(struct p11_ctx *ctx, struct p11_slot *slot)
 		if (arv != AKIS_OK)
 			log_msg(LOG_P11, "slot %lu: LOGOUT: %s", (unsigned long)slot->id,
 			        akis_rv_name(arv));
-		p11_token_end_locked(slot);
+		p11_token_end_locked(ctx, slot);
 	}
 	p11_keep_wipe(&slot->kept); /* R46: C_Finalize */
 	p11_objects_free(&slot->objs);

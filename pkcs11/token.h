@@ -40,13 +40,20 @@ void p11_token_close_locked(struct p11_ctx *ctx, struct p11_slot *slot);
 CK_RV p11_token_info_locked(struct p11_ctx *ctx, struct p11_slot *slot,
                             CK_TOKEN_INFO *info) P11_WUR;
 
+/* The slot's state lock (slot.h): taken after the card lock by acquire.c,
+ * let go for the length of a card transaction. A slot without one (made by
+ * a unit test) is left alone. */
+void p11_token_state_lock(struct p11_ctx *ctx, struct p11_slot *slot);
+void p11_token_state_unlock(struct p11_ctx *ctx, struct p11_slot *slot);
+
 /*
  * akis_begin with its consequences: a reset seen there marks the token
  * logged out (R33). On failure returns the CK_RV (slot updated as by
  * p11_token_card_rv_locked).
  */
 CK_RV p11_token_begin_locked(struct p11_ctx *ctx, struct p11_slot *slot) P11_WUR;
-void p11_token_end_locked(struct p11_slot *slot);
+/* akis_end, and the state lock taken back. */
+void p11_token_end_locked(struct p11_ctx *ctx, struct p11_slot *slot);
 /* Translate a card result and apply it to the slot: removal → token gone
  * (R32), reset → logged out (R33). */
 CK_RV p11_token_card_rv_locked(struct p11_ctx *ctx, struct p11_slot *slot, akis_rv rv) P11_WUR;

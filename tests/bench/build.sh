@@ -11,3 +11,5 @@ cc $CF $(pkg-config --cflags p11-kit-1) tests/bench/p11op.c -o "$B/p11op" -ldl -
 # shellcheck disable=SC2046
 cc $CF $(pkg-config --cflags libpcsclite) tests/bench/pcsc_floor.c -o "$B/pcsc_floor" \
 	$(pkg-config --libs libpcsclite)
+# shellcheck disable=SC2046
+cc $CF $(pkg-config --cflags p11-kit-1) tests/integration/p11_memwait.c -o "$B/p11_memwait" -ldl -lpthread

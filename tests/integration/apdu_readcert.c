@@ -145,7 +145,7 @@ static int find_card_reader(struct apdu_pcsc *pc, char *name, size_t cap)
 
 static uint16_t read_fid = 0x2F10;
 
-static int cmd_read_reader(struct apdu_pcsc *pc, const char *reader, const char *out_path)
+static int cmd_read_reader(const char *reader, const char *out_path)
 {
 	static uint8_t cert[CERT_MAX];
 	static const uint16_t path[2] = {0x3F00, 0x3D00};
@@ -204,7 +204,7 @@ static int cmd_read(struct apdu_pcsc *pc, const char *out_path)
 		fprintf(stderr, "apdu_readcert: no reader with a card\n");
 		return 1;
 	}
-	return cmd_read_reader(pc, reader, out_path);
+	return cmd_read_reader(reader, out_path);
 }
 
 static int cmd_wait(struct apdu_pcsc *pc, long ms)
@@ -319,7 +319,7 @@ static int cmd_read_while_wait(struct apdu_pcsc *pc, const char *out_path)
 	pthread_create(&th, NULL, wait_thread, &w);
 	usleep(200000);
 	long t0 = now_ms();
-	ret = cmd_read_reader(pc, reader, out_path);
+	ret = cmd_read_reader(reader, out_path);
 	long t1 = now_ms();
 	apdu_pcsc_cancel(pc);
 	pthread_join(th, NULL);
