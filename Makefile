@@ -162,6 +162,7 @@ help:
 	@echo "make uninstall  removes what install put; libakisp11.so only if it is our symlink"
 
 include tools/akis-tool/akis-tool.mk
+include tools/akis-monitor/akis-monitor.mk
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 .SECONDARY:
