@@ -51,7 +51,8 @@ static void set_status(struct mon_dialog *d, const char *text)
 
 static void update_ok(struct mon_dialog *d)
 {
-	bool confirmed = d->confirm == NULL || gtk_check_button_get_active(GTK_CHECK_BUTTON(d->confirm));
+	bool confirmed =
+	        d->confirm == NULL || gtk_check_button_get_active(GTK_CHECK_BUTTON(d->confirm));
 	gtk_widget_set_sensitive(d->ok, !d->busy && confirmed);
 }
 
@@ -168,15 +169,18 @@ static void intro(const struct tool_report *r, enum mon_op op, char *out, size_t
 	const struct tool_pin_state *s = op == MON_OP_CHANGE_PIN ? &r->pin : &r->puk;
 	int t = s->known ? s->tries_left : -1;
 	if (op == MON_OP_UNBLOCK)
-		snprintf(out, cap,
-		         NG_("PUK tries left: %d. Every wrong PUK uses up a try; when none are left "
-		             "(three wrong PUKs on a new card), the card is unusable for good and must "
-		             "be replaced. Unblocking sets a new PIN.",
-		             "PUK tries left: %d. Every wrong PUK uses up a try; when none are left "
-		             "(three wrong PUKs on a new card), the card is unusable for good and must "
-		             "be replaced. Unblocking sets a new PIN.",
-		             t),
-		         t);
+		snprintf(
+		        out, cap,
+		        NG_("PUK tries left: %d. Every wrong PUK uses up a try; when none are left "
+		            "(three wrong PUKs on a new card), the card is unusable for good and "
+		            "must "
+		            "be replaced. Unblocking sets a new PIN.",
+		            "PUK tries left: %d. Every wrong PUK uses up a try; when none are left "
+		            "(three wrong PUKs on a new card), the card is unusable for good and "
+		            "must "
+		            "be replaced. Unblocking sets a new PIN.",
+		            t),
+		        t);
 	else if (op == MON_OP_CHANGE_PUK)
 		snprintf(out, cap, NG_("PUK tries left: %d.", "PUK tries left: %d.", t), t);
 	else

@@ -113,7 +113,8 @@ void mon_cert_state_text(const struct tool_report *r, const struct mon_cert_view
 		break;
 	case MON_CERT_WAITS_FOR_OLD:
 		snprintf(out, cap,
-		         _("New certificate, not to be used yet: the old certificate %d stays in use "
+		         _("New certificate, not to be used yet: the old certificate %d stays in "
+		           "use "
 		           "until %s; this one becomes usable then."),
 		         v->old + 1, when);
 		break;
@@ -181,17 +182,18 @@ static enum outcome outcome(const struct mon_op_result *res)
 const char *mon_op_result_code(const struct mon_op_result *res)
 {
 	static const char *const names[] = {
-	        [OUT_OK] = "ok",       [OUT_WRONG] = "wrong",   [OUT_BLOCKED] = "blocked",
-	        [OUT_DEAD] = "dead",   [OUT_FORMAT] = "format", [OUT_ERROR] = "error",
+	        [OUT_OK] = "ok",     [OUT_WRONG] = "wrong",   [OUT_BLOCKED] = "blocked",
+	        [OUT_DEAD] = "dead", [OUT_FORMAT] = "format", [OUT_ERROR] = "error",
 	};
 	return names[outcome(res)];
 }
 
 static void ok_text(enum mon_op op, char *out, size_t cap)
 {
-	const char *t = op == MON_OP_CHANGE_PIN   ? _("The PIN was changed.")
-	                : op == MON_OP_CHANGE_PUK ? _("The PUK was changed.")
-	                                          : _("The PIN is unblocked and set to the new value.");
+	const char *t = op == MON_OP_CHANGE_PIN ? _("The PIN was changed.")
+	                : op == MON_OP_CHANGE_PUK
+	                        ? _("The PUK was changed.")
+	                        : _("The PIN is unblocked and set to the new value.");
 	snprintf(out, cap, "%s", t);
 }
 
@@ -204,12 +206,14 @@ static void wrong_text(const struct mon_op_result *res, char *out, size_t cap)
 		snprintf(out, cap,
 		         NG_("Wrong PUK. %d try left: when none are left, the card is unusable for "
 		             "good.",
-		             "Wrong PUK. %d tries left: when none are left, the card is unusable for "
+		             "Wrong PUK. %d tries left: when none are left, the card is unusable "
+		             "for "
 		             "good.",
 		             res->tries),
 		         res->tries);
 	else
-		snprintf(out, cap, NG_("Wrong PIN. %d try left.", "Wrong PIN. %d tries left.", res->tries),
+		snprintf(out, cap,
+		         NG_("Wrong PIN. %d try left.", "Wrong PIN. %d tries left.", res->tries),
 		         res->tries);
 }
 
@@ -240,9 +244,10 @@ void mon_op_result_text(const struct mon_op_result *res, const struct tool_repor
 			snprintf(out, cap, "%s",
 			         _("The two new entries differ; nothing was sent to the card."));
 		else if (res->max_len > 0)
-			snprintf(out, cap,
-			         _("It must be %u to %u digits long; nothing was sent to the card."),
-			         res->min_len, res->max_len);
+			snprintf(
+			        out, cap,
+			        _("It must be %u to %u digits long; nothing was sent to the card."),
+			        res->min_len, res->max_len);
 		else
 			break;
 		return;

@@ -50,9 +50,9 @@ enum mon_op { MON_OP_CHANGE_PIN, MON_OP_CHANGE_PUK, MON_OP_UNBLOCK };
 struct mon_op_result {
 	enum mon_op op;
 	akis_rv rv;
-	int tries;                  /* the card's count after a wrong entry, -1 unknown */
-	unsigned min_len, max_len;  /* the secret's rule, 0 unknown */
-	bool entries_differ;        /* the two new entries differed: nothing sent */
+	int tries;                 /* the card's count after a wrong entry, -1 unknown */
+	unsigned min_len, max_len; /* the secret's rule, 0 unknown */
+	bool entries_differ;       /* the two new entries differed: nothing sent */
 };
 
 /* The result in the holder's words; a PIN that ends blocked gets the

@@ -55,13 +55,12 @@ static bool reader_changed(const struct apdu_reader *old, const struct apdu_read
 		return true;
 	bool had = (old->state & APDU_STATE_PRESENT) != 0;
 	bool has = (cur->state & APDU_STATE_PRESENT) != 0;
-	return had != has || (has && (old->event_counter != cur->event_counter ||
-	                              old->atr_len != cur->atr_len ||
-	                              memcmp(old->atr, cur->atr, cur->atr_len) != 0));
+	return had != has ||
+	       (has && (old->event_counter != cur->event_counter || old->atr_len != cur->atr_len ||
+	                memcmp(old->atr, cur->atr, cur->atr_len) != 0));
 }
 
-bool mon_readers_poll(struct mon_readers *m, long timeout_ms, bool *changed, size_t cap,
-                      size_t *n)
+bool mon_readers_poll(struct mon_readers *m, long timeout_ms, bool *changed, size_t cap, size_t *n)
 {
 	struct apdu_reader now[MON_READERS_MAX];
 	size_t got = 0;
@@ -75,8 +74,8 @@ bool mon_readers_poll(struct mon_readers *m, long timeout_ms, bool *changed, siz
 	if (got > cap)
 		got = cap;
 	for (size_t i = 0; i < got; i++)
-		changed[i] = !m->listed || reader_changed(find(m->known, m->n_known, now[i].name),
-		                                          &now[i]);
+		changed[i] = !m->listed ||
+		             reader_changed(find(m->known, m->n_known, now[i].name), &now[i]);
 	memcpy(m->known, now, got * sizeof(now[0]));
 	m->n_known = got;
 	m->listed = true;

@@ -39,8 +39,7 @@ void mon_readers_close(struct mon_readers *m);
  * since the last call (every reader on the first call). false when PC/SC
  * failed (the caller reopens).
  */
-bool mon_readers_poll(struct mon_readers *m, long timeout_ms, bool *changed, size_t cap,
-                      size_t *n);
+bool mon_readers_poll(struct mon_readers *m, long timeout_ms, bool *changed, size_t cap, size_t *n);
 
 /* Name of reader i of the last poll. */
 const char *mon_readers_name(const struct mon_readers *m, size_t i);

@@ -24,7 +24,6 @@ static GtkWidget *label(const char *text, const char *css)
 	GtkWidget *l = gtk_label_new(text);
 	gtk_label_set_xalign(GTK_LABEL(l), 0.0f);
 	gtk_label_set_wrap(GTK_LABEL(l), TRUE);
-	gtk_label_set_selectable(GTK_LABEL(l), TRUE);
 	if (css != NULL)
 		gtk_widget_add_css_class(l, css);
 	return l;
@@ -33,7 +32,6 @@ static GtkWidget *label(const char *text, const char *css)
 static void grid_row(GtkWidget *grid, int row, const char *key, const char *value)
 {
 	GtkWidget *k = label(key, "dim-label");
-	gtk_label_set_selectable(GTK_LABEL(k), FALSE);
 	gtk_grid_attach(GTK_GRID(grid), k, 0, row, 1, 1);
 	gtk_grid_attach(GTK_GRID(grid), label(value, NULL), 1, row, 1, 1);
 }
@@ -47,7 +45,8 @@ static void pin_text(const struct tool_pin_state *s, char *out, size_t cap)
 	else if (s->tries_left < 0)
 		snprintf(out, cap, "%s", _("not blocked"));
 	else
-		snprintf(out, cap, NG_("%d try left", "%d tries left", s->tries_left), s->tries_left);
+		snprintf(out, cap, NG_("%d try left", "%d tries left", s->tries_left),
+		         s->tries_left);
 }
 
 /* ----- certificate details ----- */
@@ -89,9 +88,9 @@ static void on_export(GtkButton *b, gpointer p)
 {
 	(void)b;
 	struct export_req *e = p;
-	GtkFileChooserNative *fc = gtk_file_chooser_native_new(
-	        _("Export the certificate"), GTK_WINDOW(e->a->win), GTK_FILE_CHOOSER_ACTION_SAVE,
-	        _("_Save"), _("_Cancel"));
+	GtkFileChooserNative *fc =
+	        gtk_file_chooser_native_new(_("Export the certificate"), GTK_WINDOW(e->a->win),
+	                                    GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
 	gtk_file_chooser_set_current_name(GTK_FILE_CHOOSER(fc),
 	                                  e->pem ? "certificate.pem" : "certificate.cer");
 	g_signal_connect(fc, "response", G_CALLBACK(on_export_chosen), e);
@@ -169,11 +168,11 @@ static GtkWidget *export_buttons(struct mon_app *a, size_t reader, size_t cert, 
 {
 	GtkWidget *row = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 6);
 	for (int pem = 0; pem <= 1; pem++) {
-		GtkWidget *b = gtk_button_new_with_label(pem ? _("Export .pem…") : _("Export .cer…"));
+		GtkWidget *b =
+		        gtk_button_new_with_label(pem ? _("Export .pem…") : _("Export .cer…"));
 		struct export_req *e = g_new0(struct export_req, 1);
 		*e = (struct export_req){a, reader, cert, pem != 0};
-		g_signal_connect_data(b, "clicked", G_CALLBACK(on_export), e, free_closure_data,
-		                      0);
+		g_signal_connect_data(b, "clicked", G_CALLBACK(on_export), e, free_closure_data, 0);
 		gtk_widget_set_sensitive(b, have_der);
 		gtk_box_append(GTK_BOX(row), b);
 	}
@@ -253,13 +252,26 @@ static GtkWidget *actions(struct mon_app *a, size_t reader, const struct tool_re
 		GtkWidget *b = gtk_button_new_with_label(_(tab[i].text));
 		struct action_req *q = g_new0(struct action_req, 1);
 		*q = (struct action_req){a, tab[i].op, reader};
-		g_signal_connect_data(b, "clicked", G_CALLBACK(on_action), q, free_closure_data,
-		                      0);
+		g_signal_connect_data(b, "clicked", G_CALLBACK(on_action), q, free_closure_data, 0);
 		bool blocked_pin = tab[i].op == MON_OP_CHANGE_PIN && r->pin.known && r->pin.blocked;
 		gtk_widget_set_sensitive(b, !dead && !blocked_pin);
 		gtk_box_append(GTK_BOX(row), b);
 	}
 	return row;
+}
+
+static const char *life_cycle_text(uint8_t lc)
+{
+	switch (lc) {
+	case TOOL_LC_USABLE:
+		return _("in use (A5)");
+	case TOOL_LC_ADMIN:
+		return _("administration (A0), not issued for use");
+	case TOOL_LC_DEAD:
+		return _("dead (AA): the card must be replaced");
+	default:
+		return _("unknown");
+	}
 }
 
 static void card_head(GtkWidget *box, const struct tool_report *r)
@@ -274,7 +286,7 @@ static void card_head(GtkWidget *box, const struct tool_report *r)
 	for (size_t i = 0; i < r->serial_len; i++)
 		snprintf(serial + 2 * i, sizeof(serial) - 2 * i, "%02X", r->serial[i]);
 	grid_row(grid, row++, _("Serial number"), serial);
-	grid_row(grid, row++, _("Life cycle"), tool_life_cycle_name(r->life_cycle));
+	grid_row(grid, row++, _("Life cycle"), life_cycle_text(r->life_cycle));
 	pin_text(&r->pin, buf, sizeof(buf));
 	grid_row(grid, row++, "PIN", buf);
 	pin_text(&r->puk, buf, sizeof(buf));
@@ -290,7 +302,8 @@ static void warnings(GtkWidget *box, const struct tool_report *r)
 		if (w->code == TOOL_W_PIN_BLOCKED) {
 			struct tool_pin_advice adv;
 			tool_pin_advice(r, &adv);
-			tool_pin_advice_text(&adv, _("the \"Unblock PIN\" button"), msg, sizeof(msg));
+			tool_pin_advice_text(&adv, _("the \"Unblock PIN\" button"), msg,
+			                     sizeof(msg));
 		} else {
 			tool_warning_text(r, w, msg, sizeof(msg));
 		}
@@ -314,14 +327,16 @@ static GtkWidget *reader_frame(struct mon_app *a, size_t i, time_t now)
 		return frame;
 	}
 	if (!r->is_akis) {
-		gtk_box_append(GTK_BOX(box),
-		               label(_("This is not an AKİS card: the monitor cannot show it."), NULL));
+		gtk_box_append(
+		        GTK_BOX(box),
+		        label(_("This is not an AKİS card: the monitor cannot show it."), NULL));
 		return frame;
 	}
 	card_head(box, r);
 	if (r->has_error) {
 		char buf[256];
-		snprintf(buf, sizeof(buf), _("The card could not be read: %s"), tool_rv_text(r->error));
+		snprintf(buf, sizeof(buf), _("The card could not be read: %s"),
+		         tool_rv_text(r->error));
 		gtk_box_append(GTK_BOX(box), label(buf, "error"));
 	}
 	warnings(box, r);
