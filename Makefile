@@ -148,7 +148,7 @@ clean:
 	rm -rf build build-asan
 
 help:
-	@echo "make            build the module, akis-vcard and akis-tool into $(BUILD)/"
+	@echo "make            build the module, akis-vcard, akis-tool (and akis-monitor when GTK 4 is there) into $(BUILD)/"
 	@echo "make check      install Debian packages if needed, run every test"
 	@echo "make demo       a virtual card in a virtual reader, a signature through the module"
 	@echo "make asan       the same build with ASan/UBSan into build-asan/"
