@@ -114,8 +114,9 @@ static void test_old_new_rule(void **state)
 	assert_int_equal(v.old, 0);
 	assert_int_equal(v.when, NOW + 40 * DAY);
 	mon_cert_state_text(r, &v, t, sizeof(t));
-	assert_string_equal(t, "New certificate, not to be used yet: the old certificate 1 stays in "
-	                       "use until 2026-07-11 00:00 UTC; this one becomes usable then.");
+	assert_string_equal(t,
+	                    "New certificate, not to be used yet: the old certificate 1 stays in "
+	                    "use until 2026-07-11 00:00 UTC; this one becomes usable then.");
 	v = view(r, 0);
 	assert_int_equal(v.state, MON_CERT_USABLE); /* the old one is the one to use */
 
@@ -164,8 +165,9 @@ static void test_results(void **state)
 	result(MON_OP_CHANGE_PIN, AKIS_ERR_PIN_INCORRECT, 1, r, t, sizeof(t), "wrong");
 	assert_string_equal(t, "Wrong PIN. 1 try left.");
 	result(MON_OP_UNBLOCK, AKIS_ERR_PIN_INCORRECT, 1, r, t, sizeof(t), "wrong");
-	assert_string_equal(t, "Wrong PUK. 1 try left: when none are left, the card is unusable for "
-	                       "good.");
+	assert_string_equal(t,
+	                    "Wrong PUK. 1 try left: when none are left, the card is unusable for "
+	                    "good.");
 	/* the PIN ends blocked: the core's advice, Kamu SM on AKİS 2 */
 	result(MON_OP_CHANGE_PIN, AKIS_ERR_PIN_INCORRECT, 0, r, t, sizeof(t), "blocked");
 	assert_non_null(strstr(t, "The PIN is blocked. If you have your PUK, unblock the PIN here "
@@ -178,8 +180,11 @@ static void test_results(void **state)
 	assert_non_null(strstr(t, "must be replaced"));
 	result(MON_OP_CHANGE_PIN, AKIS_ERR_DEAD, -1, r, t, sizeof(t), "dead");
 	/* refused on the host */
-	struct mon_op_result res = {.op = MON_OP_CHANGE_PIN, .rv = AKIS_ERR_PIN_LEN, .tries = -1,
-	                            .min_len = 4, .max_len = 8};
+	struct mon_op_result res = {.op = MON_OP_CHANGE_PIN,
+	                            .rv = AKIS_ERR_PIN_LEN,
+	                            .tries = -1,
+	                            .min_len = 4,
+	                            .max_len = 8};
 	mon_op_result_text(&res, r, t, sizeof(t));
 	assert_string_equal(t, "It must be 4 to 8 digits long; nothing was sent to the card.");
 	res.entries_differ = true;
