@@ -149,7 +149,7 @@ clean:
 	rm -rf build build-asan
 
 help:
-	@echo "make            build the module, akis-vcard and akis-tool into $(BUILD)/"
+	@echo "make            build the module, akis-vcard, akis-tool (and akis-monitor when GTK 4 is there) into $(BUILD)/"
 	@echo "make check      install Debian packages if needed, run every test"
 	@echo "make demo       a virtual card in a virtual reader, a signature through the module"
 	@echo "make asan       the same build with ASan/UBSan into build-asan/"
@@ -163,6 +163,7 @@ help:
 	@echo "make uninstall  removes what install put; libakisp11.so only if it is our symlink"
 
 include tools/akis-tool/akis-tool.mk
+include tools/akis-monitor/akis-monitor.mk
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 .SECONDARY:

@@ -77,11 +77,16 @@ wrong_pin_to_blocked() {
 	json_check "$p: json tries 1" 'c["pin"]["tries_left"] == 1 and any(w["code"] == "pin_tries_low" and w["tries_left"] == 1 for w in c["warnings"])'
 	run change-pin --pin 99999 --new-pin 54321
 	t_expect "$p: wrong PIN 3 blocks" 4 "$RC"
-	t_has "$p: blocked message" "$OUT" 'The PIN is blocked\. Unblock it with your PUK: akis-tool unblock'
+	t_has "$p: blocked message: unblock here with the PUK (R50)" "$OUT" 'The PIN is blocked\. If you have your PUK, unblock the PIN here \(akis-tool unblock\): 3 PUK tries left\..*unusable for good'
+	t_has "$p: blocked message: without the PUK, ask the issuer (not Kamu SM)" "$OUT" 'Without the PUK, ask the provider that issued your certificate \(TEST NES'
 	run status
 	t_has "$p: status PIN blocked" "$OUT" '^  PIN: BLOCKED'
-	t_has "$p: status unblock hint" "$OUT" '! The PIN is blocked\. Unblock it with your PUK: akis-tool unblock'
+	t_has "$p: status unblock advice" "$OUT" '! The PIN is blocked\. If you have your PUK, unblock the PIN here \(akis-tool unblock\): 3 PUK tries left.*Without the PUK'
+	t_hasnt "$p: never only 'use your PUK'" "$OUT" 'Unblock it with your PUK'
 	json_check "$p: json blocked" 'c["pin"]["blocked"] and c["pin"]["tries_left"] == 0 and any(w["code"] == "pin_blocked" for w in c["warnings"])'
+	json_check "$p: json blocked-PIN advice" 'any(w["code"] == "pin_blocked" and w["advice"] == {"puk_unblock": True, "puk_tries_left": 3, "online_unblock": "no", "issuer_kamusm": False, "issuer": w["advice"]["issuer"], "card_version": c["version"]} and w["advice"]["issuer"].startswith("TEST NES") for w in c["warnings"])'
+	OUT=$(LANG=tr_TR.UTF-8 setsid -w timeout 120 "$TOOL" --reader "$AKIS_READER_1" status 2>&1 </dev/null)
+	t_has "$p: Turkish blocked-PIN advice" "$OUT" "PIN bloke oldu\. PUK'unuz varsa PIN blokesini burada kaldırın \(akis-tool unblock\): 3 PUK deneme hakkı"
 	run change-pin --pin 12345 --new-pin 54321
 	t_expect "$p: change-pin refused on a blocked PIN" 4 "$RC"
 }

@@ -475,12 +475,90 @@ static void test_text_report(void **state)
 	assert_non_null(strstr(buf, "qualified electronic signature (NES)"));
 	assert_non_null(strstr(buf, "Issuer: X?]0;pwned?Y"));
 	assert_non_null(strstr(buf, "Subject serial number: 12345678901"));
-	assert_non_null(strstr(buf, "Unblock it with your PUK: akis-tool unblock"));
+	assert_non_null(strstr(buf,
+	                       "The PIN is blocked. If you have your PUK, unblock the PIN here "
+	                       "(akis-tool unblock): 3 PUK tries left."));
+	assert_null(strstr(buf, "Unblock it with your PUK"));
 	assert_non_null(strstr(buf, "the new certificate can be used from 2026-06-21 00:00 UTC"));
 	assert_non_null(strstr(buf, "Certificate 2 is not valid yet"));
 	assert_null(strchr(buf, '\x1b'));
 	assert_null(strchr(buf, '\x07'));
 	free(buf);
+	free(r);
+}
+
+/* R50: a blocked PIN never gets only "use your PUK". */
+static void test_pin_advice(void **state)
+{
+	(void)state;
+	struct tool_report *r = new_report();
+	struct tool_pin_advice a;
+	char buf[TOOL_WARN_TEXT_MAX];
+	add_cert(r, -100 * DAY, 600 * DAY);
+	strcpy(r->certs[0].issuer, "CN=TEST NES Hizmet,O=Example CA,C=TR");
+	strcpy(r->certs[0].issuer_cn, "TEST NES Hizmet");
+	r->pin = (struct tool_pin_state){true, true, false, 0};
+	r->puk.tries_left = 2;
+
+	/* not Kamu SM: the PUK here, else ask the issuer (named) */
+	tool_pin_advice(r, &a);
+	assert_true(a.puk_usable);
+	assert_int_equal(a.puk_tries_left, 2);
+	assert_false(a.issuer_kamusm);
+	assert_int_equal(a.online, TOOL_ONLINE_NO);
+	tool_pin_advice_text(&a, "akis-tool unblock", buf, sizeof(buf));
+	assert_string_equal(buf, "The PIN is blocked. If you have your PUK, unblock the PIN here "
+	                         "(akis-tool unblock): 2 PUK tries left. When the PUK tries are "
+	                         "used up by wrong PUKs, the card is unusable for good. Without "
+	                         "the PUK, ask the provider that issued your certificate (TEST "
+	                         "NES Hizmet) how to unblock the PIN.");
+
+	/* Kamu SM on AKİS 1.2: "possible", conditional on the issue date */
+	assert_true(tool_issuer_is_kamusm("CN=Kamu SM NES Hizmet Saglayicisi - Surum 3,OU=Kamu "
+	                                  "Sertifikasyon Merkezi - Kamu SM,O=TUBITAK,C=TR"));
+	assert_true(tool_issuer_is_kamusm("O=kamu sertifikasyon merkezi"));
+	assert_false(tool_issuer_is_kamusm("CN=E-Tugra NES,O=E-Tugra,C=TR"));
+	assert_false(tool_issuer_is_kamusm(""));
+	strcpy(r->certs[0].issuer, "CN=NES Hizmet Saglayici S2,O=Kamu Sertifikasyon Merkezi,C=TR");
+	strcpy(r->certs[0].issuer_cn, "NES Hizmet Saglayici S2");
+	tool_pin_advice(r, &a);
+	assert_true(a.issuer_kamusm);
+	assert_int_equal(a.online, TOOL_ONLINE_POSSIBLE);
+	tool_pin_advice_text(&a, "X", buf, sizeof(buf));
+	assert_non_null(strstr(buf, "if this card was issued on or after 1 January 2011"));
+	assert_non_null(strstr(buf, "\"Kilit Çözme\""));
+	assert_non_null(strstr(buf, "older cards need the PUK"));
+	assert_non_null(strstr(buf, "based on: certificate issuer NES Hizmet Saglayici S2, card "
+	                            "AKİS 1.2.2"));
+	assert_non_null(strstr(buf, "unblock the PIN here (X): 2 PUK tries left"));
+
+	/* Kamu SM on AKİS 2: "likely" */
+	r->info.profile = AKIS_PROFILE_2;
+	strcpy(r->info.version, "2.5.2");
+	tool_pin_advice(r, &a);
+	assert_int_equal(a.online, TOOL_ONLINE_LIKELY);
+	assert_string_equal(tool_online_unblock_name(a.online), "likely");
+	tool_pin_advice_text(&a, "X", buf, sizeof(buf));
+	assert_non_null(strstr(buf, "This card is very likely one of them (based on: certificate "
+	                            "issuer NES Hizmet Saglayici S2, card AKİS 2.5.2"));
+
+	/* the PUK blocked too: said so, the online way still offered */
+	r->puk = (struct tool_pin_state){true, true, false, 0};
+	tool_pin_advice(r, &a);
+	assert_false(a.puk_usable);
+	tool_pin_advice_text(&a, "X", buf, sizeof(buf));
+	assert_non_null(strstr(buf, "The PUK is blocked too"));
+	assert_null(strstr(buf, "unblock the PIN here"));
+	assert_non_null(strstr(buf, "Kilit"));
+
+	/* the JSON carries it for scripts */
+	r->puk = (struct tool_pin_state){true, false, false, 3};
+	tool_report_warnings(r, NOW);
+	char *out = capture_json(r, false);
+	assert_non_null(strstr(out, "\"code\":\"pin_blocked\""));
+	assert_non_null(strstr(out, "\"advice\":{\"puk_unblock\":true,\"puk_tries_left\":3,"
+	                            "\"online_unblock\":\"likely\",\"issuer_kamusm\":true,"));
+	free(out);
 	free(r);
 }
 
@@ -518,6 +596,7 @@ int main(void)
 	        cmocka_unit_test(test_json_report),
 	        cmocka_unit_test(test_text_report),
 	        cmocka_unit_test(test_rv_table),
+	        cmocka_unit_test(test_pin_advice),
 	};
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
 	EVP_PKEY_free(key);

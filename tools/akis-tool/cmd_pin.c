@@ -134,18 +134,23 @@ static int dead_card(void)
 	return TOOL_EXIT_DEAD;
 }
 
-static int pin_blocked(void)
+/* What the holder can do now (R50): the same advice as status. */
+static int pin_blocked(const struct tool_report *r)
 {
-	tool_err("%s", _("The PIN is blocked. Unblock it with your PUK: akis-tool unblock"));
+	struct tool_pin_advice a;
+	char msg[TOOL_WARN_TEXT_MAX];
+	tool_pin_advice(r, &a);
+	tool_pin_advice_text(&a, "akis-tool unblock", msg, sizeof(msg));
+	tool_err("%s", msg);
 	return TOOL_EXIT_BLOCKED;
 }
 
 /* The card's answer to a wrong secret; tries is the card's count. */
-static int wrong_secret(enum akis_pin_which which, int tries)
+static int wrong_secret(const struct tool_report *r, enum akis_pin_which which, int tries)
 {
 	const struct words *w = words_for(which);
 	if (tries == 0)
-		return which == AKIS_PIN_SO ? dead_card() : pin_blocked();
+		return which == AKIS_PIN_SO ? dead_card() : pin_blocked(r);
 	if (tries < 0)
 		tool_err("%s", _(w->wrong_no_count));
 	else
@@ -153,14 +158,15 @@ static int wrong_secret(enum akis_pin_which which, int tries)
 	return TOOL_EXIT_WRONG_PIN;
 }
 
-static int card_result(akis_rv rv, enum akis_pin_which which, int tries)
+static int card_result(const struct tool_report *r, akis_rv rv, enum akis_pin_which which,
+                       int tries)
 {
 	if (rv == AKIS_OK)
 		return TOOL_EXIT_OK;
 	if (rv == AKIS_ERR_PIN_INCORRECT)
-		return wrong_secret(which, tries);
+		return wrong_secret(r, which, tries);
 	if (rv == AKIS_ERR_PIN_BLOCKED)
-		return which == AKIS_PIN_SO ? dead_card() : pin_blocked();
+		return which == AKIS_PIN_SO ? dead_card() : pin_blocked(r);
 	if (rv == AKIS_ERR_DEAD)
 		return dead_card();
 	if (rv == AKIS_ERR_PIN_LEN || rv == AKIS_ERR_PIN_INVALID) {
@@ -179,7 +185,7 @@ static int precheck(const struct tool_report *r, enum akis_pin_which which)
 	    (r->puk.known && r->puk.blocked && which == AKIS_PIN_SO))
 		return dead_card();
 	if (s->known && s->blocked)
-		return pin_blocked();
+		return pin_blocked(r);
 	if (s->known && s->tries_left >= 0) {
 		printf(_(words_for(which)->tries_left), s->tries_left);
 		putchar('\n');
@@ -188,19 +194,19 @@ static int precheck(const struct tool_report *r, enum akis_pin_which which)
 	return TOOL_EXIT_OK;
 }
 
-static int change_tx(struct akis_card *card, enum akis_pin_which which, const struct secret *cur,
-                     const struct secret *nw)
+static int change_tx(struct akis_card *card, const struct tool_report *r, enum akis_pin_which which,
+                     const struct secret *cur, const struct secret *nw)
 {
 	bool was_reset = false;
 	int tries = -1;
 	akis_rv rv = akis_begin(card, &was_reset);
 	if (rv != AKIS_OK)
-		return card_result(rv, which, tries);
+		return card_result(r, rv, which, tries);
 	rv = akis_pin_change_tx(card, which, cur->v, cur->len, nw->v, nw->len, &tries);
 	akis_rv lrv = akis_logout_tx(card);
 	(void)lrv; /* best effort: the change result is what matters */
 	akis_end(card);
-	int ex = card_result(rv, which, tries);
+	int ex = card_result(r, rv, which, tries);
 	if (ex == TOOL_EXIT_OK)
 		printf("%s\n", _(words_for(which)->changed));
 	return ex;
@@ -256,7 +262,7 @@ static int change_secret(const struct tool_opts *o, enum akis_pin_which which)
 	if (ex == TOOL_EXIT_OK)
 		ex = check_secret(ss.card, which, &nw);
 	if (ex == TOOL_EXIT_OK)
-		ex = change_tx(ss.card, which, &cur, &nw);
+		ex = change_tx(ss.card, ss.r, which, &cur, &nw);
 	OPENSSL_cleanse(&cur, sizeof(cur));
 	OPENSSL_cleanse(&nw, sizeof(nw));
 	session_close(&ss);
@@ -275,19 +281,20 @@ int cmd_change_puk(const struct tool_opts *o)
 
 /* ----- unblock ----- */
 
-static int unblock_tx(struct akis_card *card, const struct secret *puk, const struct secret *nw)
+static int unblock_tx(struct akis_card *card, const struct tool_report *r, const struct secret *puk,
+                      const struct secret *nw)
 {
 	bool was_reset = false;
 	int tries = -1;
 	akis_rv rv = akis_begin(card, &was_reset);
 	if (rv != AKIS_OK)
-		return card_result(rv, AKIS_PIN_SO, tries);
+		return card_result(r, rv, AKIS_PIN_SO, tries);
 	rv = akis_pin_verify_tx(card, AKIS_PIN_SO, puk->v, puk->len, &tries);
-	int ex = card_result(rv, AKIS_PIN_SO, tries);
+	int ex = card_result(r, rv, AKIS_PIN_SO, tries);
 	if (ex == TOOL_EXIT_OK) {
 		/* RESET RETRY COUNTER after VERIFY PUK (docs/card.md §3). */
 		rv = akis_pin_unblock_tx(card, nw->v, nw->len);
-		ex = card_result(rv, AKIS_PIN_USER, -1);
+		ex = card_result(r, rv, AKIS_PIN_USER, -1);
 	}
 	akis_rv lrv = akis_logout_tx(card);
 	(void)lrv;
@@ -343,7 +350,7 @@ int cmd_unblock(const struct tool_opts *o)
 	if (ex == TOOL_EXIT_OK)
 		ex = check_secret(ss.card, AKIS_PIN_USER, &nw);
 	if (ex == TOOL_EXIT_OK)
-		ex = unblock_tx(ss.card, &puk, &nw);
+		ex = unblock_tx(ss.card, ss.r, &puk, &nw);
 	OPENSSL_cleanse(&puk, sizeof(puk));
 	OPENSSL_cleanse(&nw, sizeof(nw));
 	session_close(&ss);

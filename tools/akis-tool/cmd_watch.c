@@ -98,7 +98,7 @@ static void summary_text(const struct tool_report *r, time_t now)
 		validity_line(c, now);
 	}
 	for (size_t i = 0; i < r->n_warnings; i++) {
-		char msg[512];
+		char msg[TOOL_WARN_TEXT_MAX];
 		tool_warning_text(r, &r->warnings[i], msg, sizeof(msg));
 		printf("  ! %s\n", msg);
 	}

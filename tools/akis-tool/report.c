@@ -5,6 +5,7 @@
 #include "report.h"
 
 #include <libintl.h>
+#include <strings.h>
 #include <string.h>
 
 #include "errors.h"
@@ -218,6 +219,135 @@ void tool_fput_safe(FILE *f, const char *s)
 	}
 }
 
+/* ----- a blocked PIN: what the holder can do (R50) ----- */
+
+/* Case-insensitive substring (ASCII folding is enough: the names are ASCII). */
+static bool has_word(const char *s, const char *word)
+{
+	size_t n = strlen(word);
+	for (; *s != '\0'; s++)
+		if (strncasecmp(s, word, n) == 0)
+			return true;
+	return false;
+}
+
+bool tool_issuer_is_kamusm(const char *issuer_dn)
+{
+	return has_word(issuer_dn, "Kamu SM") || has_word(issuer_dn, "KamuSM") ||
+	       has_word(issuer_dn, "Kamu Sertifikasyon Merkezi");
+}
+
+const char *tool_online_unblock_name(enum tool_online_unblock o)
+{
+	switch (o) {
+	case TOOL_ONLINE_NO:
+		return "no";
+	case TOOL_ONLINE_POSSIBLE:
+		return "possible";
+	case TOOL_ONLINE_LIKELY:
+		return "likely";
+	}
+	return "no";
+}
+
+/* Card text for a message: as tool_fput_safe writes it (the message may go
+ * to a terminal). Truncated to cap - 1 bytes. */
+static void copy_safe(char *out, size_t cap, const char *s)
+{
+	memset(out, 0, cap);
+	FILE *f = fmemopen(out, cap - 1, "w");
+	if (f == NULL)
+		return;
+	tool_fput_safe(f, s);
+	fclose(f);
+}
+
+void tool_pin_advice(const struct tool_report *r, struct tool_pin_advice *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->puk_usable = r->life_cycle != TOOL_LC_DEAD && !(r->puk.known && r->puk.blocked);
+	a->puk_tries_left = r->puk.known ? r->puk.tries_left : -1;
+	snprintf(a->version, sizeof(a->version), "%s", r->info.version);
+	for (size_t i = 0; i < r->n_certs; i++) {
+		const struct tool_cert *c = &r->certs[i];
+		if (!c->parsed || (c->purposes & TOOL_PURPOSE_CA))
+			continue;
+		bool kamusm = tool_issuer_is_kamusm(c->issuer);
+		if (a->issuer[0] == '\0' || (kamusm && !a->issuer_kamusm))
+			copy_safe(a->issuer, sizeof(a->issuer),
+			          c->issuer_cn[0] != '\0' ? c->issuer_cn : c->issuer);
+		a->issuer_kamusm = a->issuer_kamusm || kamusm;
+	}
+	if (!a->issuer_kamusm)
+		a->online = TOOL_ONLINE_NO;
+	else /* [assumption] AKİS 2.x cards were first issued after 2011 */
+		a->online = r->info.profile == AKIS_PROFILE_2 ? TOOL_ONLINE_LIKELY
+		                                              : TOOL_ONLINE_POSSIBLE;
+}
+
+static void advice_puk(const struct tool_pin_advice *a, const char *here, char *out, size_t cap)
+{
+	if (!a->puk_usable)
+		snprintf(out, cap, "%s", _("The PUK is blocked too: it cannot unblock the PIN."));
+	else if (a->puk_tries_left < 0)
+		snprintf(out, cap,
+		         _("If you have your PUK, unblock the PIN here (%s). When the PUK tries "
+		           "are used up by wrong PUKs, the card is unusable for good."),
+		         here);
+	else
+		snprintf(out, cap,
+		         ngettext("If you have your PUK, unblock the PIN here (%s): %d PUK try "
+		                  "left. When the PUK tries are used up by wrong PUKs, the card is "
+		                  "unusable for good.",
+		                  "If you have your PUK, unblock the PIN here (%s): %d PUK tries "
+		                  "left. When the PUK tries are used up by wrong PUKs, the card is "
+		                  "unusable for good.",
+		                  (unsigned long)a->puk_tries_left),
+		         here, a->puk_tries_left);
+}
+
+static void advice_online(const struct tool_pin_advice *a, char *out, size_t cap)
+{
+	switch (a->online) {
+	case TOOL_ONLINE_LIKELY:
+		snprintf(out, cap,
+		         _("Without the PUK: Kamu SM cards issued since 1 January 2011 are "
+		           "unblocked "
+		           "online at Kamu SM's NES portal (\"Kilit Çözme\"). This "
+		           "card is very likely one of them (based on: certificate issuer %s, card "
+		           "AKİS %s; the issue date is not on the card)."),
+		         a->issuer, a->version);
+		break;
+	case TOOL_ONLINE_POSSIBLE:
+		snprintf(out, cap,
+		         _("Without the PUK: if this card was issued on or after 1 January 2011, "
+		           "unblock the PIN online at Kamu SM's NES portal (\"Kilit "
+		           "Çözme\"); older cards need the PUK (based on: certificate "
+		           "issuer %s, card AKİS %s; the issue date is not on the card)."),
+		         a->issuer, a->version);
+		break;
+	case TOOL_ONLINE_NO:
+		if (a->issuer[0] != '\0')
+			snprintf(out, cap,
+			         _("Without the PUK, ask the provider that issued your certificate "
+			           "(%s) how to unblock the PIN."),
+			         a->issuer);
+		else
+			snprintf(out, cap, "%s",
+			         _("Without the PUK, ask the provider that issued your certificate "
+			           "how to unblock the PIN."));
+		break;
+	}
+}
+
+void tool_pin_advice_text(const struct tool_pin_advice *a, const char *here, char *out, size_t cap)
+{
+	char puk[512], online[768];
+	advice_puk(a, here, puk, sizeof(puk));
+	advice_online(a, online, sizeof(online));
+	snprintf(out, cap, "%s %s %s", _("The PIN is blocked."), puk, online);
+}
+
 static void warn_cert_date(char *out, size_t cap, const char *fmt, int cert, time_t t)
 {
 	char d[32];
@@ -239,10 +369,12 @@ void tool_warning_text(const struct tool_report *r, const struct tool_warning *w
 	case TOOL_W_PUK_BLOCKED:
 		snprintf(out, cap, "%s", _("The PUK is blocked: the card must be replaced."));
 		break;
-	case TOOL_W_PIN_BLOCKED:
-		snprintf(out, cap, "%s",
-		         _("The PIN is blocked. Unblock it with your PUK: akis-tool unblock"));
+	case TOOL_W_PIN_BLOCKED: {
+		struct tool_pin_advice a;
+		tool_pin_advice(r, &a);
+		tool_pin_advice_text(&a, "akis-tool unblock", out, cap);
 		break;
+	}
 	case TOOL_W_PIN_TRIES_LOW:
 		snprintf(out, cap,
 		         ngettext("Only %d PIN try left: one more wrong PIN blocks it.",
@@ -436,7 +568,7 @@ void tool_report_print(FILE *f, const struct tool_report *r, time_t now)
 	if (r->n_warnings > 0)
 		fprintf(f, "  %s:\n", _("Warnings"));
 	for (size_t i = 0; i < r->n_warnings; i++) {
-		char msg[512];
+		char msg[TOOL_WARN_TEXT_MAX];
 		tool_warning_text(r, &r->warnings[i], msg, sizeof(msg));
 		fprintf(f, "    ! %s\n", msg);
 	}
@@ -527,9 +659,29 @@ static void json_cert(struct json *j, const struct tool_cert *c, time_t now)
 	json_obj_end(j);
 }
 
+/* The blocked-PIN advice for scripts (akis-tool.1, JSON OUTPUT). */
+static void json_advice(struct json *j, const struct tool_report *r)
+{
+	struct tool_pin_advice a;
+	tool_pin_advice(r, &a);
+	json_key(j, "advice");
+	json_obj_begin(j);
+	json_kbool(j, "puk_unblock", a.puk_usable);
+	json_key(j, "puk_tries_left");
+	if (a.puk_tries_left < 0)
+		json_null(j);
+	else
+		json_int(j, a.puk_tries_left);
+	json_kstr(j, "online_unblock", tool_online_unblock_name(a.online));
+	json_kbool(j, "issuer_kamusm", a.issuer_kamusm);
+	json_kstr(j, "issuer", a.issuer);
+	json_kstr(j, "card_version", a.version);
+	json_obj_end(j);
+}
+
 static void json_warning(struct json *j, const struct tool_report *r, const struct tool_warning *w)
 {
-	char msg[512], t[32];
+	char msg[TOOL_WARN_TEXT_MAX], t[32];
 	json_obj_begin(j);
 	json_kstr(j, "code", tool_warn_code_name(w->code));
 	json_key(j, "certificate");
@@ -547,6 +699,8 @@ static void json_warning(struct json *j, const struct tool_report *r, const stru
 		json_kint(j, "tries_left", w->tries);
 	if (w->code == TOOL_W_CERT_EXPIRES_SOON)
 		json_kint(j, "days_left", w->tries);
+	if (w->code == TOOL_W_PIN_BLOCKED)
+		json_advice(j, r);
 	tool_warning_text(r, w, msg, sizeof(msg));
 	json_kstr(j, "message", msg);
 	json_obj_end(j);

@@ -40,7 +40,7 @@ struct tool_pin_state {
 enum tool_warn_code {
 	TOOL_W_CARD_DEAD,            /* life cycle AA */
 	TOOL_W_PUK_BLOCKED,          /* the card must be replaced */
-	TOOL_W_PIN_BLOCKED,          /* unblock with the PUK */
+	TOOL_W_PIN_BLOCKED,          /* what the holder can do: tool_pin_advice (R50) */
 	TOOL_W_PIN_TRIES_LOW,        /* tries */
 	TOOL_W_PUK_TRIES_LOW,        /* tries */
 	TOOL_W_CARD_ADMIN,           /* life cycle A0 */
@@ -92,9 +92,45 @@ const char *tool_profile_name(enum akis_profile p);
 const char *tool_life_cycle_name(uint8_t lc);
 /* Stable warning code for JSON ("cert_expired"). */
 const char *tool_warn_code_name(enum tool_warn_code c);
+/* Room for one warning's text (the blocked-PIN advice is the longest). */
+#define TOOL_WARN_TEXT_MAX 1536u
+
 /* One warning as a translated sentence. */
 void tool_warning_text(const struct tool_report *r, const struct tool_warning *w, char *out,
                        size_t cap);
+
+/*
+ * What a holder with a blocked PIN can do (R50). The card cannot tell its
+ * issue date, so the online unblock at Kamu SM's NES portal ("Kilit
+ * Çözme", no PUK, cards issued since 1 January 2011) is judged from two
+ * pieces of evidence, both named in the message: a certificate issued by
+ * Kamu SM, and the card's version from the ATR.
+ */
+enum tool_online_unblock {
+	TOOL_ONLINE_NO,       /* no Kamu SM certificate: ask the issuer */
+	TOOL_ONLINE_POSSIBLE, /* Kamu SM, AKİS 1.x: only if issued since 2011 */
+	TOOL_ONLINE_LIKELY,   /* Kamu SM, AKİS 2.x: a card generation after 2011 */
+};
+
+struct tool_pin_advice {
+	bool puk_usable;    /* the PUK can still unblock (not blocked, card not dead) */
+	int puk_tries_left; /* -1: unknown */
+	bool issuer_kamusm; /* a certificate issued by Kamu SM */
+	enum tool_online_unblock online;
+	char issuer[TOOL_NAME_MAX]; /* issuer CN of the first certificate, may be empty */
+	char version[16];           /* AKİS version from the ATR */
+};
+
+/* Is this issuer DN (RFC 2253) Kamu SM's ("Kamu SM", "Kamu Sertifikasyon
+ * Merkezi", any case)? */
+bool tool_issuer_is_kamusm(const char *issuer_dn);
+/* The advice for this report (meaningful whatever the PIN state). */
+void tool_pin_advice(const struct tool_report *r, struct tool_pin_advice *a);
+/* "online_unblock" JSON value: "no" / "possible" / "likely". */
+const char *tool_online_unblock_name(enum tool_online_unblock o);
+/* The advice as translated sentences; `here` names how to unblock with the
+ * PUK in this program ("akis-tool unblock"). */
+void tool_pin_advice_text(const struct tool_pin_advice *a, const char *here, char *out, size_t cap);
 
 /* Text rendering for a terminal (control characters from the card are
  * replaced, never sent to the terminal). */
