@@ -6,15 +6,14 @@
  *   p11_memwait MODULE PIN SIGNERS SECONDS [SLOTS]
  *
  * SIGNERS threads, each with a session of its own on the slots with a
- * token in turn (the first SLOTS of them, default all), sign without pause (SHA256-RSA-PKCS, or ECDSA on an EC
- * key, with a key that needs no context login) for SECONDS. Meanwhile one
- * thread, with a session of its own on the first slot, calls over and over
- * C_GetTokenInfo, C_GetSessionInfo, C_FindObjectsInit/C_FindObjects/
- * C_FindObjectsFinal, C_GetAttributeValue (a certificate's value) and
- * C_VerifyInit + C_Verify of a signature made before the run, and keeps the
- * longest time of each. Prints one line per call, "max_ms NAME MS N", one
- * per signer, "signer I slot S signatures N", a line "errors N" (any rv
- * not CKR_OK, or a verify that fails), and exits 0 when it could run.
+ * token in turn (the first SLOTS of them, default all), sign without pause (SHA256-RSA-PKCS, or
+ * ECDSA on an EC key, with a key that needs no context login) for SECONDS. Meanwhile one thread,
+ * with a session of its own on the first slot, calls over and over C_GetTokenInfo,
+ * C_GetSessionInfo, C_FindObjectsInit/C_FindObjects/ C_FindObjectsFinal, C_GetAttributeValue (a
+ * certificate's value) and C_VerifyInit + C_Verify of a signature made before the run, and keeps
+ * the longest time of each. Prints one line per call, "max_ms NAME MS N", one per signer, "signer I
+ * slot S signatures N", a line "errors N" (any rv not CKR_OK, or a verify that fails), and exits 0
+ * when it could run.
  */
 #include <dlfcn.h>
 #include <pthread.h>
@@ -38,8 +37,7 @@ static atomic_long errors;
 
 enum call { C_TOKEN, C_SESSION, C_FIND, C_ATTR, C_VERIFY, N_CALLS };
 static const char *const call_name[N_CALLS] = {
-        "C_GetTokenInfo", "C_GetSessionInfo", "C_FindObjects", "C_GetAttributeValue",
-        "C_Verify",
+        "C_GetTokenInfo", "C_GetSessionInfo", "C_FindObjects", "C_GetAttributeValue", "C_Verify",
 };
 
 struct key {
@@ -274,7 +272,8 @@ static int run(const char *pin, int n_signers, int seconds, CK_ULONG max_slots)
 	for (int c = 0; c < N_CALLS; c++)
 		printf("max_ms %s %.2f %ld\n", call_name[c], m.max[c], m.n[c]);
 	for (int i = 0; i < n_signers; i++)
-		printf("signer %d slot %lu signatures %ld\n", i, (unsigned long)w[i].slot, w[i].sigs);
+		printf("signer %d slot %lu signatures %ld\n", i, (unsigned long)w[i].slot,
+		       w[i].sigs);
 	printf("errors %ld\n", atomic_load(&errors));
 	(void)p->C_CloseSession(m.s);
 	return 0;
@@ -287,7 +286,8 @@ int main(int argc, char **argv)
 	void *lib;
 	int n, secs, rc;
 
-	if ((argc != 5 && argc != 6) || (n = atoi(argv[3])) < 1 || n > MAX_SIGNERS || (secs = atoi(argv[4])) < 1) {
+	if ((argc != 5 && argc != 6) || (n = atoi(argv[3])) < 1 || n > MAX_SIGNERS ||
+	    (secs = atoi(argv[4])) < 1) {
 		fprintf(stderr, "usage: p11_memwait MODULE PIN SIGNERS SECONDS [SLOTS]\n");
 		return 2;
 	}

@@ -9,12 +9,12 @@
 #include <string.h>
 
 #include "i18n.h"
-#include "window.h"
+#include "dialogs.h"
 
 struct mon_dialog {
 	struct mon_app *a;
 	enum mon_op op;
-	char reader[APDU_READER_NAME_MAX];
+	char reader[AKIS_READER_NAME_MAX];
 	GtkWidget *win, *cur, *nw, *again, *confirm, *ok, *cancel, *status;
 	bool busy;
 };
@@ -24,11 +24,6 @@ static const char *const kinds[] = {
         [MON_OP_CHANGE_PUK] = "change-puk",
         [MON_OP_UNBLOCK] = "unblock",
 };
-
-const char *mon_dialog_kind(const struct mon_app *a)
-{
-	return a->dialog != NULL ? kinds[a->dialog->op] : NULL;
-}
 
 static GtkWidget *secret_row(GtkWidget *grid, int row, const char *text)
 {
@@ -66,6 +61,7 @@ static void dialog_free(struct mon_dialog *d)
 {
 	if (d->a->dialog == d)
 		d->a->dialog = NULL;
+	d->a->dialog_kind = NULL;
 	g_free(d);
 }
 
@@ -75,7 +71,7 @@ static gboolean on_close_request(GtkWindow *w, gpointer p)
 	struct mon_dialog *d = p;
 	struct mon_app *a = d->a;
 	dialog_free(d);
-	mon_window_dump(a);
+	mon_app_dump(a);
 	return FALSE;
 }
 
@@ -86,7 +82,7 @@ static void on_cancel(GtkButton *b, gpointer p)
 	struct mon_app *a = d->a;
 	gtk_window_destroy(GTK_WINDOW(d->win)); /* close-request is not emitted */
 	dialog_free(d);
-	mon_window_dump(a);
+	mon_app_dump(a);
 }
 
 /* Copy an entry's text into a fixed buffer; false when too long. */
@@ -134,7 +130,7 @@ static void on_ok(GtkButton *b, gpointer p)
 		explicit_bzero(job, sizeof(*job));
 		g_free(job);
 		show_result(d, &res, NULL);
-		mon_window_dump(d->a);
+		mon_app_dump(d->a);
 		return;
 	}
 	d->busy = true;
@@ -160,7 +156,7 @@ void mon_dialog_done(struct mon_app *a, struct mon_job_done *done)
 	}
 	free(done->r);
 	free(done);
-	mon_window_dump(a);
+	mon_app_dump(a);
 }
 
 /* What the holder reads before typing anything. */
@@ -257,10 +253,11 @@ void mon_dialog_open(struct mon_app *a, enum mon_op op, size_t reader)
 	g_signal_connect(d->win, "close-request", G_CALLBACK(on_close_request), d);
 	build(d, r);
 	a->dialog = d;
+	a->dialog_kind = kinds[op];
 	a->result_code = NULL;
 	a->result_text[0] = '\0';
 	gtk_window_present(GTK_WINDOW(d->win));
-	mon_window_dump(a);
+	mon_app_dump(a);
 }
 
 /* ----- test hook (AKIS_MONITOR_TEST_CMD): acts on the real widgets ----- */

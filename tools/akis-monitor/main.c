@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dialogs.h"
 #include "i18n.h"
 #include "window.h"
 
@@ -83,7 +84,7 @@ static gboolean poll_cmd(gpointer p)
 		explicit_bzero(*l, strlen(*l));
 	g_strfreev(lines);
 	g_free(text);
-	mon_window_dump(a);
+	mon_app_dump(a);
 	return G_SOURCE_CONTINUE;
 }
 

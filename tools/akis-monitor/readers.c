@@ -1,19 +1,19 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The monitor's readers through apdu/pcsc.h and akis-tool's card core.
- * After the move to akis/reader.h only this file changes.
+ * The monitor's readers through akis/reader.h and akis-tool's card core.
+ * Every reader call of the monitor is here.
  */
 #include "readers.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../apdu/pcsc.h"
+#include "../../akis/reader.h"
 #include "../akis-tool/card.h"
 
 struct mon_readers {
-	struct apdu_pcsc *pc;
-	struct apdu_reader known[MON_READERS_MAX];
+	struct akis_readers *pc;
+	struct akis_reader known[MON_READERS_MAX];
 	size_t n_known;
 	bool listed; /* known[] holds a listing */
 };
@@ -24,7 +24,7 @@ bool mon_readers_open(struct mon_readers **out)
 	*out = NULL;
 	if (m == NULL)
 		return false;
-	if (apdu_pcsc_open(&m->pc) != APDU_OK) {
+	if (akis_readers_open(&m->pc) != AKIS_OK) {
 		free(m);
 		return false;
 	}
@@ -36,11 +36,11 @@ void mon_readers_close(struct mon_readers *m)
 {
 	if (m == NULL)
 		return;
-	apdu_pcsc_close(m->pc);
+	akis_readers_close(m->pc);
 	free(m);
 }
 
-static const struct apdu_reader *find(const struct apdu_reader *rd, size_t n, const char *name)
+static const struct akis_reader *find(const struct akis_reader *rd, size_t n, const char *name)
 {
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(rd[i].name, name) == 0)
@@ -49,12 +49,12 @@ static const struct apdu_reader *find(const struct apdu_reader *rd, size_t n, co
 }
 
 /* A different card, or a card where there was none, or none any more. */
-static bool reader_changed(const struct apdu_reader *old, const struct apdu_reader *cur)
+static bool reader_changed(const struct akis_reader *old, const struct akis_reader *cur)
 {
 	if (old == NULL)
 		return true;
-	bool had = (old->state & APDU_STATE_PRESENT) != 0;
-	bool has = (cur->state & APDU_STATE_PRESENT) != 0;
+	bool had = (old->state & AKIS_READER_PRESENT) != 0;
+	bool has = (cur->state & AKIS_READER_PRESENT) != 0;
 	return had != has ||
 	       (has && (old->event_counter != cur->event_counter || old->atr_len != cur->atr_len ||
 	                memcmp(old->atr, cur->atr, cur->atr_len) != 0));
@@ -62,14 +62,14 @@ static bool reader_changed(const struct apdu_reader *old, const struct apdu_read
 
 bool mon_readers_poll(struct mon_readers *m, long timeout_ms, bool *changed, size_t cap, size_t *n)
 {
-	struct apdu_reader now[MON_READERS_MAX];
+	struct akis_reader now[MON_READERS_MAX];
 	size_t got = 0;
 	if (m->listed) {
-		apdu_rv wrv = apdu_pcsc_wait(m->pc, m->known, m->n_known, timeout_ms);
-		if (wrv != APDU_OK && wrv != APDU_ERR_TIMEOUT && !apdu_pcsc_valid(m->pc))
+		akis_rv wrv = akis_readers_wait(m->pc, m->known, m->n_known, timeout_ms);
+		if (wrv != AKIS_OK && wrv != AKIS_ERR_TIMEOUT && !akis_readers_valid(m->pc))
 			return false;
 	}
-	if (apdu_pcsc_readers(m->pc, now, MON_READERS_MAX, &got) != APDU_OK)
+	if (akis_readers_list(m->pc, now, MON_READERS_MAX, &got) != AKIS_OK)
 		got = 0; /* no reader (pcsc-lite reports that as an error too) */
 	if (got > cap)
 		got = cap;
@@ -80,7 +80,7 @@ bool mon_readers_poll(struct mon_readers *m, long timeout_ms, bool *changed, siz
 	m->n_known = got;
 	m->listed = true;
 	*n = got;
-	return apdu_pcsc_valid(m->pc);
+	return akis_readers_valid(m->pc);
 }
 
 const char *mon_readers_name(const struct mon_readers *m, size_t i)
@@ -121,13 +121,13 @@ static akis_rv rv_from_exit(int ex)
 
 void mon_readers_read(struct mon_readers *m, size_t i, struct mon_card *c, time_t now)
 {
-	const struct apdu_reader *rd = &m->known[i];
+	const struct akis_reader *rd = &m->known[i];
 	struct akis_card *card = NULL;
 	struct akis_atr_info info;
 	mon_card_clear(c);
 	/* An AKİS card: opened as for a PIN action, which keeps the DER that
 	 * the report drops; anything else, or a failure: the plain report. */
-	if ((rd->state & APDU_STATE_PRESENT) && akis_atr_match(rd->atr, rd->atr_len, &info) &&
+	if ((rd->state & AKIS_READER_PRESENT) && akis_atr_match(rd->atr, rd->atr_len, &info) &&
 	    tool_card_open(m->pc, rd->name, &card, &c->r) == TOOL_EXIT_OK) {
 		keep_der(c, card);
 		akis_card_free(card);
@@ -135,7 +135,7 @@ void mon_readers_read(struct mon_readers *m, size_t i, struct mon_card *c, time_
 	}
 	akis_card_free(card);
 	mon_card_clear(c);
-	tool_report_read(m->pc, rd, &c->r, now);
+	tool_report_read(rd, &c->r, now);
 }
 
 akis_rv mon_readers_card_open(struct mon_readers *m, const char *reader, struct akis_card **card,

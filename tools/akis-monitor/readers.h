@@ -2,8 +2,8 @@
 /*
  * akis-monitor's only contact with the readers: list, wait for a change,
  * read one reader's report, open its card for a PIN action. Every
- * apdu_pcsc_* call and struct apdu_reader of the monitor is in readers.c,
- * so that moving to akis/reader.h is a change of that one file. Called
+ * akis_readers_* call and struct akis_reader of the monitor is in readers.c,
+ * the one file that knows the reader layer (akis/reader.h). Called
  * from the worker thread only (never the GTK main thread).
  */
 #ifndef AKIS_MONITOR_READERS_H

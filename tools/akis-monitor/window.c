@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "../akis-tool/errors.h"
+#include "dialogs.h"
 #include "i18n.h"
 
 static void free_closure_data(gpointer data, GClosure *c)
@@ -387,22 +388,6 @@ static void notify_expiring(struct mon_app *a)
 	}
 }
 
-void mon_window_dump(struct mon_app *a)
-{
-	if (a->dump_path == NULL || a->snap == NULL)
-		return;
-	gchar *tmp = g_strdup_printf("%s.tmp", a->dump_path);
-	FILE *f = fopen(tmp, "w");
-	if (f != NULL) {
-		struct mon_dump_extra x = {mon_dialog_kind(a), a->result_code, a->result_text,
-		                           a->notifications};
-		mon_dump_json(f, a->snap->cards, a->snap->n, time(NULL), &x);
-		if (fclose(f) == 0)
-			rename(tmp, a->dump_path);
-	}
-	g_free(tmp);
-}
-
 void mon_window_update(struct mon_app *a, struct mon_snapshot *s)
 {
 	mon_snapshot_free(a->snap);
@@ -417,7 +402,7 @@ void mon_window_update(struct mon_app *a, struct mon_snapshot *s)
 	for (size_t i = 0; i < s->n; i++)
 		gtk_box_append(GTK_BOX(a->box), reader_frame(a, i, now));
 	notify_expiring(a);
-	mon_window_dump(a);
+	mon_app_dump(a);
 }
 
 void mon_window_build(struct mon_app *a)

@@ -199,7 +199,7 @@ static gpointer thread_main(gpointer p)
 	struct mon_worker *w = p;
 	struct mon_readers *m = NULL;
 	bool first = true, said_down = false;
-	char force[APDU_READER_NAME_MAX] = "";
+	char force[AKIS_READER_NAME_MAX] = "";
 	while (!g_atomic_int_get(&w->stop)) {
 		if (m == NULL && !mon_readers_open(&m)) {
 			if (!said_down)

@@ -25,7 +25,7 @@ void mon_snapshot_free(struct mon_snapshot *s);
 /* A PIN action. Secrets in fixed buffers, wiped by the worker after use. */
 struct mon_job {
 	enum mon_op op;
-	char reader[APDU_READER_NAME_MAX];
+	char reader[AKIS_READER_NAME_MAX];
 	char cur[AKIS_PIN_MAX + 1]; /* PIN, or PUK for change-puk / unblock */
 	size_t cur_len;
 	char nw[AKIS_PIN_MAX + 1]; /* the new PIN (unblock, change-pin) or PUK */
