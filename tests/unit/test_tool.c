@@ -436,8 +436,11 @@ static void test_json_report(void **state)
 	assert_non_null(strstr(out, "\"qualified\":true"));
 	assert_non_null(strstr(out, "\"key_usage\":[\"digitalSignature\",\"nonRepudiation\"]"));
 	assert_non_null(strstr(out, "\"policies\":[\"2.16.792.1.2.1.1.5.7.1.1\"]"));
-	assert_non_null(strstr(out, "\"code\":\"cert_expired\",\"certificate\":0"));
-	assert_non_null(strstr(out, "\"code\":\"cert_not_yet_valid\",\"certificate\":1"));
+	/* one numbering (issue 10): from 1, as the text's "Certificate 2" */
+	assert_non_null(strstr(out, "\"code\":\"cert_expired\",\"certificate\":1"));
+	assert_non_null(strstr(out, "\"code\":\"cert_not_yet_valid\",\"certificate\":2"));
+	assert_non_null(strstr(out, "{\"number\":1,\"label\""));
+	assert_non_null(strstr(out, "{\"number\":2,\"label\""));
 	assert_non_null(strstr(out, "\"code\":\"pin_tries_low\",\"certificate\":null"));
 	assert_non_null(strstr(out, "\"not_before\":\"2026-06-06T00:00:00Z\""));
 	assert_null(strchr(out, '\x1b'));
@@ -481,6 +484,7 @@ static void test_text_report(void **state)
 	assert_null(strstr(buf, "Unblock it with your PUK"));
 	assert_non_null(strstr(buf, "the new certificate can be used from 2026-06-21 00:00 UTC"));
 	assert_non_null(strstr(buf, "Certificate 2 is not valid yet"));
+	assert_non_null(strstr(buf, "    [2] ")); /* the same number (issue 10) */
 	assert_null(strchr(buf, '\x1b'));
 	assert_null(strchr(buf, '\x07'));
 	free(buf);

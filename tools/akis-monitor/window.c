@@ -189,8 +189,8 @@ static GtkWidget *cert_widget(struct mon_app *a, size_t reader, size_t i, time_t
 	mon_cert_view(&mc->r, i, now, &v);
 	mon_cert_state_text(&mc->r, &v, state, sizeof(state));
 	mon_purpose_text(c->purposes, purpose, sizeof(purpose));
-	snprintf(title, sizeof(title), "%zu. %s — %s", i + 1, purpose[0] ? purpose : c->label,
-	         c->holder);
+	snprintf(title, sizeof(title), "%d. %s — %s", tool_cert_number((int)i),
+	         purpose[0] ? purpose : c->label, c->holder);
 	GtkWidget *box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 4);
 	gtk_box_append(GTK_BOX(box), label(title, "heading"));
 	bool good = v.state == MON_CERT_USABLE;
