@@ -134,6 +134,17 @@ tests/vcardctl insert 1 >/dev/null 2>&1; T=$(date +%s%N)
 a "card 1 inserted: card and certificates back within 2 s" 2 \
 	"'(akis-2,' in R[0]['text'] and all(t in R[0]['texts'] for t in $CERTS)" "$T"
 
+# ---- a card pulled while the monitor reads it: the window says so, and the
+# monitor prints none of akis-tool's "akis-tool: ..." error lines
+tests/vcardctl latency 1 30000 >/dev/null 2>&1
+tests/vcardctl remove 1 >/dev/null 2>&1
+$PY $H wait 5 '"No card in this reader." in R[0]["texts"]' >/dev/null 2>&1
+tests/vcardctl insert 1 >/dev/null 2>&1; sleep 0.5; tests/vcardctl remove 1 >/dev/null 2>&1
+a "card pulled during the read: no card shown" 5 '"No card in this reader." in R[0]["texts"]'
+tests/vcardctl latency 1 0 >/dev/null 2>&1; tests/vcardctl insert 1 >/dev/null 2>&1
+a "inserted again: card and certificates back" 10 "all(t in R[0]['texts'] for t in $CERTS)"
+t_hasnt "no akis-tool error lines from the monitor" "$(cat "$WORK/monitor.log")" '^akis-tool: '
+
 # ---- change PIN (R41): entries that differ send nothing
 cardlog_mark
 dialog_run "Change PIN…" "Current PIN" 12345 "New PIN" 97531 "New PIN again" 97530 Change
