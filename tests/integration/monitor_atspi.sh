@@ -24,6 +24,7 @@
 # generated through AT-SPI (generateMouseEvent, XTEST on X11) where AT-SPI
 # places the check box: real input, not a hook.
 #   tests/integration/monitor_atspi.sh [BUILD_DIR]
+# An e-seal card shows the seal as its own purpose (R48).
 # Runs under the bench lock; pcscd, Xvfb, D-Bus and the AT-SPI buses stop.
 set -u
 cd "$(dirname "$0")/../.."
@@ -242,4 +243,17 @@ t_has "the AKIS_DEBUG=all trace was written, CHANGE REFERENCE DATA redacted" "$(
 t_hasnt "no PIN or PUK in the AKIS_DEBUG trace" "$(grep -wE "$words" "$WORK/trace.log"; grep -E "$hexsp" "$WORK/trace.log")" '.'
 t_hasnt "no PIN or PUK in the monitor's output" "$(grep -E "$words" "$WORK/monitor.log")" '.'
 t_hasnt "no PIN or PUK in the card's log" "$(grep -iE "$hexcat" "$AKIS_CARD_LOG_1")" '.'
+tool_bench_down
+
+# ---- an e-seal card (R48): the organisation's seal is its own purpose
+if tool_bench_up "$BUILD" --profile akis-2 --e-seal >"$WORK/up.log" 2>&1; then
+	start_monitor en_US.UTF-8
+	a "e-seal card: the seal and the key agreement certificate, with the VKN" 30 \
+		'len(R) >= 1 and any(t.startswith("1. e-seal of an organisation — ") for t in R[0]["texts"]) and any(t.startswith("2. encryption — ") for t in R[0]["texts"]) and R[0]["texts"].count("Tax number (VKN)") == 2 and "National ID number" not in R[0]["texts"]'
+	stop_monitor
+	status_check "akis-tool: the e-seal certificate's purpose is e_seal, not a signature" \
+		'c["certificates"][0]["purposes"] == ["e_seal"] and not c["certificates"][0]["qualified"] and len(c["certificates"][0]["subject_serial_number"]) == 10'
+else
+	t_fail "bench up --e-seal"; sed 's/^/#   /' "$WORK/up.log"
+fi
 t_summary

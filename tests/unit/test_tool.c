@@ -35,6 +35,7 @@ static const uint8_t QCS_SSCD_ONLY[] = {0x30, 0x0A, 0x30, 0x08, 0x06, 0x06,
                                         0x04, 0x00, 0x8E, 0x46, 0x01, 0x04};
 
 struct cert_spec {
+	const char *org; /* subject O, NULL = none (a person) */
 	const char *cn;
 	const char *tckn;
 	const char *ku; /* X509V3 config value, NULL = no KeyUsage */
@@ -96,6 +97,9 @@ static void set_names(X509 *x, const struct cert_spec *s)
 {
 	X509_NAME *sub = X509_get_subject_name(x);
 	X509_NAME_add_entry_by_txt(sub, "C", MBSTRING_UTF8, (const unsigned char *)"TR", -1, -1, 0);
+	if (s->org != NULL)
+		X509_NAME_add_entry_by_txt(sub, "O", MBSTRING_UTF8, (const unsigned char *)s->org,
+		                           -1, -1, 0);
 	if (s->tckn != NULL)
 		X509_NAME_add_entry_by_NID(sub, NID_serialNumber, MBSTRING_UTF8,
 		                           (const unsigned char *)s->tckn, -1, -1, 0);
@@ -137,6 +141,7 @@ static uint8_t *make_cert(const struct cert_spec *s, size_t *len)
 }
 
 static const struct cert_spec NES = {
+        NULL,
         "TEST KULLANICI ÇĞİŞÖÜ",
         "12345678901",
         "critical,digitalSignature,nonRepudiation",
@@ -210,6 +215,27 @@ static void test_other_purposes(void **state)
 	parse_spec(&s, &c);
 	assert_false(c.has_key_usage);
 	assert_int_equal(c.purposes, TOOL_PURPOSE_ANY);
+
+	/* R48: an organisation's seal (O, a 10-digit VKN) is an e-seal, not a
+	 * person's signature; its key agreement pair stays encryption */
+	s = NES;
+	s.org = "TEST KURUM A.Ş.";
+	s.tckn = "1234567890";
+	s.qcs = NULL;
+	parse_spec(&s, &c);
+	assert_string_equal(c.organization, "TEST KURUM A.Ş.");
+	assert_int_equal(c.purposes, TOOL_PURPOSE_ESEAL);
+	s.ku = "critical,keyAgreement";
+	parse_spec(&s, &c);
+	assert_int_equal(c.purposes, TOOL_PURPOSE_ENCRYPT);
+	assert_true(tool_cert_is_organisation(&c));
+	s = NES; /* an organisation named in a person's certificate: still NES */
+	s.org = "TEST KURUM A.Ş.";
+	parse_spec(&s, &c);
+	assert_int_equal(c.purposes, TOOL_PURPOSE_QUALIFIED);
+	s.tckn = "VKN1234567890";
+	parse_spec(&s, &c);
+	assert_int_equal(c.purposes, TOOL_PURPOSE_ESEAL);
 
 	s = NES;
 	s.ku = "critical,keyCertSign,cRLSign";

@@ -133,6 +133,7 @@ static const struct {
 } purposes[] = {
         {TOOL_PURPOSE_QUALIFIED, N_("qualified electronic signature")},
         {TOOL_PURPOSE_SIGNATURE, N_("signature (not qualified)")},
+        {TOOL_PURPOSE_ESEAL, N_("e-seal of an organisation")},
         {TOOL_PURPOSE_AUTH, N_("authentication")},
         {TOOL_PURPOSE_ENCRYPT, N_("encryption")},
         {TOOL_PURPOSE_CA, N_("certificate authority")},

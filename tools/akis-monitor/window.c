@@ -201,7 +201,10 @@ static GtkWidget *cert_widget(struct mon_app *a, size_t reader, size_t i, time_t
 	gtk_grid_set_column_spacing(GTK_GRID(grid), 12);
 	int row = 0;
 	grid_row(grid, row++, _("Holder"), c->holder);
-	grid_row(grid, row++, _("National ID number"), c->subject_serial);
+	if (tool_cert_is_organisation(c)) /* R48: an organisation, by its tax number */
+		grid_row(grid, row++, _("Tax number (VKN)"), c->subject_serial);
+	else
+		grid_row(grid, row++, _("National ID number"), c->subject_serial);
 	grid_row(grid, row++, _("Issuer"), c->issuer_cn[0] ? c->issuer_cn : c->issuer);
 	tool_time_text(c->not_before, d1, sizeof(d1));
 	tool_time_text(c->not_after, d2, sizeof(d2));

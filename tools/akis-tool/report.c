@@ -69,6 +69,7 @@ static const struct {
 } purpose_tab[] = {
         {TOOL_PURPOSE_QUALIFIED, "qualified_signature", N_("qualified electronic signature (NES)")},
         {TOOL_PURPOSE_SIGNATURE, "signature", N_("signature (not qualified)")},
+        {TOOL_PURPOSE_ESEAL, "e_seal", N_("e-seal of an organisation (Mali Mühür)")},
         {TOOL_PURPOSE_AUTH, "authentication", N_("authentication")},
         {TOOL_PURPOSE_ENCRYPT, "encryption", N_("encryption")},
         {TOOL_PURPOSE_CA, "ca", N_("certificate authority")},
