@@ -26,6 +26,9 @@
 #                                             the dialog's password entry ENTRY
 #                                             (its accessible name, from its label)
 #                                             through EditableText
+#   monitor_atspi.py notifications FILE       be the desktop's notification server
+#                                             (org.freedesktop.Notifications): one
+#                                             line "SUMMARY<tab>BODY" each, until killed
 # Exit status: 0 done, 1 not found / timeout, 2 usage, 3 refused.
 import re
 import subprocess
@@ -256,7 +259,53 @@ def cmd_type(a, name):
     return 0 if ok else 1
 
 
+NOTIFY_XML = """<node><interface name="org.freedesktop.Notifications">
+<method name="Notify"><arg type="s" direction="in"/><arg type="u" direction="in"/>
+<arg type="s" direction="in"/><arg type="s" direction="in"/><arg type="s" direction="in"/>
+<arg type="as" direction="in"/><arg type="a{sv}" direction="in"/><arg type="i" direction="in"/>
+<arg type="u" direction="out"/></method>
+<method name="GetCapabilities"><arg type="as" direction="out"/></method>
+<method name="CloseNotification"><arg type="u" direction="in"/></method>
+<method name="GetServerInformation"><arg type="s" direction="out"/><arg type="s" direction="out"/>
+<arg type="s" direction="out"/><arg type="s" direction="out"/></method>
+</interface></node>"""
+
+
+def cmd_notifications(path):
+    """A desktop's notification server (org.freedesktop.Notifications) on
+    the session bus: each notification as a line "SUMMARY\tBODY" in path.
+    Runs until killed."""
+    from gi.repository import Gio, GLib
+    node = Gio.DBusNodeInfo.new_for_xml(NOTIFY_XML)
+    count = [0]
+
+    def call(conn, sender, obj, iface, method, params, inv):
+        if method == "Notify":
+            a = params.unpack()
+            with open(path, "a") as f:
+                f.write("%s\t%s\n" % (a[3], a[4]))
+            count[0] += 1
+            inv.return_value(GLib.Variant("(u)", (count[0],)))
+        elif method == "GetCapabilities":
+            inv.return_value(GLib.Variant("(as)", (["body"],)))
+        elif method == "GetServerInformation":
+            inv.return_value(GLib.Variant("(ssss)", ("test", "akis", "1", "1.2")))
+        else:
+            inv.return_value(None)
+
+    def acquired(conn, name):
+        conn.register_object("/org/freedesktop/Notifications", node.interfaces[0], call)
+        open(path, "a").close()
+
+    Gio.bus_own_name(Gio.BusType.SESSION, "org.freedesktop.Notifications",
+                     Gio.BusNameOwnerFlags.NONE, acquired, None, None)
+    GLib.MainLoop().run()
+    return 0
+
+
 def main(argv):
+    if len(argv) == 3 and argv[1] == "notifications":
+        return cmd_notifications(argv[2])
     if len(argv) < 2:
         return 2
     a = app()

@@ -24,6 +24,8 @@
 # generated through AT-SPI (generateMouseEvent, XTEST on X11) where AT-SPI
 # places the check box: real input, not a hook.
 #   tests/integration/monitor_atspi.sh [BUILD_DIR]
+# A certificate expiring within 30 days: shown, and one desktop notification
+# (a notification server of the test's own on the session bus; R51).
 # An e-seal card shows the seal as its own purpose (R48).
 # Runs under the bench lock; pcscd, Xvfb, D-Bus and the AT-SPI buses stop.
 set -u
@@ -244,6 +246,32 @@ t_hasnt "no PIN or PUK in the AKIS_DEBUG trace" "$(grep -wE "$words" "$WORK/trac
 t_hasnt "no PIN or PUK in the monitor's output" "$(grep -E "$words" "$WORK/monitor.log")" '.'
 t_hasnt "no PIN or PUK in the card's log" "$(grep -iE "$hexcat" "$AKIS_CARD_LOG_1")" '.'
 tool_bench_down
+
+# ---- a certificate expiring within 30 days (R51): shown, and one desktop
+# notification per card and certificate, even after the card comes back
+if tool_bench_up "$BUILD" --profile akis-2 --expires-in 20 >"$WORK/up.log" 2>&1; then
+	$PY $H notifications "$WORK/notes" & NPID=$!
+	for ((i = 0; i < 50; i++)); do [ -e "$WORK/notes" ] && break; sleep 0.1; done
+	start_monitor en_US.UTF-8
+	a "expiring NES certificate: 'expires in 19 days' shown, the other usable" 30 \
+		'len(R) >= 1 and any(t.startswith("Usable, but expires in 19 days") for t in R[0]["texts"]) and sum(t.startswith("Usable until") for t in R[0]["texts"]) == 1'
+	tests/vcardctl remove 1 >/dev/null 2>&1
+	$PY $H wait 5 '"No card in this reader." in R[0]["texts"]' >/dev/null 2>&1
+	tests/vcardctl insert 1 >/dev/null 2>&1
+	$PY $H wait 10 'any(t.startswith("Usable, but expires") for t in R[0]["texts"])' >/dev/null 2>&1
+	sleep 1
+	stop_monitor
+	kill "$NPID" 2>/dev/null; wait "$NPID" 2>/dev/null
+	NOTES=$(cat "$WORK/notes" 2>/dev/null)
+	n=$(grep -c . <<<"$NOTES")
+	[ "$n" = 1 ] && t_pass "one notification, also after the card was pulled and put back" ||
+		t_fail "one notification, also after the card was pulled and put back: $n"
+	t_has "the notification names the certificate and the days" "$NOTES" \
+		$'^A certificate expires soon\tCertificate 1 expires in 19 days \\(20[0-9-]+ '
+	tool_bench_down
+else
+	t_fail "bench up --expires-in 20"; sed 's/^/#   /' "$WORK/up.log"
+fi
 
 # ---- an e-seal card (R48): the organisation's seal is its own purpose
 if tool_bench_up "$BUILD" --profile akis-2 --e-seal >"$WORK/up.log" 2>&1; then
