@@ -17,21 +17,15 @@ set -u
 cd "$(dirname "$0")/../.."
 BUILD=${1:-${AKIS_BUILD:-build}}
 . tests/integration/tool_lib.bash
+. tests/integration/monitor_lib.bash
 BUILD=$(cd "$BUILD" && pwd)
 MON=$BUILD/akis-monitor
 TOOL=$BUILD/akis-tool
 [ -x "$MON" ] || { echo "no $MON (is libgtk-4-dev installed? make)"; t_fail "akis-monitor built"; t_summary; exit 1; }
 command -v Xvfb >/dev/null && command -v dbus-run-session >/dev/null ||
 	{ t_fail "Xvfb and dbus-run-session (tests/install-deps)"; t_summary; exit 1; }
-WORK=$(mktemp -d /tmp/akis-monitor-it.XXXXXX)
-SHOTS=$BUILD/test-logs
-mkdir -p "$SHOTS"
-tool_locales || exit 1
-tool_catalogue "$BUILD" "$WORK" || exit 1
-export AKIS_LOCALEDIR=$BUILD/locale
-unset LANGUAGE LC_ALL
-tool_bench_lock
-XPID= MPID=
+mon_setup akis-monitor-it || exit 1
+MPID=
 stop_monitor() {
 	[ -n "$MPID" ] || return 0
 	echo quit >"$WORK/cmd"
@@ -40,20 +34,10 @@ stop_monitor() {
 	wait "$MPID" 2>/dev/null
 	MPID=
 }
-cleanup() {
-	stop_monitor
-	[ -n "$XPID" ] && kill "$XPID" 2>/dev/null && wait "$XPID" 2>/dev/null
-	tool_bench_down
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
+trap mon_cleanup EXIT
 
-# A free display for Xvfb.
-for D in $(seq 91 120); do [ -e /tmp/.X11-unix/X$D ] || [ -e /tmp/.X$D-lock ] || break; done
-Xvfb ":$D" -screen 0 1024x1000x24 -nolisten tcp >"$WORK/xvfb.log" 2>&1 &
-XPID=$!
-for ((i = 0; i < 50; i++)); do [ -e /tmp/.X11-unix/X$D ] && break; sleep 0.1; done
-export DISPLAY=:$D GDK_BACKEND=x11 NO_AT_BRIDGE=0
+mon_xvfb_start 91 120
+export GDK_BACKEND=x11 NO_AT_BRIDGE=0
 DUMP=$WORK/dump.json
 export AKIS_MONITOR_TEST_DUMP=$DUMP AKIS_MONITOR_TEST_CMD=$WORK/cmd
 
@@ -98,17 +82,6 @@ shot() {
 		t_pass "screenshot $SHOTS/$1" || t_fail "screenshot $1"
 }
 
-# status_check NAME PYTHON-EXPR: akis-tool's view of card 1 (c)
-status_check() {
-	local doc
-	doc=$(setsid -w timeout 60 "$TOOL" --reader "$AKIS_READER_1" status --json 2>/dev/null </dev/null)
-	if python3 -c '
-import json, sys
-c = json.loads(sys.argv[1])["readers"][0]["card"]
-sys.exit(0 if eval(sys.argv[2]) else 1)' "$doc" "$2"; then t_pass "$1"; else
-		t_fail "$1: $2"; sed 's/^/#   /' <<<"$doc" | head -30
-	fi
-}
 
 tool_bench_up "$BUILD" --profile akis-2,akis-1.2 --cards 2 >"$WORK/up.log" 2>&1 ||
 	{ t_fail "bench up"; sed 's/^/#   /' "$WORK/up.log"; t_summary; exit 1; }

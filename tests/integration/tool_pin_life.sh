@@ -58,7 +58,7 @@ fresh_card_checks() {
 	t_hasnt "$p: no warnings on a fresh card" "$OUT" 'Warnings:'
 	[ "$p" = akis-2 ] && t_has "$p: authentication certificate" "$OUT" 'authentication'
 	json_check "$p: json schema and counters" \
-		'd["schema"] == 1 and d["error"] is None and c["akis"] and c["profile"] == "'"$p"'" and c["pin"]["tries_left"] == 3 and c["puk"]["tries_left"] == 3 and not c["pin"]["blocked"] and c["life_cycle"] == "usable" and c["warnings"] == []'
+		'd["schema"] == 2 and d["error"] is None and c["akis"] and c["profile"] == "'"$p"'" and c["pin"]["tries_left"] == 3 and c["puk"]["tries_left"] == 3 and not c["pin"]["blocked"] and c["life_cycle"] == "usable" and c["warnings"] == []'
 	json_check "$p: json certificates" \
 		'any(x["qualified"] and "qualified_signature" in x["purposes"] and "nonRepudiation" in x["key_usage"] and x["qc_statements"] and len(x["subject_serial_number"]) == 11 and x["holder"] and x["not_before"].endswith("Z") and x["validity"] == "valid" for x in c["certificates"])'
 }

@@ -35,6 +35,7 @@ static const uint8_t QCS_SSCD_ONLY[] = {0x30, 0x0A, 0x30, 0x08, 0x06, 0x06,
                                         0x04, 0x00, 0x8E, 0x46, 0x01, 0x04};
 
 struct cert_spec {
+	const char *org; /* subject O, NULL = none (a person) */
 	const char *cn;
 	const char *tckn;
 	const char *ku; /* X509V3 config value, NULL = no KeyUsage */
@@ -96,6 +97,9 @@ static void set_names(X509 *x, const struct cert_spec *s)
 {
 	X509_NAME *sub = X509_get_subject_name(x);
 	X509_NAME_add_entry_by_txt(sub, "C", MBSTRING_UTF8, (const unsigned char *)"TR", -1, -1, 0);
+	if (s->org != NULL)
+		X509_NAME_add_entry_by_txt(sub, "O", MBSTRING_UTF8, (const unsigned char *)s->org,
+		                           -1, -1, 0);
 	if (s->tckn != NULL)
 		X509_NAME_add_entry_by_NID(sub, NID_serialNumber, MBSTRING_UTF8,
 		                           (const unsigned char *)s->tckn, -1, -1, 0);
@@ -137,6 +141,7 @@ static uint8_t *make_cert(const struct cert_spec *s, size_t *len)
 }
 
 static const struct cert_spec NES = {
+        NULL,
         "TEST KULLANICI ÇĞİŞÖÜ",
         "12345678901",
         "critical,digitalSignature,nonRepudiation",
@@ -210,6 +215,27 @@ static void test_other_purposes(void **state)
 	parse_spec(&s, &c);
 	assert_false(c.has_key_usage);
 	assert_int_equal(c.purposes, TOOL_PURPOSE_ANY);
+
+	/* R48: an organisation's seal (O, a 10-digit VKN) is an e-seal, not a
+	 * person's signature; its key agreement pair stays encryption */
+	s = NES;
+	s.org = "TEST KURUM A.Ş.";
+	s.tckn = "1234567890";
+	s.qcs = NULL;
+	parse_spec(&s, &c);
+	assert_string_equal(c.organization, "TEST KURUM A.Ş.");
+	assert_int_equal(c.purposes, TOOL_PURPOSE_ESEAL);
+	s.ku = "critical,keyAgreement";
+	parse_spec(&s, &c);
+	assert_int_equal(c.purposes, TOOL_PURPOSE_ENCRYPT);
+	assert_true(tool_cert_is_organisation(&c));
+	s = NES; /* an organisation named in a person's certificate: still NES */
+	s.org = "TEST KURUM A.Ş.";
+	parse_spec(&s, &c);
+	assert_int_equal(c.purposes, TOOL_PURPOSE_QUALIFIED);
+	s.tckn = "VKN1234567890";
+	parse_spec(&s, &c);
+	assert_int_equal(c.purposes, TOOL_PURPOSE_ESEAL);
 
 	s = NES;
 	s.ku = "critical,keyCertSign,cRLSign";
@@ -436,8 +462,11 @@ static void test_json_report(void **state)
 	assert_non_null(strstr(out, "\"qualified\":true"));
 	assert_non_null(strstr(out, "\"key_usage\":[\"digitalSignature\",\"nonRepudiation\"]"));
 	assert_non_null(strstr(out, "\"policies\":[\"2.16.792.1.2.1.1.5.7.1.1\"]"));
-	assert_non_null(strstr(out, "\"code\":\"cert_expired\",\"certificate\":0"));
-	assert_non_null(strstr(out, "\"code\":\"cert_not_yet_valid\",\"certificate\":1"));
+	/* one numbering (issue 10): from 1, as the text's "Certificate 2" */
+	assert_non_null(strstr(out, "\"code\":\"cert_expired\",\"certificate\":1"));
+	assert_non_null(strstr(out, "\"code\":\"cert_not_yet_valid\",\"certificate\":2"));
+	assert_non_null(strstr(out, "{\"number\":1,\"label\""));
+	assert_non_null(strstr(out, "{\"number\":2,\"label\""));
 	assert_non_null(strstr(out, "\"code\":\"pin_tries_low\",\"certificate\":null"));
 	assert_non_null(strstr(out, "\"not_before\":\"2026-06-06T00:00:00Z\""));
 	assert_null(strchr(out, '\x1b'));
@@ -481,6 +510,7 @@ static void test_text_report(void **state)
 	assert_null(strstr(buf, "Unblock it with your PUK"));
 	assert_non_null(strstr(buf, "the new certificate can be used from 2026-06-21 00:00 UTC"));
 	assert_non_null(strstr(buf, "Certificate 2 is not valid yet"));
+	assert_non_null(strstr(buf, "    [2] ")); /* the same number (issue 10) */
 	assert_null(strchr(buf, '\x1b'));
 	assert_null(strchr(buf, '\x07'));
 	free(buf);

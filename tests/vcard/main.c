@@ -1,6 +1,6 @@
 /* akis-vcard: the virtual AKIS card.
  *   akis-vcard init DIR [--profile P] [--no-efdir] [--no-pkcs15]
- *        [--with-expired-cert] [--pin N] [--puk N] [--serial HEX24]
+ *        [--with-expired-cert] [--expires-in DAYS] [--pin N] [--puk N] [--serial HEX24]
  *        [--holder NAME] [--tckn 11DIGITS] [--atr HEX] [--ec-curve p256|p384]
  *        [--e-seal [--company NAME] [--vkn 10DIGITS]]
  *   akis-vcard run DIR --port N [--host H] [--log FILE] [--latency-us N]
@@ -17,7 +17,8 @@ static int usage(void)
 {
 	fprintf(stderr,
 	        "usage: akis-vcard init DIR [--profile akis-1.0|akis-1.2|akis-2] [--no-efdir]\n"
-	        "           [--no-pkcs15] [--with-expired-cert] [--pin 12345] [--puk 123456]\n"
+	        "           [--no-pkcs15] [--with-expired-cert] [--expires-in DAYS]\n"
+	        "           [--pin 12345] [--puk 123456]\n"
 	        "           [--serial HEX24] [--holder NAME] [--tckn 11DIGITS] [--atr HEX]\n"
 	        "           [--ec-curve p256|p384]  (akis-2 NES keys; the test CA stays P-384)\n"
 	        "           [--e-seal [--company NAME] [--vkn 10DIGITS]]  (akis-2: Mali "
@@ -80,6 +81,8 @@ static bool init_opt(struct vc_init_opts *o, const char *k, const char *v)
 		return *(o->company = v) != '\0';
 	if (strcmp(k, "--vkn") == 0)
 		return digits(o->vkn = v, 10, 10);
+	if (strcmp(k, "--expires-in") == 0)
+		return digits(v, 1, 4) && (o->expires_in = atoi(v)) > 0;
 	return false;
 }
 

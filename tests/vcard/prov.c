@@ -92,7 +92,7 @@ static void plan_holder(struct vc_prov *p)
 	k->nes = true;
 	k->consent = two;
 	k->not_before = o->expired_cert ? -3600 : -DAY;
-	k->not_after = 3 * 365 * DAY;
+	k->not_after = o->expires_in > 0 ? o->expires_in * DAY : 3 * 365 * DAY;
 	if (o->profile != VC_AKIS_10) {
 		k = &p->keys[p->nkeys++];
 		k->label = "Kimlik Dogrulama";

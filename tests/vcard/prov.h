@@ -22,6 +22,8 @@ struct vc_init_opts {
 	bool e_seal;         /* --e-seal: a Mali Mühür card (akis-2 only, docs/card.md §4) */
 	const char *company; /* --company: the e-seal's organisation */
 	const char *vkn;     /* --vkn: its 10-digit tax number */
+	int expires_in;      /* --expires-in DAYS: the holder's NES certificate ends then
+	                        (0: the usual 3 years), for the expiry warnings (R51) */
 };
 
 #define VC_PROV_KEYS 4

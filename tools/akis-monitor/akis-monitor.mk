@@ -2,12 +2,12 @@
 # Included at the END of the top-level Makefile, after akis-tool.mk:
 #     include tools/akis-monitor/akis-monitor.mk
 # Built only when `pkg-config --exists gtk4` (the library never needs GTK).
-# Links akis-tool's card-report core (card, certinfo, errors, json, report),
+# Links akis-tool's card-report core (card, certinfo, errors, json, pinflow, report),
 # never its commands. Catalogue: $(BUILD)/locale/LANG/LC_MESSAGES/akis-monitor.mo.
 
 MON_DIR     := tools/akis-monitor
 MON_SRC     := $(wildcard $(MON_DIR)/*.c)
-MON_CORE    := $(addprefix tools/akis-tool/,card.c certinfo.c errors.c json.c report.c)
+MON_CORE    := $(addprefix tools/akis-tool/,card.c certinfo.c errors.c json.c pinflow.c report.c)
 MONITOR     := $(BUILD)/akis-monitor
 MON_LINGUAS := tr
 MON_MO      := $(patsubst %,$(BUILD)/locale/%/LC_MESSAGES/akis-monitor.mo,$(MON_LINGUAS))

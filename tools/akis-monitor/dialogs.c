@@ -217,7 +217,10 @@ static void build(struct mon_dialog *d, const struct tool_report *r)
 		g_signal_connect(d->confirm, "toggled", G_CALLBACK(on_confirm_toggled), d);
 		gtk_box_append(GTK_BOX(box), d->confirm);
 	}
-	d->status = gtk_label_new("");
+	/* a status region: screen readers announce the result, and tests
+	 * find it by role (tests/integration/monitor_atspi.py) */
+	d->status =
+	        g_object_new(GTK_TYPE_LABEL, "accessible-role", GTK_ACCESSIBLE_ROLE_STATUS, NULL);
 	gtk_label_set_wrap(GTK_LABEL(d->status), TRUE);
 	gtk_label_set_xalign(GTK_LABEL(d->status), 0.0f);
 	gtk_box_append(GTK_BOX(box), d->status);

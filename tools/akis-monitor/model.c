@@ -107,7 +107,7 @@ void mon_cert_state_text(const struct tool_report *r, const struct mon_cert_view
 			snprintf(out, cap,
 			         _("Not usable yet: the old certificate %d stays in use until %s; "
 			           "this one can be used from %s."),
-			         v->old + 1, old_end, when);
+			         tool_cert_number(v->old), old_end, when);
 		else
 			snprintf(out, cap, _("Not valid yet: usable from %s."), when);
 		break;
@@ -116,7 +116,7 @@ void mon_cert_state_text(const struct tool_report *r, const struct mon_cert_view
 		         _("New certificate, not to be used yet: the old certificate %d stays in "
 		           "use "
 		           "until %s; this one becomes usable then."),
-		         v->old + 1, when);
+		         tool_cert_number(v->old), when);
 		break;
 	case MON_CERT_EXPIRED:
 		snprintf(out, cap, _("Expired on %s."), when);
@@ -133,6 +133,7 @@ static const struct {
 } purposes[] = {
         {TOOL_PURPOSE_QUALIFIED, N_("qualified electronic signature")},
         {TOOL_PURPOSE_SIGNATURE, N_("signature (not qualified)")},
+        {TOOL_PURPOSE_ESEAL, N_("e-seal of an organisation")},
         {TOOL_PURPOSE_AUTH, N_("authentication")},
         {TOOL_PURPOSE_ENCRYPT, N_("encryption")},
         {TOOL_PURPOSE_CA, N_("certificate authority")},

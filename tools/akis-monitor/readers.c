@@ -102,7 +102,7 @@ static void keep_der(struct mon_card *c, const struct akis_card *card)
 	}
 }
 
-/* tool_card_open's exit code as an akis_rv (it prints the details). */
+/* tool_card_open_quiet's exit code as an akis_rv. */
 static akis_rv rv_from_exit(int ex)
 {
 	switch (ex) {
@@ -128,7 +128,7 @@ void mon_readers_read(struct mon_readers *m, size_t i, struct mon_card *c, time_
 	/* An AKİS card: opened as for a PIN action, which keeps the DER that
 	 * the report drops; anything else, or a failure: the plain report. */
 	if ((rd->state & AKIS_READER_PRESENT) && akis_atr_match(rd->atr, rd->atr_len, &info) &&
-	    tool_card_open(m->pc, rd->name, &card, &c->r) == TOOL_EXIT_OK) {
+	    tool_card_open_quiet(m->pc, rd->name, &card, &c->r) == TOOL_EXIT_OK) {
 		keep_der(c, card);
 		akis_card_free(card);
 		return;
@@ -141,12 +141,7 @@ void mon_readers_read(struct mon_readers *m, size_t i, struct mon_card *c, time_
 akis_rv mon_readers_card_open(struct mon_readers *m, const char *reader, struct akis_card **card,
                               struct tool_report *r)
 {
-	return rv_from_exit(tool_card_open(m->pc, reader, card, r));
-}
-
-akis_rv mon_readers_refresh(struct akis_card *card, struct tool_report *r, time_t now)
-{
-	return tool_card_refresh(card, r, now);
+	return rv_from_exit(tool_card_open_quiet(m->pc, reader, card, r));
 }
 
 void mon_card_clear(struct mon_card *c)

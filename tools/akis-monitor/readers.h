@@ -48,13 +48,9 @@ const char *mon_readers_name(const struct mon_readers *m, size_t i);
 void mon_readers_read(struct mon_readers *m, size_t i, struct mon_card *c, time_t now);
 
 /* Open the AKİS card in `reader` for a PIN action, bound, with *r filled
- * (tool_card_open). AKIS_OK or why not. */
+ * (tool_card_open_quiet: nothing on stderr). AKIS_OK or why not. */
 akis_rv mon_readers_card_open(struct mon_readers *m, const char *reader, struct akis_card **card,
                               struct tool_report *r) __attribute__((warn_unused_result));
-
-/* Re-read the PIN/PUK counters of an open card into *r (tool_card_refresh). */
-akis_rv mon_readers_refresh(struct akis_card *card, struct tool_report *r, time_t now)
-        __attribute__((warn_unused_result));
 
 /* Free the DER copies of *c. */
 void mon_card_clear(struct mon_card *c);

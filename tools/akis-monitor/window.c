@@ -189,8 +189,8 @@ static GtkWidget *cert_widget(struct mon_app *a, size_t reader, size_t i, time_t
 	mon_cert_view(&mc->r, i, now, &v);
 	mon_cert_state_text(&mc->r, &v, state, sizeof(state));
 	mon_purpose_text(c->purposes, purpose, sizeof(purpose));
-	snprintf(title, sizeof(title), "%zu. %s — %s", i + 1, purpose[0] ? purpose : c->label,
-	         c->holder);
+	snprintf(title, sizeof(title), "%d. %s — %s", tool_cert_number((int)i),
+	         purpose[0] ? purpose : c->label, c->holder);
 	GtkWidget *box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 4);
 	gtk_box_append(GTK_BOX(box), label(title, "heading"));
 	bool good = v.state == MON_CERT_USABLE;
@@ -201,7 +201,10 @@ static GtkWidget *cert_widget(struct mon_app *a, size_t reader, size_t i, time_t
 	gtk_grid_set_column_spacing(GTK_GRID(grid), 12);
 	int row = 0;
 	grid_row(grid, row++, _("Holder"), c->holder);
-	grid_row(grid, row++, _("National ID number"), c->subject_serial);
+	if (tool_cert_is_organisation(c)) /* R48: an organisation, by its tax number */
+		grid_row(grid, row++, _("Tax number (VKN)"), c->subject_serial);
+	else
+		grid_row(grid, row++, _("National ID number"), c->subject_serial);
 	grid_row(grid, row++, _("Issuer"), c->issuer_cn[0] ? c->issuer_cn : c->issuer);
 	tool_time_text(c->not_before, d1, sizeof(d1));
 	tool_time_text(c->not_after, d2, sizeof(d2));

@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The card thread (see worker.h). PIN actions follow akis-tool's order:
- * read the card, check the secrets on the host (a malformed PIN never
- * costs a try, docs/card.md §3), one transaction for the change ended by
- * LOGOUT (docs/design.md "Logout hygiene"), counters re-read.
+ * The card thread (see worker.h). PIN actions are akis-tool's, written
+ * once in tools/akis-tool/pinflow.c: read the card, check the secrets on
+ * the host (a malformed PIN never costs a try, docs/card.md §3), one
+ * transaction for the change ended by LOGOUT (docs/design.md "Logout
+ * hygiene"), counters re-read.
  */
 #include "worker.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+#include "../akis-tool/pinflow.h"
 
 struct mon_worker {
 	GThread *thread;
@@ -82,52 +85,27 @@ static void post_snapshot(struct mon_worker *w, bool pcsc_ok)
 	post(w, s, NULL);
 }
 
-/* ----- PIN actions ----- */
+/* ----- PIN actions: the shared card side (akis-tool's pinflow.c) ----- */
 
-static akis_rv op_tx(struct akis_card *card, const struct mon_job *job, int *tries)
+static enum tool_pin_op tool_op(enum mon_op op)
 {
-	bool was_reset = false;
-	enum akis_pin_which which = job->op == MON_OP_CHANGE_PIN ? AKIS_PIN_USER : AKIS_PIN_SO;
-	akis_rv rv = akis_begin(card, &was_reset);
-	if (rv != AKIS_OK)
-		return rv;
-	if (job->op == MON_OP_UNBLOCK) {
-		rv = akis_pin_verify_tx(card, AKIS_PIN_SO, job->cur, job->cur_len, tries);
-		/* RESET RETRY COUNTER after VERIFY PUK (docs/card.md §3). */
-		if (rv == AKIS_OK)
-			rv = akis_pin_unblock_tx(card, job->nw, job->nw_len);
-	} else {
-		rv = akis_pin_change_tx(card, which, job->cur, job->cur_len, job->nw, job->nw_len,
-		                        tries);
+	switch (op) {
+	case MON_OP_CHANGE_PIN:
+		return TOOL_OP_CHANGE_PIN;
+	case MON_OP_CHANGE_PUK:
+		return TOOL_OP_CHANGE_PUK;
+	case MON_OP_UNBLOCK:
+		break;
 	}
-	akis_rv lrv = akis_logout_tx(card);
-	(void)lrv; /* best effort: the action's result is what matters */
-	akis_end(card);
-	return rv;
-}
-
-/* Host checks of both secrets; fills the rule of the refused one. */
-static akis_rv check_job(const struct akis_card *card, const struct mon_job *job,
-                         struct mon_op_result *res)
-{
-	enum akis_pin_which cur_which = job->op == MON_OP_CHANGE_PIN ? AKIS_PIN_USER : AKIS_PIN_SO;
-	enum akis_pin_which new_which = job->op == MON_OP_CHANGE_PUK ? AKIS_PIN_SO : AKIS_PIN_USER;
-	akis_rv rv = akis_pin_check(card, cur_which, job->cur, job->cur_len);
-	enum akis_pin_which bad = cur_which;
-	if (rv == AKIS_OK) {
-		rv = akis_pin_check(card, new_which, job->nw, job->nw_len);
-		bad = new_which;
-	}
-	if (rv != AKIS_OK) {
-		res->min_len = card->pins[bad].min_len;
-		res->max_len = card->pins[bad].max_len;
-	}
-	return rv;
+	return TOOL_OP_UNBLOCK;
 }
 
 static struct mon_job_done *run_job(struct mon_readers *m, const struct mon_job *job)
 {
 	struct akis_card *card = NULL;
+	struct tool_pinflow_result fr;
+	enum tool_pin_op op = tool_op(job->op);
+	enum akis_pin_which bad = AKIS_PIN_USER;
 	struct mon_job_done *d = calloc(1, sizeof(*d));
 	if (d == NULL)
 		return NULL;
@@ -139,13 +117,16 @@ static struct mon_job_done *run_job(struct mon_readers *m, const struct mon_job 
 		return d;
 	}
 	d->res.rv = mon_readers_card_open(m, job->reader, &card, d->r);
-	if (d->res.rv == AKIS_OK)
-		d->res.rv = check_job(card, job, &d->res);
-	if (d->res.rv == AKIS_OK)
-		d->res.rv = op_tx(card, job, &d->res.tries);
-	if (card != NULL) {
-		akis_rv rrv = mon_readers_refresh(card, d->r, time(NULL));
-		(void)rrv; /* the counters shown are then the ones read before */
+	if (d->res.rv == AKIS_OK) {
+		d->res.rv = tool_pinflow_check(card, op, job->cur, job->cur_len, job->nw,
+		                               job->nw_len, &bad);
+		d->res.min_len = d->res.rv != AKIS_OK ? card->pins[bad].min_len : 0;
+		d->res.max_len = d->res.rv != AKIS_OK ? card->pins[bad].max_len : 0;
+	}
+	if (d->res.rv == AKIS_OK) {
+		d->res.rv = tool_pinflow_run(card, op, job->cur, job->cur_len, job->nw, job->nw_len,
+		                             &fr, d->r, time(NULL));
+		d->res.tries = fr.tries;
 	}
 	akis_card_free(card);
 	return d;

@@ -169,8 +169,10 @@ void tool_report_read(const struct akis_reader *rd, struct tool_report *r, time_
 	akis_card_free(card);
 }
 
-/* Index of the one reader holding an AKİS card that matches `want`. */
-static int pick_reader(const struct akis_reader *rd, size_t n, const char *want, size_t *pick)
+/* Index of the one reader holding an AKİS card that matches `want`;
+ * says why not unless quiet. */
+static int pick_reader(const struct akis_reader *rd, size_t n, const char *want, size_t *pick,
+                       bool quiet)
 {
 	size_t found = 0, exact = 0;
 	bool have_exact = false;
@@ -192,44 +194,62 @@ static int pick_reader(const struct akis_reader *rd, size_t n, const char *want,
 		return TOOL_EXIT_OK;
 	}
 	if (found == 0) {
+		if (quiet)
+			return TOOL_EXIT_NO_CARD;
 		if (want != NULL)
 			tool_err(_("no AKİS card in a reader matching \"%s\""), want);
 		else
 			tool_err("%s", _("no AKİS card found"));
 		return TOOL_EXIT_NO_CARD;
 	}
-	if (found > 1) {
+	if (found > 1 && !quiet) {
 		tool_err("%s", _("several AKİS cards are present: choose one with --reader NAME "
 		                 "(see akis-tool readers)"));
 		return TOOL_EXIT_USAGE;
 	}
+	if (found > 1)
+		return TOOL_EXIT_USAGE;
 	return TOOL_EXIT_OK;
+}
+
+static int open_card(struct akis_readers *pc, const char *want, struct akis_card **card,
+                     struct tool_report *r, bool quiet)
+{
+	struct akis_reader rd[AKIS_READERS_MAX];
+	size_t n = 0, pick = 0;
+	*card = NULL;
+	akis_rv rv = akis_readers_list(pc, rd, AKIS_READERS_MAX, &n);
+	int ex = rv == AKIS_OK ? pick_reader(rd, n, want, &pick, quiet) : tool_exit_from_rv(rv);
+	if (ex != TOOL_EXIT_OK)
+		goto out;
+	report_reader(&rd[pick], r);
+	if (!r->present || !r->is_akis) {
+		if (!quiet)
+			tool_err("%s", _("no AKİS card in the chosen reader"));
+		return TOOL_EXIT_NO_CARD;
+	}
+	rv = akis_card_open(r->reader, &r->info, card);
+	if (rv == AKIS_OK)
+		rv = read_card(*card, r, time(NULL));
+	ex = rv == AKIS_OK ? TOOL_EXIT_OK : tool_exit_from_rv(rv);
+	if (rv != AKIS_OK) {
+		akis_card_free(*card);
+		*card = NULL;
+	}
+out:
+	if (rv != AKIS_OK && !quiet)
+		tool_err("%s", tool_rv_text(rv));
+	return ex;
 }
 
 int tool_card_open(struct akis_readers *pc, const char *want, struct akis_card **card,
                    struct tool_report *r)
 {
-	struct akis_reader rd[AKIS_READERS_MAX];
-	size_t n = 0, pick = 0;
-	*card = NULL;
-	int ex = tool_readers(pc, rd, AKIS_READERS_MAX, &n);
-	if (ex != TOOL_EXIT_OK)
-		return ex;
-	ex = pick_reader(rd, n, want, &pick);
-	if (ex != TOOL_EXIT_OK)
-		return ex;
-	report_reader(&rd[pick], r);
-	if (!r->present || !r->is_akis) {
-		tool_err("%s", _("no AKİS card in the chosen reader"));
-		return TOOL_EXIT_NO_CARD;
-	}
-	akis_rv rv = akis_card_open(r->reader, &r->info, card);
-	if (rv == AKIS_OK)
-		rv = read_card(*card, r, time(NULL));
-	if (rv == AKIS_OK)
-		return TOOL_EXIT_OK;
-	tool_err("%s", tool_rv_text(rv));
-	akis_card_free(*card);
-	*card = NULL;
-	return tool_exit_from_rv(rv);
+	return open_card(pc, want, card, r, false);
+}
+
+int tool_card_open_quiet(struct akis_readers *pc, const char *want, struct akis_card **card,
+                         struct tool_report *r)
+{
+	return open_card(pc, want, card, r, true);
 }

@@ -39,6 +39,11 @@ void tool_report_read(const struct akis_reader *rd, struct tool_report *r, time_
 int tool_card_open(struct akis_readers *pc, const char *want, struct akis_card **card,
                    struct tool_report *r) TOOL_WUR;
 
+/* The same without a word on stderr (akis-monitor, which shows what went
+ * wrong in its window): a card pulled during the read prints nothing. */
+int tool_card_open_quiet(struct akis_readers *pc, const char *want, struct akis_card **card,
+                         struct tool_report *r) TOOL_WUR;
+
 /* Read the PIN/PUK counters again (one transaction). */
 akis_rv tool_card_refresh(struct akis_card *card, struct tool_report *r, time_t now) TOOL_WUR;
 

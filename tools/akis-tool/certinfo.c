@@ -11,6 +11,7 @@
  */
 #include "certinfo.h"
 
+#include <ctype.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -165,6 +166,21 @@ static void policies(X509 *x, struct tool_cert *c)
 	CERTIFICATEPOLICIES_free(cp);
 }
 
+/* A Turkish tax number (VKN): 10 digits, after an optional prefix of
+ * letters and '-' or ':' ("VKN", "VATTR-"). */
+static bool is_vkn(const char *s)
+{
+	while (*s != '\0' && (isalpha((unsigned char)*s) || *s == '-' || *s == ':'))
+		s++;
+	size_t n = strspn(s, "0123456789");
+	return n == 10 && s[n] == '\0';
+}
+
+bool tool_cert_is_organisation(const struct tool_cert *c)
+{
+	return c->organization[0] != '\0' && is_vkn(c->subject_serial);
+}
+
 unsigned tool_cert_purposes(const struct tool_cert *c)
 {
 	unsigned p = 0;
@@ -172,7 +188,9 @@ unsigned tool_cert_purposes(const struct tool_cert *c)
 		p |= TOOL_PURPOSE_CA;
 	if (!c->has_key_usage)
 		return p | TOOL_PURPOSE_ANY;
-	if (c->key_usage & TOOL_KU_NON_REPUDIATION)
+	if ((c->key_usage & TOOL_KU_NON_REPUDIATION) && tool_cert_is_organisation(c))
+		p |= TOOL_PURPOSE_ESEAL;
+	else if (c->key_usage & TOOL_KU_NON_REPUDIATION)
 		p |= c->qc_compliance ? TOOL_PURPOSE_QUALIFIED : TOOL_PURPOSE_SIGNATURE;
 	else if (c->key_usage & TOOL_KU_DIGITAL_SIGNATURE)
 		p |= TOOL_PURPOSE_AUTH;
@@ -210,6 +228,8 @@ bool tool_cert_parse(const uint8_t *der, size_t len, struct tool_cert *c)
 	name_entry(X509_get_subject_name(x), NID_commonName, c->holder, sizeof(c->holder));
 	name_entry(X509_get_subject_name(x), NID_serialNumber, c->subject_serial,
 	           sizeof(c->subject_serial));
+	name_entry(X509_get_subject_name(x), NID_organizationName, c->organization,
+	           sizeof(c->organization));
 	name_entry(X509_get_issuer_name(x), NID_commonName, c->issuer_cn, sizeof(c->issuer_cn));
 	name_line(X509_get_subject_name(x), c->subject, sizeof(c->subject));
 	name_line(X509_get_issuer_name(x), c->issuer, sizeof(c->issuer));

@@ -24,6 +24,10 @@
 #define TOOL_PURPOSE_ENCRYPT   0x08u /* keyEncipherment / keyAgreement */
 #define TOOL_PURPOSE_CA        0x10u /* basicConstraints cA */
 #define TOOL_PURPOSE_ANY       0x20u /* no KeyUsage extension */
+/* An organisation's seal (e-seal, Mali Mühür, R48): nonRepudiation in a
+ * certificate whose subject is an organisation (O) numbered by its
+ * 10-digit tax number (VKN) in serialNumber; a person's TCKN has 11. */
+#define TOOL_PURPOSE_ESEAL 0x40u
 
 /* KeyUsage bits as X.509 names them (RFC 5280 §4.2.1.3), bit 0 first. */
 #define TOOL_KU_DIGITAL_SIGNATURE 0x001u
@@ -41,7 +45,8 @@ struct tool_cert {
 	char label[64];                     /* from the card's CDF (may be empty) */
 	char id_hex[65];                    /* PKCS#15 iD, hex */
 	char holder[TOOL_NAME_MAX];         /* subject CN */
-	char subject_serial[TOOL_NAME_MAX]; /* subject serialNumber (TCKN) */
+	char subject_serial[TOOL_NAME_MAX]; /* subject serialNumber (TCKN; an e-seal's VKN) */
+	char organization[TOOL_NAME_MAX];   /* subject O, may be empty */
 	char subject[TOOL_DN_MAX];          /* RFC 2253, UTF-8 */
 	char issuer[TOOL_DN_MAX];
 	char issuer_cn[TOOL_NAME_MAX];
@@ -62,6 +67,9 @@ struct tool_cert {
  * string empty. Never reads past der + len. */
 bool tool_cert_parse(const uint8_t *der, size_t len, struct tool_cert *out)
         __attribute__((warn_unused_result));
+
+/* An organisation's certificate (R48): subject O, and a VKN as serialNumber. */
+bool tool_cert_is_organisation(const struct tool_cert *c);
 
 /* Purposes from key usage, qcStatements, basicConstraints (see the bits). */
 unsigned tool_cert_purposes(const struct tool_cert *c);

@@ -6,7 +6,8 @@
  * ask for the secrets with no transaction held, check them on the host
  * (akis_pin_check: a malformed PIN never costs a try, docs/card.md §3),
  * then one transaction for the change, ended by LOGOUT so that a verified
- * PIN does not outlive the tool (docs/design.md "Logout hygiene").
+ * PIN does not outlive the tool (docs/design.md "Logout hygiene"). The
+ * checks and the card side are pinflow.c's, shared with akis-monitor.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include <openssl/crypto.h>
 
 #include "card.h"
+#include "pinflow.h"
 #include "prompt.h"
 #include "tool.h"
 
@@ -112,11 +114,12 @@ out:
 	return ex;
 }
 
-/* Host-side check (never an APDU). */
-static int check_secret(const struct akis_card *card, enum akis_pin_which which,
-                        const struct secret *s)
+/* Host-side checks of both secrets (never an APDU, pinflow.h). */
+static int check_secrets(const struct akis_card *card, enum tool_pin_op op,
+                         const struct secret *cur, const struct secret *nw)
 {
-	akis_rv rv = akis_pin_check(card, which, s->v, s->len);
+	enum akis_pin_which which = AKIS_PIN_USER;
+	akis_rv rv = tool_pinflow_check(card, op, cur->v, cur->len, nw->v, nw->len, &which);
 	if (rv == AKIS_OK)
 		return TOOL_EXIT_OK;
 	const struct akis_pin_info *pi = &card->pins[which];
@@ -194,22 +197,13 @@ static int precheck(const struct tool_report *r, enum akis_pin_which which)
 	return TOOL_EXIT_OK;
 }
 
-static int change_tx(struct akis_card *card, const struct tool_report *r, enum akis_pin_which which,
-                     const struct secret *cur, const struct secret *nw)
+/* The action on the card (pinflow.h), its result in the holder's words. */
+static int run_tx(struct akis_card *card, const struct tool_report *r, enum tool_pin_op op,
+                  const struct secret *cur, const struct secret *nw)
 {
-	bool was_reset = false;
-	int tries = -1;
-	akis_rv rv = akis_begin(card, &was_reset);
-	if (rv != AKIS_OK)
-		return card_result(r, rv, which, tries);
-	rv = akis_pin_change_tx(card, which, cur->v, cur->len, nw->v, nw->len, &tries);
-	akis_rv lrv = akis_logout_tx(card);
-	(void)lrv; /* best effort: the change result is what matters */
-	akis_end(card);
-	int ex = card_result(r, rv, which, tries);
-	if (ex == TOOL_EXIT_OK)
-		printf("%s\n", _(words_for(which)->changed));
-	return ex;
+	struct tool_pinflow_result res;
+	akis_rv rv = tool_pinflow_run(card, op, cur->v, cur->len, nw->v, nw->len, &res, NULL, 0);
+	return card_result(r, rv, res.which, res.tries);
 }
 
 struct session {
@@ -257,12 +251,13 @@ static int change_secret(const struct tool_opts *o, enum akis_pin_which which)
 		ex = get_secret(o, opt_cur, w->ask_current, NULL, &cur);
 	if (ex == TOOL_EXIT_OK)
 		ex = get_secret(o, opt_new, w->ask_new, w->ask_again, &nw);
+	enum tool_pin_op op = which == AKIS_PIN_SO ? TOOL_OP_CHANGE_PUK : TOOL_OP_CHANGE_PIN;
 	if (ex == TOOL_EXIT_OK)
-		ex = check_secret(ss.card, which, &cur);
+		ex = check_secrets(ss.card, op, &cur, &nw);
 	if (ex == TOOL_EXIT_OK)
-		ex = check_secret(ss.card, which, &nw);
+		ex = run_tx(ss.card, ss.r, op, &cur, &nw);
 	if (ex == TOOL_EXIT_OK)
-		ex = change_tx(ss.card, ss.r, which, &cur, &nw);
+		printf("%s\n", _(w->changed));
 	OPENSSL_cleanse(&cur, sizeof(cur));
 	OPENSSL_cleanse(&nw, sizeof(nw));
 	session_close(&ss);
@@ -280,29 +275,6 @@ int cmd_change_puk(const struct tool_opts *o)
 }
 
 /* ----- unblock ----- */
-
-static int unblock_tx(struct akis_card *card, const struct tool_report *r, const struct secret *puk,
-                      const struct secret *nw)
-{
-	bool was_reset = false;
-	int tries = -1;
-	akis_rv rv = akis_begin(card, &was_reset);
-	if (rv != AKIS_OK)
-		return card_result(r, rv, AKIS_PIN_SO, tries);
-	rv = akis_pin_verify_tx(card, AKIS_PIN_SO, puk->v, puk->len, &tries);
-	int ex = card_result(r, rv, AKIS_PIN_SO, tries);
-	if (ex == TOOL_EXIT_OK) {
-		/* RESET RETRY COUNTER after VERIFY PUK (docs/card.md §3). */
-		rv = akis_pin_unblock_tx(card, nw->v, nw->len);
-		ex = card_result(r, rv, AKIS_PIN_USER, -1);
-	}
-	akis_rv lrv = akis_logout_tx(card);
-	(void)lrv;
-	akis_end(card);
-	if (ex == TOOL_EXIT_OK)
-		printf("%s\n", _("The PIN is unblocked and set to the new value."));
-	return ex;
-}
 
 /* Show the PUK count, warn, ask. */
 static int unblock_confirm(const struct tool_opts *o, const struct tool_report *r)
@@ -346,11 +318,11 @@ int cmd_unblock(const struct tool_opts *o)
 	if (ex == TOOL_EXIT_OK)
 		ex = get_secret(o, o->new_pin, pin_words.ask_new, pin_words.ask_again, &nw);
 	if (ex == TOOL_EXIT_OK)
-		ex = check_secret(ss.card, AKIS_PIN_SO, &puk);
+		ex = check_secrets(ss.card, TOOL_OP_UNBLOCK, &puk, &nw);
 	if (ex == TOOL_EXIT_OK)
-		ex = check_secret(ss.card, AKIS_PIN_USER, &nw);
+		ex = run_tx(ss.card, ss.r, TOOL_OP_UNBLOCK, &puk, &nw);
 	if (ex == TOOL_EXIT_OK)
-		ex = unblock_tx(ss.card, ss.r, &puk, &nw);
+		printf("%s\n", _("The PIN is unblocked and set to the new value."));
 	OPENSSL_cleanse(&puk, sizeof(puk));
 	OPENSSL_cleanse(&nw, sizeof(nw));
 	session_close(&ss);

@@ -12,7 +12,8 @@
 #include "card.h"
 #include "tool.h"
 
-#define JSON_SCHEMA_VERSION 1
+/* 2: certificates numbered from 1, as in the text (issue 10) */
+#define JSON_SCHEMA_VERSION 2
 
 /*
  * R46: the module's per-signature PIN policy as its configuration sets it,

@@ -69,6 +69,7 @@ static const struct {
 } purpose_tab[] = {
         {TOOL_PURPOSE_QUALIFIED, "qualified_signature", N_("qualified electronic signature (NES)")},
         {TOOL_PURPOSE_SIGNATURE, "signature", N_("signature (not qualified)")},
+        {TOOL_PURPOSE_ESEAL, "e_seal", N_("e-seal of an organisation (Mali Mühür)")},
         {TOOL_PURPOSE_AUTH, "authentication", N_("authentication")},
         {TOOL_PURPOSE_ENCRYPT, "encryption", N_("encryption")},
         {TOOL_PURPOSE_CA, "ca", N_("certificate authority")},
@@ -352,7 +353,7 @@ static void warn_cert_date(char *out, size_t cap, const char *fmt, int cert, tim
 {
 	char d[32];
 	tool_time_text(t, d, sizeof(d));
-	snprintf(out, cap, fmt, cert + 1, d);
+	snprintf(out, cap, fmt, tool_cert_number(cert), d);
 }
 
 void tool_warning_text(const struct tool_report *r, const struct tool_warning *w, char *out,
@@ -396,7 +397,8 @@ void tool_warning_text(const struct tool_report *r, const struct tool_warning *w
 		           "use."));
 		break;
 	case TOOL_W_CERT_UNREADABLE:
-		snprintf(out, cap, _("Certificate %d could not be read."), w->cert + 1);
+		snprintf(out, cap, _("Certificate %d could not be read."),
+		         tool_cert_number(w->cert));
 		break;
 	case TOOL_W_CERT_EXPIRED:
 		warn_cert_date(out, cap, _("Certificate %d expired on %s."), w->cert, w->date);
@@ -412,7 +414,7 @@ void tool_warning_text(const struct tool_report *r, const struct tool_warning *w
 		         ngettext("Certificate %d expires in %d day (%s).",
 		                  "Certificate %d expires in %d days (%s).",
 		                  (unsigned long)w->tries),
-		         w->cert + 1, w->tries, d1);
+		         tool_cert_number(w->cert), w->tries, d1);
 		break;
 	case TOOL_W_NEW_CERT_PENDING:
 		tool_time_text(r->certs[w->cert].not_after, d1, sizeof(d1));
@@ -420,14 +422,14 @@ void tool_warning_text(const struct tool_report *r, const struct tool_warning *w
 		snprintf(out, cap,
 		         _("Certificate %d is still valid (until %s) next to a new certificate %d: "
 		           "the new certificate can be used from %s."),
-		         w->cert + 1, d1, w->other + 1, d2);
+		         tool_cert_number(w->cert), d1, tool_cert_number(w->other), d2);
 		break;
 	case TOOL_W_OLD_CERT_STILL_VALID:
 		tool_time_text(w->date, d1, sizeof(d1));
 		snprintf(out, cap,
 		         _("An old certificate %d (valid until %s) is still valid next to the new "
 		           "certificate %d: applications may pick either; use the new one."),
-		         w->cert + 1, d1, w->other + 1);
+		         tool_cert_number(w->cert), d1, tool_cert_number(w->other));
 		break;
 	}
 }
@@ -469,7 +471,7 @@ static void print_field(FILE *f, const char *label, const char *value)
 static void print_cert(FILE *f, const struct tool_report *r, size_t i, time_t now)
 {
 	const struct tool_cert *c = &r->certs[i];
-	fprintf(f, "    [%zu] ", i + 1);
+	fprintf(f, "    [%d] ", tool_cert_number((int)i));
 	if (!c->parsed) {
 		fprintf(f, "%s ", _("unreadable certificate"));
 		tool_fput_safe(f, c->label);
@@ -632,10 +634,11 @@ static const char *validity_name(enum tool_validity v)
 	return "unknown";
 }
 
-static void json_cert(struct json *j, const struct tool_cert *c, time_t now)
+static void json_cert(struct json *j, const struct tool_cert *c, int number, time_t now)
 {
 	char t[32];
 	json_obj_begin(j);
+	json_kint(j, "number", number);
 	json_kstr(j, "label", c->label);
 	json_kstr(j, "id", c->id_hex);
 	json_kbool(j, "readable", c->parsed);
@@ -688,9 +691,9 @@ static void json_warning(struct json *j, const struct tool_report *r, const stru
 	if (w->cert < 0)
 		json_null(j);
 	else
-		json_int(j, w->cert);
+		json_int(j, tool_cert_number(w->cert));
 	if (w->other >= 0)
-		json_kint(j, "other_certificate", w->other);
+		json_kint(j, "other_certificate", tool_cert_number(w->other));
 	if (w->date != 0) {
 		tool_time_iso(w->date, t, sizeof(t));
 		json_kstr(j, "date", t);
@@ -733,7 +736,7 @@ static void json_card(struct json *j, const struct tool_report *r, time_t now)
 		json_key(j, "certificates");
 		json_arr_begin(j);
 		for (size_t i = 0; i < r->n_certs; i++)
-			json_cert(j, &r->certs[i], now);
+			json_cert(j, &r->certs[i], tool_cert_number((int)i), now);
 		json_arr_end(j);
 		json_key(j, "warnings");
 		json_arr_begin(j);

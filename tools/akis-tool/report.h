@@ -54,7 +54,7 @@ enum tool_warn_code {
 
 struct tool_warning {
 	enum tool_warn_code code;
-	int cert;  /* index into report certs, -1 none */
+	int cert;  /* index into report certs (0-based), -1 none */
 	int other; /* second certificate, -1 none */
 	time_t date;
 	int tries; /* or days for EXPIRES_SOON */
@@ -82,6 +82,19 @@ struct tool_report {
 	struct tool_warning warnings[TOOL_WARN_MAX];
 	size_t n_warnings;
 };
+
+/*
+ * One numbering of certificates wherever a person or a script sees one
+ * (issue 10): from 1, in the order of the card's directory. akis-tool's
+ * text ("[3]", "Certificate 3"), its JSON ("number" of a certificate,
+ * "certificate" and "other_certificate" of a warning) and akis-monitor
+ * ("3. ...", "the old certificate 3") all use it; only the C arrays are
+ * 0-based.
+ */
+static inline int tool_cert_number(int index)
+{
+	return index + 1;
+}
 
 /* Recompute r->warnings from the rest of *r at time `now`. */
 void tool_report_warnings(struct tool_report *r, time_t now);
