@@ -3,7 +3,9 @@
  * Token binding: identity (GET DATA), the application DF (EF.DIR or SELECT
  * by name), the PKCS#15 directory (ODF → TokenInfo, AODF, PrKDF, PuKDF,
  * CDF) or the fallback without one, and the certificate files.
- * Each file is read once (R44).
+ * Each file is read once (R44); with the on-disk token cache, a second
+ * process reads only the evidence that the cached token is the card's
+ * (docs/design.md "The on-disk token cache").
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,13 +98,35 @@ static akis_rv select_name_tx(struct akis_card *card, const uint8_t *name, size_
 	return AKIS_OK;
 }
 
+/* SELECT by name through the cache: trusted, personalisation fixes where
+ * the application DF is (docs/design.md "The on-disk token cache"). */
+static akis_rv select_name_cached_tx(struct akis_card *card, struct akis_tcache *tc,
+                                     const uint8_t *name, size_t n, bool *found)
+{
+	const uint8_t *fid = NULL;
+	size_t len = 0;
+	if (akis_tcache_warm(tc) && akis_tcache_get(tc, AKIS_CREC_NAME, name, n, &fid, &len) &&
+	    len <= 2) {
+		*found = len == 2;
+		if (*found) {
+			memcpy(card->app_path, fid, 2);
+			card->app_path_len = 2;
+		}
+		return AKIS_OK;
+	}
+	akis_rv rv = select_name_tx(card, name, n, found);
+	if (rv == AKIS_OK)
+		akis_tcache_put(tc, AKIS_CREC_NAME, name, n, card->app_path, *found ? 2 : 0);
+	return rv;
+}
+
 /* EF.DIR when present; else SELECT by name "PKCS-15" [C], then the AID. */
-static akis_rv bind_app_tx(struct akis_card *card)
+static akis_rv bind_app_tx(struct akis_card *card, struct akis_tcache *tc)
 {
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	bool found = false;
-	akis_rv rv = akis_read_file_tx(card, fid_efdir, sizeof fid_efdir, AKIS_DIR_MAX, &buf, &len);
+	akis_rv rv = akis_tcache_file_tx(card, tc, fid_efdir, sizeof fid_efdir, false, &buf, &len);
 	if (rv == AKIS_OK) {
 		rv = akis_p15_efdir(card, buf, len);
 		free(buf);
@@ -114,9 +138,9 @@ static akis_rv bind_app_tx(struct akis_card *card)
 	if (akis_rv_transport(rv))
 		return rv;
 	log_msg(LOG_OBJ, "no usable EF.DIR (%s): SELECT by name", akis_rv_name(rv));
-	rv = select_name_tx(card, p15_name, sizeof p15_name, &found);
+	rv = select_name_cached_tx(card, tc, p15_name, sizeof p15_name, &found);
 	if (rv == AKIS_OK && !found)
-		rv = select_name_tx(card, p15_aid, sizeof p15_aid, &found);
+		rv = select_name_cached_tx(card, tc, p15_aid, sizeof p15_aid, &found);
 	if (rv == AKIS_OK && !found)
 		log_msg(LOG_OBJ, "PKCS-15 DF not selectable by name: assuming 3D00");
 	return rv;
@@ -135,15 +159,17 @@ static bool path_join(const struct akis_card *card, const uint8_t *fid, uint8_t 
 typedef akis_rv (*dir_parser)(struct akis_card *card, const uint8_t *buf, size_t len);
 
 /* Read one directory file and parse it. A missing file is fine when
- * optional; anything malformed fails the bind (never a half-read token). */
-static akis_rv dir_file_tx(struct akis_card *card, const uint8_t *path, size_t path_len,
-                           dir_parser parse, bool optional)
+ * optional; anything malformed fails the bind (never a half-read token).
+ * `evidence`: with a warm cache, read it from the card all the same and
+ * compare (the CDF, docs/design.md "The on-disk token cache"). */
+static akis_rv dir_file_tx(struct akis_card *card, struct akis_tcache *tc, const uint8_t *path,
+                           size_t path_len, dir_parser parse, bool optional, bool evidence)
 {
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	if (path_len == 0)
 		return AKIS_OK;
-	akis_rv rv = akis_read_file_tx(card, path, path_len, AKIS_DIR_MAX, &buf, &len);
+	akis_rv rv = akis_tcache_file_tx(card, tc, path, path_len, evidence, &buf, &len);
 	if (rv == AKIS_ERR_NOT_FOUND && optional)
 		return AKIS_OK;
 	if (rv == AKIS_OK)
@@ -153,29 +179,30 @@ static akis_rv dir_file_tx(struct akis_card *card, const uint8_t *path, size_t p
 }
 
 static akis_rv bind_pkcs15_tx(struct akis_card *card, const struct akis_odf *odf,
-                              const char *cache_dir)
+                              struct akis_tcache *tc)
 {
 	uint8_t path[AKIS_PATH_MAX];
 	size_t path_len = 0;
 	akis_rv rv = AKIS_OK;
 	if (path_join(card, fid_tokeninfo, path, &path_len))
-		rv = dir_file_tx(card, path, path_len, akis_p15_tokeninfo, true);
+		rv = dir_file_tx(card, tc, path, path_len, akis_p15_tokeninfo, true, false);
 	if (rv == AKIS_OK)
-		rv = dir_file_tx(card, odf->path[AKIS_ODF_AODF], odf->len[AKIS_ODF_AODF],
-		                 akis_p15_aodf, true);
+		rv = dir_file_tx(card, tc, odf->path[AKIS_ODF_AODF], odf->len[AKIS_ODF_AODF],
+		                 akis_p15_aodf, true, false);
 	if (rv == AKIS_OK)
-		rv = dir_file_tx(card, odf->path[AKIS_ODF_PRKDF], odf->len[AKIS_ODF_PRKDF],
-		                 akis_p15_prkdf, false);
+		rv = dir_file_tx(card, tc, odf->path[AKIS_ODF_PRKDF], odf->len[AKIS_ODF_PRKDF],
+		                 akis_p15_prkdf, false, false);
 	if (rv == AKIS_OK)
-		rv = dir_file_tx(card, odf->path[AKIS_ODF_PUKDF], odf->len[AKIS_ODF_PUKDF],
-		                 akis_p15_pukdf, true);
+		rv = dir_file_tx(card, tc, odf->path[AKIS_ODF_PUKDF], odf->len[AKIS_ODF_PUKDF],
+		                 akis_p15_pukdf, true, false);
+	/* the CDF is the evidence of a warm cache (read again and compared) */
 	if (rv == AKIS_OK)
-		rv = dir_file_tx(card, odf->path[AKIS_ODF_CDF], odf->len[AKIS_ODF_CDF],
-		                 akis_p15_cdf, false);
+		rv = dir_file_tx(card, tc, odf->path[AKIS_ODF_CDF], odf->len[AKIS_ODF_CDF],
+		                 akis_p15_cdf, false, true);
 	for (size_t i = 0; rv == AKIS_OK && i < card->n_certs; i++) {
 		if (card->certs[i].der != NULL)
 			continue;
-		rv = akis_cert_read_tx(card, i, cache_dir);
+		rv = akis_cert_read_tx(card, i, tc);
 		if (rv == AKIS_ERR_NOT_FOUND) {
 			log_msg(LOG_OBJ, "certificate %zu: file missing, dropped", i);
 			memmove(&card->certs[i], &card->certs[i + 1],
@@ -188,20 +215,20 @@ static akis_rv bind_pkcs15_tx(struct akis_card *card, const struct akis_odf *odf
 	return rv;
 }
 
-static akis_rv bind_directory_tx(struct akis_card *card, const char *cache_dir)
+static akis_rv bind_directory_tx(struct akis_card *card, struct akis_tcache *tc)
 {
 	uint8_t path[AKIS_PATH_MAX], *buf = NULL;
 	size_t path_len = 0, len = 0;
 	struct akis_odf odf;
-	akis_rv rv = bind_app_tx(card);
+	akis_rv rv = bind_app_tx(card, tc);
 	if (rv != AKIS_OK)
 		return rv;
 	if (!path_join(card, fid_odf, path, &path_len))
 		return AKIS_ERR_CARD_DATA;
-	rv = akis_read_file_tx(card, path, path_len, AKIS_DIR_MAX, &buf, &len);
+	rv = akis_tcache_file_tx(card, tc, path, path_len, false, &buf, &len);
 	if (rv == AKIS_ERR_NOT_FOUND) {
 		log_msg(LOG_OBJ, "no ODF: discovering certificates without a directory");
-		return akis_nodir_bind_tx(card, cache_dir);
+		return akis_nodir_bind_tx(card, tc);
 	}
 	if (rv == AKIS_OK)
 		rv = akis_p15_odf(card, buf, len, &odf);
@@ -209,27 +236,61 @@ static akis_rv bind_directory_tx(struct akis_card *card, const char *cache_dir)
 	if (rv != AKIS_OK)
 		return rv;
 	card->has_pkcs15 = true;
-	return bind_pkcs15_tx(card, &odf, cache_dir);
+	return bind_pkcs15_tx(card, &odf, tc);
 }
 
-akis_rv akis_bind_tx(struct akis_card *card, const char *cache_dir)
+/* Everything a directory bind fills in, back to what akis_card_new set. */
+static void bind_reset_directory(struct akis_card *card)
 {
-	if (card == NULL)
-		return AKIS_ERR_ARGS;
 	akis_card_clear_directory(card);
 	akis_pins_default(card);
 	card->binds = 0;
 	card->cache_hits = 0;
 	card->has_efdir = false;
 	card->has_pkcs15 = false;
+	card->token_label[0] = '\0';
+	card->app_path[0] = 0x3D; /* docs/card.md §2 [C] */
+	card->app_path[1] = 0x00;
+	card->app_path_len = 2;
+	snprintf(card->manufacturer, sizeof card->manufacturer, "TUBITAK BILGEM");
+}
+
+/*
+ * The directory, through the token cache when there is one. A card that
+ * contradicts the cache (a file not found, a wrong length, a different
+ * byte) costs the cache, never a wrong token: it is dropped and the bind
+ * starts again from scratch in the same call (docs/design.md
+ * "Self-healing", R44).
+ */
+static akis_rv bind_cached_tx(struct akis_card *card, const char *cache_dir)
+{
+	struct akis_tcache *tc = akis_tcache_open(card, cache_dir);
+	akis_rv rv = bind_directory_tx(card, tc);
+	if (rv != AKIS_OK && !akis_rv_transport(rv) && akis_tcache_warm(tc)) {
+		log_msg(LOG_OBJ, "cached token not confirmed (%s%s): binding from scratch",
+		        akis_rv_name(rv), akis_tcache_stale(tc) ? ", stale" : "");
+		akis_tcache_drop(tc, card);
+		bind_reset_directory(card);
+		akis_sel_forget(card);
+		rv = bind_directory_tx(card, tc);
+	}
+	if (rv == AKIS_OK)
+		akis_keys_complete(card);
+	akis_tcache_close(tc, card, rv == AKIS_OK);
+	return rv;
+}
+
+akis_rv akis_bind_tx(struct akis_card *card, const char *cache_dir)
+{
+	if (card == NULL)
+		return AKIS_ERR_ARGS;
+	bind_reset_directory(card);
 	card->serial_len = 0;
 	card->life_cycle = 0;
-	card->token_label[0] = '\0';
-	snprintf(card->manufacturer, sizeof card->manufacturer, "TUBITAK BILGEM");
 	akis_rv rv = bind_identity_tx(card);
 	if (rv == AKIS_OK) {
 		akis_pinpad_discover(card);
-		rv = bind_directory_tx(card, cache_dir);
+		rv = bind_cached_tx(card, cache_dir);
 	}
 	if (rv != AKIS_OK && card->life_cycle == AKIS_LCS_DEAD && !akis_rv_transport(rv)) {
 		log_msg(LOG_OBJ, "dead card: directory unreadable (%s)", akis_rv_name(rv));
@@ -237,8 +298,6 @@ akis_rv akis_bind_tx(struct akis_card *card, const char *cache_dir)
 		return AKIS_ERR_DEAD; /* identity stays for the monitor */
 	}
 	if (rv == AKIS_OK) {
-		akis_keys_complete(card);
-		akis_cache_store(card, cache_dir);
 		log_msg(LOG_OBJ, "bound: %zu keys, %zu certificates, %lu files read, %lu cached",
 		        card->n_keys, card->n_certs, card->binds, card->cache_hits);
 	} else {

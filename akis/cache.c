@@ -1,14 +1,18 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The validated on-disk cache of certificate files (R44, docs/design.md "Token
- * binding"). Only certificates (public) are cached, never anything secret.
+ * The validated on-disk cache of the whole bound token (R44,
+ * docs/design.md "The on-disk token cache"). Public data only: the
+ * directory files (EF.DIR, ODF, TokenInfo, AODF, PrKDF, PuKDF, CDF), what
+ * SELECT by name and probing found, and the certificate files; never
+ * anything secret, never a PIN state.
  *
  * Key: the card serial (one file per card, "akis-<serial hex>.cache").
- * Validation, per certificate file, by what the card must answer anyway:
- * the file size from the FCI (the SELECT is needed to read at all) and the
- * file's last READ BINARY step (≤ 244 bytes). A certificate ends with its
- * signature, so a re-issued or re-provisioned certificate differs there;
- * a hit costs SELECT + one READ BINARY instead of one per 244 bytes.
+ * A bind replays the cold algorithm over the cached answers: the files
+ * that only personalisation writes are trusted, the evidence is read
+ * again and compared (the CDF whole, each certificate's last 243 bytes,
+ * each with a proof that the file ends where it ended). Anything the card
+ * answers differently marks the cache stale; akis_bind_tx then drops it
+ * and binds from scratch in the same call (docs/design.md "Self-healing").
  *
  * The cache file is parsed with the bounded reader like card bytes; a
  * malformed one is ignored. Written atomically (mkstemp + rename).
@@ -26,8 +30,32 @@
 #include "../log/log.h"
 #include "../apdu/tlv.h"
 
-static const uint8_t cache_magic[8] = {'A', 'K', 'I', 'S', 'C', 'C', '1', '\n'};
-#define CACHE_FILE_MAX (AKIS_MAX_CERTS * (AKIS_CERT_MAX + 16u) + sizeof cache_magic)
+static const uint8_t cache_magic[8] = {'A', 'K', 'I', 'S', 'C', 'C', '2', '\n'};
+#define CACHE_RECORDS_MAX 64u
+#define CACHE_KEY_MAX     16u
+#define CACHE_FILE_MAX                                                                             \
+	(AKIS_MAX_CERTS * (AKIS_CERT_MAX + 32u) + 24u * (AKIS_DIR_MAX + 32u) + sizeof cache_magic)
+/* A tail of this size plus one byte fits one READ BINARY (docs/card.md §1). */
+#define TAIL_PROOF (AKIS_READ_STEP - 1u)
+
+struct cache_rec {
+	uint8_t type; /* enum akis_cache_rec */
+	uint8_t key[CACHE_KEY_MAX];
+	uint8_t key_len;
+	const uint8_t *data; /* into the loaded file or `own` */
+	size_t len;
+	uint8_t *own; /* malloc'd copy for records made in this bind */
+};
+
+struct akis_tcache {
+	char dir[4096];
+	uint8_t *file; /* the loaded cache file, records point into it */
+	struct cache_rec rec[CACHE_RECORDS_MAX];
+	size_t n;
+	bool warm;  /* records came from the disk */
+	bool dirty; /* a record was made in this bind: store at the end */
+	bool stale; /* the card contradicted a record */
+};
 
 /* mkdir -p with mode 0700 for every component we create. */
 static void cache_mkdirs(const char *dir)
@@ -106,134 +134,299 @@ out:
 	return buf;
 }
 
-/* Find the entry for path: records of { u8 path_len, path, u16 der_len, der }. */
-static bool cache_find(const uint8_t *buf, size_t len, const uint8_t *path, size_t path_len,
-                       struct rd *der)
+/* Records of { u8 type, u8 key_len, key, u16 len, data } after the magic;
+ * all or nothing: a malformed file gives no record. */
+static bool cache_parse(struct akis_tcache *tc, const uint8_t *buf, size_t len)
 {
-	struct rd r = rd_init(buf, len);
-	uint8_t magic[sizeof cache_magic], plen, p[AKIS_PATH_MAX];
+	struct rd r = rd_init(buf, len), data;
+	uint8_t magic[sizeof cache_magic];
 	uint16_t dlen;
+	tc->n = 0;
 	if (!rd_bytes(&r, magic, sizeof magic) || memcmp(magic, cache_magic, sizeof magic) != 0)
 		return false;
-	while (rd_u8(&r, &plen)) {
-		if (plen > AKIS_PATH_MAX || !rd_bytes(&r, p, plen) || !rd_u16be(&r, &dlen) ||
-		    !rd_sub(&r, dlen, der))
+	while (!rd_empty(&r)) {
+		struct cache_rec *c = &tc->rec[tc->n];
+		if (tc->n >= CACHE_RECORDS_MAX || !rd_u8(&r, &c->type) || !rd_u8(&r, &c->key_len) ||
+		    c->key_len > CACHE_KEY_MAX || !rd_bytes(&r, c->key, c->key_len) ||
+		    !rd_u16be(&r, &dlen) || !rd_sub(&r, dlen, &data)) {
+			tc->n = 0;
 			return false;
-		if (plen == path_len && memcmp(p, path, plen) == 0)
-			return true;
+		}
+		c->data = data.p;
+		c->len = dlen;
+		c->own = NULL;
+		tc->n++;
 	}
-	return false;
+	return true;
 }
 
-/* Cached certificate for this path and size whose tail the card confirms. */
-static akis_rv cache_try_tx(struct akis_card *card, struct akis_cert *c, size_t size,
-                            const char *cache_dir, bool *hit)
+struct akis_tcache *akis_tcache_open(const struct akis_card *card, const char *dir)
 {
 	char name[4096];
-	uint8_t tail[AKIS_READ_STEP], *file = NULL;
-	size_t file_len = 0, got = 0;
-	struct rd der;
-	akis_rv rv = AKIS_OK;
-	*hit = false;
-	if (size <= AKIS_READ_STEP || !cache_name(card, cache_dir, false, name, sizeof name))
-		return AKIS_OK;
-	file = cache_load(name, &file_len);
-	if (file == NULL || !cache_find(file, file_len, c->path, c->path_len, &der) ||
-	    rd_left(&der) != size)
-		goto out;
-	/* READ BINARY of the last step only (docs/card.md §3: offset + Le ≤ size). */
-	size_t off = size - AKIS_READ_STEP;
-	struct apdu cmd = {0x00, 0xB0, (uint8_t)(off >> 8), (uint8_t)off, NULL, 0, AKIS_READ_STEP};
-	uint16_t sw = 0;
-	rv = akis_xmit_tx(card, &cmd, tail, sizeof tail, &got, &sw);
-	if (rv != AKIS_OK || sw != AKIS_SW_OK || got != AKIS_READ_STEP ||
-	    memcmp(der.p + off, tail, AKIS_READ_STEP) != 0)
-		goto out;
-	c->der = malloc(size);
-	if (c->der == NULL) {
-		rv = AKIS_ERR_NO_MEMORY;
-		goto out;
+	size_t len = 0;
+	if (dir == NULL || strlen(dir) >= sizeof name)
+		return NULL;
+	struct akis_tcache *tc = calloc(1, sizeof *tc);
+	if (tc == NULL)
+		return NULL;
+	memcpy(tc->dir, dir, strlen(dir) + 1);
+	if (!cache_name(card, dir, false, name, sizeof name))
+		return tc;
+	tc->file = cache_load(name, &len);
+	if (tc->file != NULL && cache_parse(tc, tc->file, len)) {
+		tc->warm = true;
+		log_msg(LOG_OBJ, "cache: %zu records for this serial", tc->n);
+	} else if (tc->file != NULL) {
+		log_msg(LOG_OBJ, "cache: %s malformed, ignored", name);
 	}
-	memcpy(c->der, der.p, size);
-	c->der_len = size;
-	*hit = true;
-out:
-	free(file);
+	return tc;
+}
+
+bool akis_tcache_warm(const struct akis_tcache *tc)
+{
+	return tc != NULL && tc->warm;
+}
+
+bool akis_tcache_stale(const struct akis_tcache *tc)
+{
+	return tc != NULL && tc->stale;
+}
+
+static void cache_forget(struct akis_tcache *tc)
+{
+	for (size_t i = 0; i < tc->n; i++)
+		free(tc->rec[i].own);
+	tc->n = 0;
+	free(tc->file);
+	tc->file = NULL;
+	tc->warm = false;
+}
+
+void akis_tcache_drop(struct akis_tcache *tc, const struct akis_card *card)
+{
+	char name[4096];
+	if (tc == NULL)
+		return;
+	cache_forget(tc);
+	tc->stale = false;
+	tc->dirty = false;
+	if (cache_name(card, tc->dir, false, name, sizeof name) && unlink(name) == 0)
+		log_msg(LOG_OBJ, "cache: dropped %s", name);
+}
+
+static const struct cache_rec *cache_get(const struct akis_tcache *tc, uint8_t type,
+                                         const uint8_t *key, size_t key_len)
+{
+	if (tc == NULL)
+		return NULL;
+	for (size_t i = 0; i < tc->n; i++)
+		if (tc->rec[i].type == type && tc->rec[i].key_len == key_len &&
+		    memcmp(tc->rec[i].key, key, key_len) == 0)
+			return &tc->rec[i];
+	return NULL;
+}
+
+bool akis_tcache_get(const struct akis_tcache *tc, enum akis_cache_rec type, const uint8_t *key,
+                     size_t key_len, const uint8_t **data, size_t *len)
+{
+	const struct cache_rec *c = cache_get(tc, (uint8_t)type, key, key_len);
+	if (c == NULL)
+		return false;
+	*data = c->data;
+	*len = c->len;
+	return true;
+}
+
+void akis_tcache_put(struct akis_tcache *tc, enum akis_cache_rec type, const uint8_t *key,
+                     size_t key_len, const uint8_t *data, size_t len)
+{
+	if (tc == NULL || key_len > CACHE_KEY_MAX || len > 0xFFFF ||
+	    cache_get(tc, (uint8_t)type, key, key_len) != NULL || tc->n >= CACHE_RECORDS_MAX)
+		return;
+	struct cache_rec *c = &tc->rec[tc->n];
+	c->own = malloc(len ? len : 1);
+	if (c->own == NULL)
+		return;
+	memcpy(c->own, data, len);
+	c->type = (uint8_t)type;
+	memcpy(c->key, key, key_len);
+	c->key_len = (uint8_t)key_len;
+	c->data = c->own;
+	c->len = len;
+	tc->n++;
+	tc->dirty = true;
+}
+
+/*
+ * Does the card's file at path hold exactly want[0..n), judging by bytes
+ * [from, n)? SELECT without FCI, READ BINARY in 244-byte steps; the last
+ * step asks one byte more than is left, so the card's 6282 ("end of file
+ * before Le", docs/card.md §3) proves that the file ends at n. Any other
+ * answer (6A82, 6B00, a different byte, more bytes) means "no". A
+ * transport error is returned as such.
+ */
+static akis_rv card_holds_tx(struct akis_card *card, const uint8_t *path, size_t path_len,
+                             const uint8_t *want, size_t n, size_t from, bool *same)
+{
+	uint8_t buf[AKIS_READ_STEP];
+	size_t off = from, got = 0;
+	uint16_t sw = 0;
+	*same = false;
+	akis_rv rv = akis_select_tx(card, path, path_len, false, NULL);
+	if (rv != AKIS_OK)
+		return akis_rv_transport(rv) ? rv : AKIS_OK;
+	for (;;) {
+		size_t left = n - off, ask = left + 1 <= AKIS_READ_STEP ? left + 1 : AKIS_READ_STEP;
+		if (off > 0x7FFF)
+			return AKIS_OK; /* P1 bit 8 would mean a short EF id */
+		struct apdu cmd = {0x00, 0xB0, (uint8_t)(off >> 8), (uint8_t)off, NULL, 0, ask};
+		rv = akis_xmit_tx(card, &cmd, buf, sizeof buf, &got, &sw);
+		if (rv != AKIS_OK)
+			return rv;
+		if (ask == left + 1) { /* the last step: the file must end here */
+			*same = got == left && memcmp(buf, want + off, left) == 0 &&
+			        (sw == AKIS_SW_EOF || (left == 0 && sw == AKIS_SW_WRONG_OFFSET));
+			return AKIS_OK;
+		}
+		if (sw != AKIS_SW_OK || got != ask || memcmp(buf, want + off, ask) != 0)
+			return AKIS_OK;
+		off += got;
+	}
+}
+
+/* The card disagrees with what the cache holds for this bind. */
+static void cache_contradicted(struct akis_tcache *tc, const char *what, const uint8_t *path,
+                               size_t path_len)
+{
+	char hex[2 * AKIS_PATH_MAX + 1] = "";
+	for (size_t i = 0; i < path_len && i < AKIS_PATH_MAX; i++)
+		snprintf(hex + 2 * i, 3, "%02X", path[i]);
+	log_msg(LOG_OBJ, "cache: %s %s differs on the card: stale", what, hex);
+	tc->stale = true;
+}
+
+akis_rv akis_tcache_file_tx(struct akis_card *card, struct akis_tcache *tc, const uint8_t *path,
+                            size_t path_len, bool evidence, uint8_t **out, size_t *out_len)
+{
+	const struct cache_rec *c = NULL;
+	if (tc != NULL && tc->warm)
+		c = cache_get(tc, AKIS_CREC_FILE, path, path_len);
+	if (c == NULL && tc != NULL && tc->warm && !evidence &&
+	    cache_get(tc, AKIS_CREC_ABSENT, path, path_len) != NULL)
+		return AKIS_ERR_NOT_FOUND; /* trusted: absent since personalisation */
+	if (c != NULL) {
+		bool same = !evidence;
+		if (evidence) {
+			akis_rv rv = card_holds_tx(card, path, path_len, c->data, c->len, 0, &same);
+			if (rv != AKIS_OK)
+				return rv;
+			card->binds++;
+		}
+		if (!same) {
+			cache_contradicted(tc, "file", path, path_len);
+			return AKIS_ERR_CARD_DATA;
+		}
+		*out = malloc(c->len ? c->len : 1);
+		if (*out == NULL)
+			return AKIS_ERR_NO_MEMORY;
+		memcpy(*out, c->data, c->len);
+		*out_len = c->len;
+		card->cache_hits++;
+		return AKIS_OK;
+	}
+	akis_rv rv = akis_read_file_tx(card, path, path_len, AKIS_DIR_MAX, out, out_len);
+	if (rv == AKIS_OK)
+		akis_tcache_put(tc, AKIS_CREC_FILE, path, path_len, *out, *out_len);
+	else if (rv == AKIS_ERR_NOT_FOUND)
+		akis_tcache_put(tc, AKIS_CREC_ABSENT, path, path_len, NULL, 0);
 	return rv;
 }
 
-akis_rv akis_cert_read_tx(struct akis_card *card, size_t i, const char *cache_dir)
+/* A cached certificate the card confirms: same last 243 bytes, same end. */
+static akis_rv cert_from_cache_tx(struct akis_card *card, struct akis_tcache *tc,
+                                  struct akis_cert *c, const struct cache_rec *rec)
 {
-	struct akis_cert *c = &card->certs[i];
-	size_t size = 0, len = 0;
-	bool hit = false;
-	uint8_t *buf = NULL;
-	if (cache_dir == NULL)
-		return akis_read_file_tx(card, c->path, c->path_len, AKIS_CERT_MAX, &c->der,
-		                         &c->der_len);
-	akis_rv rv = akis_select_tx(card, c->path, c->path_len, false, &size);
-	if (rv != AKIS_OK || size > AKIS_CERT_MAX)
-		return rv != AKIS_OK ? rv : AKIS_ERR_CARD_DATA;
-	card->binds++;
-	rv = cache_try_tx(card, c, size, cache_dir, &hit);
-	if (rv != AKIS_OK || hit) {
-		card->cache_hits += hit;
-		if (hit)
-			log_msg(LOG_OBJ, "certificate %zu from the cache", i);
+	bool same = false;
+	size_t from = rec->len > TAIL_PROOF ? rec->len - TAIL_PROOF : 0;
+	akis_rv rv = card_holds_tx(card, c->path, c->path_len, rec->data, rec->len, from, &same);
+	if (rv != AKIS_OK)
 		return rv;
+	if (!same) {
+		cache_contradicted(tc, "certificate", c->path, c->path_len);
+		return AKIS_ERR_CARD_DATA;
 	}
-	buf = malloc(size ? size : AKIS_CERT_MAX);
-	if (buf == NULL)
+	c->der = malloc(rec->len);
+	if (c->der == NULL)
 		return AKIS_ERR_NO_MEMORY;
-	rv = akis_read_current_tx(card, size, buf, size ? size : AKIS_CERT_MAX, &len);
-	if (rv != AKIS_OK) {
-		free(buf);
-		return rv;
-	}
-	c->der = buf;
-	c->der_len = len;
+	memcpy(c->der, rec->data, rec->len);
+	c->der_len = rec->len;
+	card->cache_hits++;
+	card->binds++;
 	return AKIS_OK;
 }
 
-static bool cache_write_fd(int fd, const struct akis_card *card)
+akis_rv akis_cert_read_tx(struct akis_card *card, size_t i, struct akis_tcache *tc)
 {
-	uint8_t hdr[1 + AKIS_PATH_MAX + 2];
+	struct akis_cert *c = &card->certs[i];
+	const struct cache_rec *rec = NULL;
+	if (tc != NULL && tc->warm)
+		rec = cache_get(tc, AKIS_CREC_CERT, c->path, c->path_len);
+	if (rec != NULL)
+		return cert_from_cache_tx(card, tc, c, rec);
+	akis_rv rv =
+	        akis_read_file_tx(card, c->path, c->path_len, AKIS_CERT_MAX, &c->der, &c->der_len);
+	if (rv == AKIS_OK)
+		akis_tcache_put(tc, AKIS_CREC_CERT, c->path, c->path_len, c->der, c->der_len);
+	return rv;
+}
+
+static bool cache_write_fd(int fd, const struct akis_tcache *tc)
+{
+	uint8_t hdr[2 + CACHE_KEY_MAX + 2];
 	if (write(fd, cache_magic, sizeof cache_magic) != (ssize_t)sizeof cache_magic)
 		return false;
-	for (size_t i = 0; i < card->n_certs; i++) {
-		const struct akis_cert *c = &card->certs[i];
-		if (c->der == NULL || c->path_len == 0 || c->der_len > 0xFFFF)
-			continue;
+	for (size_t i = 0; i < tc->n; i++) {
+		const struct cache_rec *c = &tc->rec[i];
 		struct wr w = wr_init(hdr, sizeof hdr);
-		wr_u8(&w, (uint8_t)c->path_len);
-		wr_bytes(&w, c->path, c->path_len);
-		wr_u16be(&w, (uint16_t)c->der_len);
+		wr_u8(&w, c->type);
+		wr_u8(&w, c->key_len);
+		wr_bytes(&w, c->key, c->key_len);
+		wr_u16be(&w, (uint16_t)c->len);
 		if (!wr_ok(&w) || write(fd, hdr, w.len) != (ssize_t)w.len ||
-		    write(fd, c->der, c->der_len) != (ssize_t)c->der_len)
+		    (c->len > 0 && write(fd, c->data, c->len) != (ssize_t)c->len))
 			return false;
 	}
 	return true;
 }
 
-void akis_cache_store(const struct akis_card *card, const char *cache_dir)
+static void cache_store(const struct akis_tcache *tc, const struct akis_card *card)
 {
 	char name[4096], tmp[4096 + 16];
-	if (cache_dir == NULL || card->n_certs == 0 || card->cache_hits == card->n_certs ||
-	    !cache_name(card, cache_dir, true, name, sizeof name))
+	if (!cache_name(card, tc->dir, true, name, sizeof name))
 		return;
 	if (snprintf(tmp, sizeof tmp, "%s.XXXXXX", name) >= (int)sizeof tmp)
 		return;
 	int fd = mkstemp(tmp);
 	if (fd < 0) {
-		log_msg(LOG_OBJ, "cache: cannot create in %s: %s", cache_dir, strerror(errno));
+		log_msg(LOG_OBJ, "cache: cannot create in %s: %s", tc->dir, strerror(errno));
 		return;
 	}
-	bool ok = cache_write_fd(fd, card);
+	bool ok = cache_write_fd(fd, tc);
 	ok = (close(fd) == 0) && ok;
 	if (!ok || rename(tmp, name) != 0) {
 		unlink(tmp);
 		log_msg(LOG_OBJ, "cache: write failed");
 		return;
 	}
-	log_msg(LOG_OBJ, "cache: %zu certificates stored", card->n_certs);
+	log_msg(LOG_OBJ, "cache: %zu records stored", tc->n);
+}
+
+void akis_tcache_close(struct akis_tcache *tc, const struct akis_card *card, bool bound)
+{
+	if (tc == NULL)
+		return;
+	if (bound && tc->dirty && card->n_certs > 0)
+		cache_store(tc, card);
+	cache_forget(tc);
+	free(tc);
 }

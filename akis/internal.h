@@ -114,18 +114,50 @@ akis_rv akis_p15_pukdf(struct akis_card *card, const uint8_t *buf, size_t len) A
 
 /* ----- nodir.c: facts from certificates, the no-PKCS#15 card ----- */
 
+struct akis_tcache;
 /* Pair keys with certificates by iD and complete key type/bits from them. */
 void akis_keys_complete(struct akis_card *card);
 /* Discover certificates and keys without ODF (docs/card.md §2). */
-akis_rv akis_nodir_bind_tx(struct akis_card *card, const char *cache_dir) AKIS_WUR;
+akis_rv akis_nodir_bind_tx(struct akis_card *card, struct akis_tcache *tc) AKIS_WUR;
 
-/* ----- cache.c: certificate files (R44) ----- */
+/* ----- cache.c: the whole bound token on disk (R44, docs/design.md "The
+ * on-disk token cache") ----- */
 
-/* Read the certificate file at certs[i].path, through the cache when one
- * is given. */
-akis_rv akis_cert_read_tx(struct akis_card *card, size_t i, const char *cache_dir) AKIS_WUR;
-/* Write the certificates of a finished bind (best effort). */
-void akis_cache_store(const struct akis_card *card, const char *cache_dir);
+/* What a record of the cache holds, keyed by a path (or a DF name). */
+enum akis_cache_rec {
+	AKIS_CREC_FILE = 1,   /* a directory file's content */
+	AKIS_CREC_ABSENT = 2, /* a directory file the card does not have (6A82) */
+	AKIS_CREC_NAME = 3,   /* SELECT by DF name: the FID found (2 bytes) or nothing */
+	AKIS_CREC_CERT = 4,   /* a certificate file */
+};
+/* One bind's view of the cache of this card (its serial must be known):
+ * warm when the card's cache file was there and well formed. NULL for no
+ * cache (dir NULL, no memory); every function below takes NULL. */
+struct akis_tcache *akis_tcache_open(const struct akis_card *card, const char *dir);
+bool akis_tcache_warm(const struct akis_tcache *tc);
+/* Did the card contradict a record in this bind? (the bind then fails
+ * with AKIS_ERR_CARD_DATA and akis_bind_tx starts again, cold) */
+bool akis_tcache_stale(const struct akis_tcache *tc);
+/* Forget every record and delete the card's cache file: cold from now. */
+void akis_tcache_drop(struct akis_tcache *tc, const struct akis_card *card);
+/* Store (when the bind succeeded and made new records) and free. */
+void akis_tcache_close(struct akis_tcache *tc, const struct akis_card *card, bool bound);
+bool akis_tcache_get(const struct akis_tcache *tc, enum akis_cache_rec type, const uint8_t *key,
+                     size_t key_len, const uint8_t **data, size_t *len);
+void akis_tcache_put(struct akis_tcache *tc, enum akis_cache_rec type, const uint8_t *key,
+                     size_t key_len, const uint8_t *data, size_t len);
+/* A directory file into a malloc'd buffer. Warm: a trusted file
+ * (evidence false) comes from the cache without an APDU; an evidence file
+ * is read and must equal the cached copy byte for byte and in length.
+ * Otherwise read from the card and recorded. AKIS_ERR_NOT_FOUND for an
+ * absent file; AKIS_ERR_CARD_DATA with akis_tcache_stale() on a
+ * contradiction. */
+akis_rv akis_tcache_file_tx(struct akis_card *card, struct akis_tcache *tc, const uint8_t *path,
+                            size_t path_len, bool evidence, uint8_t **out,
+                            size_t *out_len) AKIS_WUR;
+/* The certificate file at certs[i].path: warm, the cached copy when the
+ * card confirms its last 243 bytes and its end; else read and recorded. */
+akis_rv akis_cert_read_tx(struct akis_card *card, size_t i, struct akis_tcache *tc) AKIS_WUR;
 
 /* ----- pinpad.c ----- */
 

@@ -346,7 +346,7 @@ static void nodir_add(struct akis_card *card, uint16_t fid)
 }
 
 /* Read the certificate at 2F1n in the application DF, if there. */
-static akis_rv nodir_cert_tx(struct akis_card *card, uint16_t fid, const char *cache_dir)
+static akis_rv nodir_cert_tx(struct akis_card *card, uint16_t fid, struct akis_tcache *tc)
 {
 	if (fid < FID_CERT_FIRST || fid > FID_CERT_FIRST + 0x0F ||
 	    card->app_path_len + 2 > AKIS_PATH_MAX || card->n_certs >= AKIS_MAX_CERTS ||
@@ -359,7 +359,7 @@ static akis_rv nodir_cert_tx(struct akis_card *card, uint16_t fid, const char *c
 	c->path[card->app_path_len + 1] = (uint8_t)fid;
 	c->path_len = card->app_path_len + 2;
 	card->n_certs++;
-	akis_rv rv = akis_cert_read_tx(card, card->n_certs - 1, cache_dir);
+	akis_rv rv = akis_cert_read_tx(card, card->n_certs - 1, tc);
 	if (rv != AKIS_OK) {
 		free(c->der);
 		memset(c, 0, sizeof *c);
@@ -398,7 +398,7 @@ static akis_rv list_files_tx(struct akis_card *card, uint16_t *fids, size_t cap,
 	return AKIS_OK;
 }
 
-akis_rv akis_nodir_bind_tx(struct akis_card *card, const char *cache_dir)
+akis_rv akis_nodir_bind_tx(struct akis_card *card, struct akis_tcache *tc)
 {
 	uint16_t fids[AKIS_MAX_CERTS];
 	size_t n = 0;
@@ -414,6 +414,6 @@ akis_rv akis_nodir_bind_tx(struct akis_card *card, const char *cache_dir)
 	}
 	log_msg(LOG_OBJ, "no directory: %s %zu files", listed ? "listed" : "probing", n);
 	for (size_t i = 0; rv == AKIS_OK && i < n; i++)
-		rv = nodir_cert_tx(card, fids[i], cache_dir);
+		rv = nodir_cert_tx(card, fids[i], tc);
 	return rv;
 }

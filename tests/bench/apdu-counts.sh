@@ -25,18 +25,28 @@ P11OP=$B/bench/p11op
 WORK=$(mktemp -d /tmp/akis-apdu-counts.XXXXXX)
 trap 'bench_down; rm -rf "$WORK"' EXIT
 ROWS=()
+BUDGET=()
+# Budgets (issue 14). The cold floor from the card contract (docs/card.md
+# §2-§3): GET DATA ×2, SELECT + ceil(size/244) READ BINARY per file the
+# bind needs (EF.DIR, ODF, TokenInfo, AODF, PrKDF, PuKDF, CDF and each
+# certificate, at the virtual card's sizes), the two PIN states.
+declare -A FLOOR_COLD=([akis-1.0]=25 [akis-1.2]=31 [akis-2]=29)
+# second process: identity 2 + CDF 2 + 2 per certificate + PIN states 2
+declare -A WARM_MAX=([akis-1.0]=8 [akis-1.2]=10 [akis-2]=10)
+declare -A WARM_BYTES_MAX=([akis-1.0]=800 [akis-1.2]=1200 [akis-2]=1200)
 
 # command APDUs in the card's log (lib.sh's log_count prints "0" twice when
 # there are none: grep -c exits 1 after printing 0)
 c_lines() { local n; n=$(grep -c '^C ' "$1" 2>/dev/null); echo "${n:-0}"; }
 
-# count_during CMD...: command APDUs the card saw while CMD ran
+# count_during CMD...: command APDUs the card saw while CMD ran; their
+# bytes (command + response) into $WORK/bytes
 count_during() {
 	local before after
-	before=$(c_lines "$AKIS_CARD_LOG_1")
+	before=$(wc -l <"$AKIS_CARD_LOG_1")
 	"$@" >"$WORK/out" 2>&1 || echo "apdu-counts: '$*' failed: $(tail -2 "$WORK/out")" >&2
-	after=$(c_lines "$AKIS_CARD_LOG_1")
-	echo $((after - before))
+	tail -n +$((before + 1)) "$AKIS_CARD_LOG_1" | awk '/^C /{c++; h=$2; sub(/<.*/, "", h); b+=length(h)/2}
+		/^R /{b+=length($2)/2} END{print b+0 >"'"$WORK/bytes"'"; print c+0}'
 }
 
 pkcs11_tool_O() { timeout 120 pkcs11-tool --module "$M" -O; }
@@ -60,7 +70,11 @@ profile_rows() {
 	export XDG_CACHE_HOME=$WORK/cache-$prof
 	mkdir -p "$XDG_CACHE_HOME"
 	a=$(count_during pkcs11_tool_O)
+	ab=$(cat "$WORK/bytes")
 	b=$(count_during pkcs11_tool_O)
+	bb=$(cat "$WORK/bytes")
+	BUDGET+=("$prof|cold -O|$a|$ab|$(( ${FLOOR_COLD[$prof]} + 2 ))|-")
+	BUDGET+=("$prof|2nd -O|$b|$bb|${WARM_MAX[$prof]}|${WARM_BYTES_MAX[$prof]}")
 	export XDG_CACHE_HOME=$WORK/cache2-$prof
 	mkdir -p "$XDG_CACHE_HOME/akis-pkcs11"
 	tests/vcardctl remove 1 >/dev/null && tests/vcardctl insert 1 >/dev/null
@@ -93,3 +107,14 @@ for r in "${ROWS[@]}"; do
 	if (( b2 < a2 )); then echo "R44 $prof: with the directory present, fewer ($a2 -> $b2)"
 	else echo "R44 $prof: NOT fewer even with the directory present ($a2 -> $b2)"; fi
 done
+
+printf '\nBudgets: APDUs and bytes (command + response) against the budget\n'
+printf '%-9s | %-8s | %6s | %6s | %10s | %s\n' profile op apdus bytes "max apdus" "max bytes"
+over=0
+for r in "${BUDGET[@]}"; do
+	IFS='|' read -r prof op n by maxn maxb <<<"$r"
+	flag=
+	if (( n > maxn )) || [[ $maxb != - && $by -gt $maxb ]]; then flag="  <-- OVER BUDGET"; over=1; fi
+	printf '%-9s | %-8s | %6s | %6s | %10s | %s%s\n' "$prof" "$op" "$n" "$by" "$maxn" "$maxb" "$flag"
+done
+if (( over )); then echo "apdu-counts: A FIGURE IS OVER ITS BUDGET" >&2; exit 1; fi

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The on-disk certificate cache (akis/cache.c, R44): the cache file is
- * parsed with the bounded reader like card bytes, and a hit is confirmed by
- * the card's answers. The file comes from the input, the card's answers
- * (SELECT FCI with the size, READ BINARY of the last step) after it.
+ * The on-disk token cache (akis/cache.c, R44): the cache file is parsed
+ * with the bounded reader like card bytes, and what it serves is confirmed
+ * by the card's answers. The file comes from the input, the card's answers
+ * (SELECT, READ BINARY of the evidence) after it.
  * Input: u16 cache file length, the file, then the responses
  * (tests/fuzz/fuzz_transport.h). Linked without akis/cache.c's object:
  * the file is included to reach its statics.
@@ -76,8 +76,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(card->certs[0].path, cert_path, sizeof(cert_path));
 	card->certs[0].path_len = sizeof(cert_path);
 	card->n_certs = 1;
-	if (write_cache(card, data + 2, flen))
-		(void)akis_cert_read_tx(card, 0, dir);
+	if (write_cache(card, data + 2, flen)) {
+		struct akis_tcache *tc = akis_tcache_open(card, dir);
+		uint8_t *buf = NULL;
+		size_t len = 0;
+		(void)akis_cert_read_tx(card, 0, tc);
+		if (akis_tcache_file_tx(card, tc, cert_path, sizeof(cert_path), true, &buf, &len) ==
+		    AKIS_OK)
+			free(buf);
+		akis_tcache_close(tc, card, false);
+	}
 	akis_card_free(card);
 	return 0;
 }

@@ -112,6 +112,34 @@ FIXTURE_FN void sb_file(struct sb *s, const char *path_hex, const uint8_t *data,
 	}
 }
 
+/* R44, the token cache's evidence (akis/cache.c card_holds_tx): SELECT
+ * without FCI, then READ BINARY of bytes [from, n) in 244-byte steps, the
+ * last step asking one byte more, answered with 6282 (docs/card.md §3).
+ * `card` is what the card holds now (n_card bytes). */
+FIXTURE_FN void sb_evidence(struct sb *s, const char *path_hex, const uint8_t *card, size_t n_card,
+                            size_t n, size_t from)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "00A4080C%02zX%s", strlen(path_hex) / 2, path_hex);
+	sb_step(s, cmd, "9000");
+	for (size_t off = from;;) {
+		size_t left = n - off, ask = left + 1 <= 0xF4 ? left + 1 : 0xF4;
+		size_t have = off < n_card ? n_card - off : 0, give = have < ask ? have : ask;
+		snprintf(cmd, sizeof cmd, "00B0%04zX%02zX", off, ask);
+		sb_data(s, cmd, card + off, give, give < ask ? 0x6282 : 0x9000);
+		if (ask == left + 1 || give < ask)
+			return;
+		off += ask;
+	}
+}
+
+/* A certificate confirmed from the cache: its last 243 bytes and its end. */
+FIXTURE_FN void sb_cert_tail(struct sb *s, const char *path_hex, const uint8_t *card, size_t n_card,
+                             size_t n)
+{
+	sb_evidence(s, path_hex, card, n_card, n, n > 0xF3 ? n - 0xF3 : 0);
+}
+
 FIXTURE_FN void sb_missing(struct sb *s, const char *path_hex)
 {
 	char cmd[128];

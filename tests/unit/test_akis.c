@@ -28,15 +28,20 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void script_12(struct sb *s, const struct img *im)
+static void script_12_files(struct sb *s, const struct img *im)
 {
-	sb_identity(s, 0xA5);
 	sb_file(s, "2F00", im->efdir, im->efdir_len);
 	sb_file(s, "3D005031", im->odf, im->odf_len);
 	sb_file(s, "3D005032", im->ti, im->ti_len);
 	sb_file(s, "3D004401", im->aodf, im->aodf_len);
 	sb_file(s, "3D004402", im->prkdf, im->prkdf_len);
 	sb_file(s, "3D004404", im->cdf, im->cdf_len);
+}
+
+static void script_12(struct sb *s, const struct img *im)
+{
+	sb_identity(s, 0xA5);
+	script_12_files(s, im);
 }
 
 static void test_bind_12(void **state)
@@ -301,63 +306,184 @@ static void test_bind_bad_prkdf(void **state)
 	img_free(&im);
 }
 
-/* Second bind with a cache: SELECT + one READ BINARY of the tail. */
+/* R44, docs/design.md "The on-disk token cache": a cold bind fills the
+ * cache; a second one reads the identity, the CDF and the certificate's
+ * tail only, and serves the very same token. */
+static const char *cache_file(const char *dir)
+{
+	static char name[128];
+	snprintf(name, sizeof name, "%s/akis-000102030405060708090a0b.cache", dir);
+	return name;
+}
+
+static struct akis_card *cold_bind(const struct img *im, const char *dir)
+{
+	struct sb s = {0};
+	script_12(&s, im);
+	sb_file(&s, "3D002F10", im->cert[0], im->cert_len[0]);
+	struct akis_card *card = sb_card(&s, ATR_12);
+	assert_int_equal(akis_bind_tx(card, dir), AKIS_OK);
+	sb_assert_done(card);
+	sb_free(&s);
+	return card;
+}
+
+/* The warm script: identity, the CDF (whole), the certificate's tail, as
+ * the card `now` answers them against the cached `was`. */
+static void script_warm_12(struct sb *s, const struct img *was, const struct img *now)
+{
+	sb_identity(s, 0xA5);
+	sb_evidence(s, "3D004404", now->cdf, now->cdf_len, was->cdf_len, 0);
+}
+
 static void test_bind_cache(void **state)
 {
 	(void)state;
 	struct img im;
 	struct sb s = {0};
 	char dir[] = "/tmp/akis-cache-XXXXXX";
-	char cmd[64];
 	assert_non_null(mkdtemp(dir));
 	img_make_1x(&im, g_rsa, false, false);
-	script_12(&s, &im);
-	sb_file(&s, "3D002F10", im.cert[0], im.cert_len[0]);
+	struct akis_card *card = cold_bind(&im, dir);
+	assert_int_equal(card->cache_hits, 0);
+	unsigned long first = apdu_card_count(card->io);
+	akis_card_free(card);
+	assert_int_equal(access(cache_file(dir), F_OK), 0);
+
+	script_warm_12(&s, &im, &im);
+	sb_cert_tail(&s, "3D002F10", im.cert[0], im.cert_len[0], im.cert_len[0]);
+	card = sb_card(&s, ATR_12);
+	assert_int_equal(akis_bind_tx(card, dir), AKIS_OK);
+	sb_assert_done(card);
+	/* EF.DIR, ODF, TokenInfo, AODF, PrKDF trusted; CDF and certificate confirmed */
+	assert_int_equal(card->cache_hits, 7);
+	assert_int_equal(apdu_card_count(card->io), 2 + 2 + 2);
+	assert_true(apdu_card_count(card->io) < first);
+	assert_int_equal(card->n_certs, 1);
+	assert_int_equal(card->n_keys, 1);
+	assert_int_equal(card->keys[0].key_ref, 0x01);
+	assert_int_equal(card->keys[0].cert, 0);
+	assert_string_equal(card->token_label, "AKIS test");
+	assert_int_equal(card->pins[AKIS_PIN_SO].min_len, 6);
+	assert_memory_equal(card->certs[0].der, im.cert[0], im.cert_len[0]);
+	akis_card_free(card);
+	sb_free(&s);
+	assert_int_equal(unlink(cache_file(dir)), 0);
+	assert_int_equal(rmdir(dir), 0);
+	img_free(&im);
+}
+
+/*
+ * Self-healing (docs/design.md "Self-healing"): the card contradicts the
+ * cache → the warm bind stops at the first difference, the cache file is
+ * dropped and the same call binds from scratch; the token holds the card's
+ * current values and the rewritten cache holds them too (a third bind
+ * confirms the new certificate, never the old one).
+ */
+static void heal_case(const struct img *was, const struct img *now, bool cdf_differs)
+{
+	struct sb s = {0};
+	char dir[] = "/tmp/akis-heal-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	akis_card_free(cold_bind(was, dir));
+
+	script_warm_12(&s, was, now);
+	if (!cdf_differs) /* the same CDF: the certificate's tail tells */
+		sb_cert_tail(&s, "3D002F10", now->cert[0], now->cert_len[0], was->cert_len[0]);
+	script_12_files(&s, now); /* from scratch, in the same call */
+	sb_file(&s, "3D002F10", now->cert[0], now->cert_len[0]);
 	struct akis_card *card = sb_card(&s, ATR_12);
 	assert_int_equal(akis_bind_tx(card, dir), AKIS_OK);
 	sb_assert_done(card);
 	assert_int_equal(card->cache_hits, 0);
-	unsigned long first = apdu_card_count(card->io);
+	assert_int_equal(card->certs[0].der_len, now->cert_len[0]);
+	assert_memory_equal(card->certs[0].der, now->cert[0], now->cert_len[0]);
+	assert_int_equal(card->n_certs, 1);
 	akis_card_free(card);
 	sb_free(&s);
 
-	size_t n = im.cert_len[0], off = n - 0xF4;
-	script_12(&s, &im);
-	sb_step(&s, "00A40800043D002F1000", "620E8002%04zX82010183022F108A01059000", n);
-	snprintf(cmd, sizeof cmd, "00B0%04zXF4", off);
-	sb_data(&s, cmd, im.cert[0] + off, 0xF4, 0x9000);
+	script_warm_12(&s, now, now); /* the rewritten cache holds the new token */
+	sb_cert_tail(&s, "3D002F10", now->cert[0], now->cert_len[0], now->cert_len[0]);
 	card = sb_card(&s, ATR_12);
 	assert_int_equal(akis_bind_tx(card, dir), AKIS_OK);
 	sb_assert_done(card);
-	assert_int_equal(card->cache_hits, 1);
-	assert_memory_equal(card->certs[0].der, im.cert[0], n);
-	assert_true(apdu_card_count(card->io) < first);
+	assert_int_equal(card->cache_hits, 7);
+	assert_memory_equal(card->certs[0].der, now->cert[0], now->cert_len[0]);
 	akis_card_free(card);
 	sb_free(&s);
+	assert_int_equal(unlink(cache_file(dir)), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
 
-	/* Re-provisioned: same size, different tail → read in full. */
-	uint8_t *other = malloc(n);
-	memcpy(other, im.cert[0], n);
-	other[n - 1] ^= 0x55;
-	script_12(&s, &im);
-	sb_step(&s, "00A40800043D002F1000", "620E8002%04zX82010183022F108A01059000", n);
-	sb_data(&s, cmd, other + off, 0xF4, 0x9000);
-	for (size_t o = 0; o < n; o += 0xF4) {
-		size_t want = n - o < 0xF4 ? n - o : 0xF4;
-		snprintf(cmd, sizeof cmd, "00B0%04zX%02zX", o, want);
-		sb_data(&s, cmd, other + o, want, 0x9000);
-	}
-	card = sb_card(&s, ATR_12);
-	assert_int_equal(akis_bind_tx(card, dir), AKIS_OK);
-	sb_assert_done(card);
+/* A certificate re-issued in place: same file, same key, same size, a new
+ * serial (so a new signature at its end). */
+static void test_cache_cert_replaced(void **state)
+{
+	(void)state;
+	struct img was, now;
+	img_make_1x(&was, g_rsa, false, false);
+	now = was;
+	X509 *x = NULL;
+	const uint8_t *p = was.cert[0];
+	assert_non_null(x = d2i_X509(NULL, &p, (long)was.cert_len[0]));
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 4343);
+	assert_true(X509_sign(x, g_rsa, EVP_sha256()) > 0);
+	uint8_t *der = NULL;
+	int n = i2d_X509(x, &der);
+	X509_free(x);
+	assert_int_equal((size_t)n, was.cert_len[0]); /* the hard case: same size */
+	assert_memory_not_equal(der, was.cert[0], was.cert_len[0]);
+	now.cert[0] = der;
+	heal_case(&was, &now, false);
+	OPENSSL_free(der);
+	img_free(&was);
+}
+
+/* A certificate whose file grew (the tail alone matches, the end does not)
+ * and a different card with the same serial (other key, other iD, so
+ * another CDF). */
+static void test_cache_other_card(void **state)
+{
+	(void)state;
+	struct img was, now, other;
+	img_make_1x(&was, g_rsa, false, false);
+	now = was;
+	uint8_t *longer = malloc(was.cert_len[0] + 1);
+	memcpy(longer, was.cert[0], was.cert_len[0]);
+	longer[was.cert_len[0]] = 0x00;
+	now.cert[0] = longer;
+	now.cert_len[0] = was.cert_len[0] + 1;
+	heal_case(&was, &now, false);
+	free(longer);
+
+	EVP_PKEY *k2 = test_key(false, 2048);
+	img_make_1x(&other, k2, false, false);
+	memset(other.id[0], 0x12, 20); /* its own iD (the SHA-1 of its key on a real card) */
+	img_cdf(&other, 1);
+	heal_case(&was, &other, true);
+	img_free(&other);
+	EVP_PKEY_free(k2);
+	img_free(&was);
+}
+
+/* A malformed cache file is ignored: a cold bind, which rewrites it. */
+static void test_cache_malformed(void **state)
+{
+	(void)state;
+	struct img im;
+	char dir[] = "/tmp/akis-badcache-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	img_make_1x(&im, g_rsa, false, false);
+	akis_card_free(cold_bind(&im, dir));
+	FILE *f = fopen(cache_file(dir), "r+b");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 9, SEEK_SET), 0);
+	fputc(0x40, f); /* a key length over the bound */
+	assert_int_equal(fclose(f), 0);
+	struct akis_card *card = cold_bind(&im, dir);
 	assert_int_equal(card->cache_hits, 0);
-	assert_memory_equal(card->certs[0].der, other, n);
 	akis_card_free(card);
-	sb_free(&s);
-	free(other);
-	char name[128];
-	snprintf(name, sizeof name, "%s/akis-000102030405060708090a0b.cache", dir);
-	assert_int_equal(unlink(name), 0);
+	assert_int_equal(unlink(cache_file(dir)), 0);
 	assert_int_equal(rmdir(dir), 0);
 	img_free(&im);
 }
@@ -535,6 +661,9 @@ int main(void)
 	        cmocka_unit_test(test_bind_nodir_10_defaults),
 	        cmocka_unit_test(test_bind_bad_prkdf),
 	        cmocka_unit_test(test_bind_cache),
+	        cmocka_unit_test(test_cache_cert_replaced),
+	        cmocka_unit_test(test_cache_other_card),
+	        cmocka_unit_test(test_cache_malformed),
 	        cmocka_unit_test(test_cache_dir_private),
 	        cmocka_unit_test(test_begin_reset),
 	        cmocka_unit_test(test_xmit_reset),

@@ -491,17 +491,6 @@ static void cimg_script_dir(struct sb *s, const struct img *im)
 	sb_file(s, "3D004404", im->cdf, im->cdf_len);
 }
 
-/* A certificate served from the cache: SELECT with FCI + the last step. */
-static void sb_cached(struct sb *s, const char *fid, const uint8_t *der, size_t n)
-{
-	char cmd[64];
-	size_t off = n - 0xF4;
-	snprintf(cmd, sizeof cmd, "00A40800043D00%s00", fid);
-	sb_step(s, cmd, "620E8002%04zX8201018302%s8A01059000", n, fid);
-	snprintf(cmd, sizeof cmd, "00B0%04zXF4", off);
-	sb_data(s, cmd, der + off, 0xF4, 0x9000);
-}
-
 static void bind_and_build(struct sb *s, const char *dir, unsigned long hits, const struct cimg *c,
                            uint8_t *ids, size_t *n_ids)
 {
@@ -542,10 +531,13 @@ static void test_bind_collide(void **state)
 	bind_and_build(&s, dir, 0, &c, ids1, &n1);
 	sb_free(&s);
 
-	cimg_script_dir(&s, &c.im); /* another process: certificates from the cache */
-	sb_cached(&s, "2F11", c.im.cert[1], c.im.cert_len[1]);
-	sb_cached(&s, "2F10", c.im.cert[0], c.im.cert_len[0]);
-	bind_and_build(&s, dir, 2, &c, ids2, &n2);
+	/* another process: the token from the cache (R44): identity, the CDF
+	 * and the certificates' tails confirmed, the rest trusted */
+	sb_identity(&s, 0xA5);
+	sb_evidence(&s, "3D004404", c.im.cdf, c.im.cdf_len, c.im.cdf_len, 0);
+	sb_cert_tail(&s, "3D002F11", c.im.cert[1], c.im.cert_len[1], c.im.cert_len[1]);
+	sb_cert_tail(&s, "3D002F10", c.im.cert[0], c.im.cert_len[0], c.im.cert_len[0]);
+	bind_and_build(&s, dir, 7, &c, ids2, &n2);
 	sb_free(&s);
 
 	assert_int_equal(n1, n2);

@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# The on-disk token cache (R44, docs/design.md "The on-disk token cache")
+# through the real module and pkcs11-tool, on the virtual card:
+#  - APDU counts per profile (deterministic): cold and second-process
+#    `pkcs11-tool -O`, each equal to the figure recorded here, so that a
+#    regression fails the suite;
+#  - every invalidation case, by value (the certificates' DER served by the
+#    module against the card's own files), each after a warm cache:
+#    a certificate re-issued in place (same file, same key, new serial), a
+#    certificate and key added, a different card with the same serial; and
+#    the self-healing path (the stale cache is dropped and the same process
+#    binds from scratch: one pkcs11-tool run, right values, cache rewritten).
+#   tests/integration/p11_cache.sh [BUILD_DIR]
+set -u
+cd "$(dirname "$0")/../.."
+BUILD=${1:-build}
+M=$PWD/$BUILD/akis-pkcs11.so
+export AKIS_VCARD=$PWD/$BUILD/akis-vcard BUILD AKIS_CONF=/dev/null
+[[ -f $M && -x $AKIS_VCARD ]] || { echo "no $M / $AKIS_VCARD"; exit 1; }
+. tests/integration/lib.sh
+WORK=$(mktemp -d /tmp/akis-p11cache.XXXXXX)
+trap 'bench_down; rm -rf "$WORK"' EXIT
+SERIAL=0A0B0C0D0E0F101112131415
+
+# expected command APDUs: cold -O, second-process -O (docs/design.md "The
+# on-disk token cache": GET DATA ×2, CDF 2, 2 per certificate, PIN ×2)
+declare -A COLD=([akis-1.0]=25 [akis-1.2]=31 [akis-2]=29)
+declare -A WARM=([akis-1.0]=8 [akis-1.2]=10 [akis-2]=10)
+
+apdus_of() { # CMD...: command APDUs the card saw while CMD ran
+	local a b
+	a=$(log_count "$AKIS_CARD_LOG_1")
+	"$@" >"$WORK/out" 2>&1 || echo "p11_cache: '$*' failed: $(tail -2 "$WORK/out")" >&2
+	b=$(log_count "$AKIS_CARD_LOG_1")
+	echo $((b - a))
+}
+list_O() { timeout 120 pkcs11-tool --module "$M" -O; }
+
+# sha256 of every certificate the module serves, sorted
+served() {
+	local id n=0
+	for id in $(timeout 120 pkcs11-tool --module "$M" -O --type cert 2>/dev/null | sed -n 's/^ *ID: *//p'); do
+		timeout 60 pkcs11-tool --module "$M" --read-object --type cert --id "$id" -o "$WORK/c$n.der" >/dev/null 2>&1 &&
+			sha256sum <"$WORK/c$n.der" | cut -d' ' -f1
+		n=$((n + 1))
+	done | sort
+}
+# sha256 of every certificate file on the card (certs/2F1n.pem = the EFs)
+on_card() {
+	local f
+	for f in "$AKIS_CARD_DIR_1"/certs/2F1*.pem; do
+		openssl x509 -in "$f" -outform DER | sha256sum | cut -d' ' -f1
+	done | sort
+}
+
+# Change the card while it is stopped: stop its process, run CMD, start it
+# again (tests/vcardctl restore starts a card whose process is gone).
+card_change() {
+	local pid
+	pid=$(cat "$AKIS_CARD_DIR_1/pid")
+	kill "$pid" && while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+	"$@"
+	cp "$AKIS_CARD_DIR_1/card.conf" "$AKIS_CARD_DIR_1/card.conf.provisioned"
+	tests/vcardctl restore 1 >/dev/null 2>&1
+}
+
+# A freshly provisioned image with the same serial replaces the card's.
+reprovision() { # INIT-OPTIONS...
+	local d=$WORK/img
+	rm -rf "$d"
+	"$AKIS_VCARD" init "$d" --profile "$PROF" --serial "$SERIAL" "$@" >/dev/null || return 1
+	rm -rf "$AKIS_CARD_DIR_1"/{fs,certs,keys,ca}
+	cp -a "$d"/{fs,certs,keys,ca,card.conf} "$AKIS_CARD_DIR_1"/
+}
+
+# Certificate 2F10 re-issued in place: same key, a new serial, re-signed.
+reissue_2f10() {
+	local d=$AKIS_CARD_DIR_1 key
+	key=$(ls "$d"/keys/key-*.pem | head -1)
+	openssl x509 -in "$d/certs/2F10.pem" -set_serial 0x5151AA -signkey "$key" -days 30 \
+		-out "$WORK/new.pem" 2>/dev/null || return 1
+	cp "$WORK/new.pem" "$d/certs/2F10.pem"
+	openssl x509 -in "$WORK/new.pem" -outform DER -out "$d/fs/3F00/3D00/2F10"
+}
+
+cache_file() { ls "$XDG_CACHE_HOME"/akis-pkcs11/akis-*.cache 2>/dev/null | head -1; }
+
+# CASE NAME CHANGE...: warm cache, change the card, one process must serve
+# the card's certificates, not the cached ones, and rewrite the cache.
+check_case() {
+	local name=$1 before after old
+	shift
+	list_O >/dev/null 2>&1 # warm
+	old=$(served)
+	card_change "$@"
+	before=$(cksum <"$(cache_file)")
+	AKIS_DEBUG=obj AKIS_LOG=$WORK/debug.log list_O >/dev/null 2>&1
+	after=$(cksum <"$(cache_file)" 2>/dev/null)
+	if grep -q "binding from scratch" "$WORK/debug.log" && [[ $before != "$after" ]]; then
+		t_ok "$PROF $name: stale cache dropped, bound from scratch in the same process, cache rewritten"
+	else
+		t_fail "$PROF $name: self-healing" "$(grep -c 'binding from scratch' "$WORK/debug.log") heals, cache changed: $([[ $before != "$after" ]] && echo yes || echo no)"
+	fi
+	rm -f "$WORK/debug.log"
+	local now card
+	now=$(served)
+	card=$(on_card)
+	t_eq "$PROF $name: the certificates served are the card's (DER)" "$card" "$now"
+	[[ $now != "$old" ]] && t_ok "$PROF $name: the old certificates are not served" ||
+		t_fail "$PROF $name: the old certificates are not served" "unchanged"
+}
+
+for PROF in akis-1.0 akis-1.2 akis-2; do
+	bench_up --profile "$PROF" --serial "$SERIAL" >/dev/null || { t_fail "$PROF: bench_up"; continue; }
+	export XDG_CACHE_HOME=$WORK/xdg-$PROF
+	mkdir -p "$XDG_CACHE_HOME"
+	t_eq "$PROF: cold pkcs11-tool -O APDUs" "${COLD[$PROF]}" "$(apdus_of list_O)"
+	t_eq "$PROF: second-process pkcs11-tool -O APDUs" "${WARM[$PROF]}" "$(apdus_of list_O)"
+	t_eq "$PROF: warm certificates are the card's" "$(on_card)" "$(served)"
+	check_case "certificate re-issued in place" reissue_2f10
+	check_case "certificate and key added" reprovision --with-expired-cert
+	check_case "another card with the same serial" reprovision
+	bench_down
+done
+t_summary
