@@ -168,8 +168,7 @@ static void check_db(struct doctor *d, const struct tool_nssdb *db, bool proxy_o
 	}
 	int loads = r.ours + (r.proxy > 0 && proxy_ours ? 1 : 0);
 	if (loads == 0)
-		add(d, "not_registered", DR_BROKEN,
-		    _("Close the program and run: akis-tool setup"),
+		add(d, "not_registered", DR_BROKEN, _("Close the program and run: akis-tool setup"),
 		    _("the module is not registered in %s profile %s (%s)"), app, db->profile,
 		    db->dir);
 	else if (loads > 1)
@@ -178,7 +177,8 @@ static void check_db(struct doctor *d, const struct tool_nssdb *db, bool proxy_o
 		      "Keep one: run akis-tool setup --remove and akis-tool setup, or remove "
 		      "p11-kit-proxy from the program's security devices"),
 		    _("the module is loaded twice in %s profile %s (%d times directly%s)"), app,
-		    db->profile, r.ours, r.proxy > 0 && proxy_ours ? _(", once through p11-kit-proxy") : "");
+		    db->profile, r.ours,
+		    r.proxy > 0 && proxy_ours ? _(", once through p11-kit-proxy") : "");
 	else
 		add(d, "registered", DR_OK, NULL, _("registered in %s profile %s"), app,
 		    db->profile);
@@ -194,7 +194,8 @@ static void check_browsers(struct doctor *d)
 	struct tool_nssdb dbs[TOOL_NSSDB_MAX];
 	char path[512];
 	size_t n = tool_nssdbs_find(tool_home(), dbs, TOOL_NSSDB_MAX);
-	bool proxy_ours = d->module != NULL && tool_p11kit_loads(d->module, NULL, path, sizeof(path));
+	bool proxy_ours =
+	        d->module != NULL && tool_p11kit_loads(d->module, NULL, path, sizeof(path));
 	if (n == 0)
 		add(d, "no_profiles", DR_INFO, NULL, "%s",
 		    _("no Firefox, Thunderbird or Chromium profile found for this user"));
@@ -242,7 +243,8 @@ static void check_certs(struct doctor *d)
 		    _("Apply to your certificate provider for a new certificate"), "%s",
 		    _("no certificate on the card is valid now"));
 	else
-		add(d, "certificates", DR_OK, NULL, _("%zu valid certificate(s) on the card"), valid);
+		add(d, "certificates", DR_OK, NULL, _("%zu valid certificate(s) on the card"),
+		    valid);
 }
 
 static const char *state_name(enum dr_state s)

@@ -104,7 +104,8 @@ static void register_db(struct setup *s, const struct tool_nssdb *db, bool proxy
 		return;
 	}
 	if (db->in_use) {
-		tool_err(_("%s is running with profile %s: close it, then run akis-tool setup again"),
+		tool_err(_("%s is running with profile %s: close it, then run akis-tool setup "
+		           "again"),
 		         app, db->profile);
 		s->ex = TOOL_EXIT_ERROR;
 		return;
@@ -114,7 +115,8 @@ static void register_db(struct setup *s, const struct tool_nssdb *db, bool proxy
 	if (r.ours > 0 || (r.proxy > 0 && proxy_ours)) {
 		printf(_("%s profile %s: already registered\n"), app, db->profile);
 		if (r.ours + (r.proxy > 0 && proxy_ours) > 1)
-			printf("%s\n", _("  but loaded twice (see akis-tool doctor): the card appears twice "
+			printf("%s\n", _("  but loaded twice (see akis-tool doctor): the card "
+			                 "appears twice "
 			                 "and the browser fails to use it"));
 		return;
 	}
@@ -137,8 +139,9 @@ static void setup_java(struct setup *s)
 		size_t n = fread(have, 1, sizeof(have) - 1, f);
 		have[n] = '\0';
 		fclose(f);
-		printf(strcmp(have, want) == 0 ? _("Java: %s already there\n")
-		                               : _("Java: %s exists and is not ours: left as it is\n"),
+		printf(strcmp(have, want) == 0
+		               ? _("Java: %s already there\n")
+		               : _("Java: %s exists and is not ours: left as it is\n"),
 		       path);
 		return;
 	}
@@ -179,7 +182,8 @@ static void setup_system(struct setup *s)
 	(void)chmod(dir, 0755);
 	FILE *f = fopen(path, "w");
 	if (f == NULL ||
-	    fprintf(f, "{ \"policies\": { \"SecurityDevices\": { \"Add\": { \"%s\": \"%s\" } } } }\n",
+	    fprintf(f,
+	            "{ \"policies\": { \"SecurityDevices\": { \"Add\": { \"%s\": \"%s\" } } } }\n",
 	            TOOL_NSS_NAME, s->module) < 0 ||
 	    fclose(f) != 0 || chmod(path, 0644) != 0) {
 		tool_err(_("cannot write %s: %s"), path, strerror(errno));
@@ -208,7 +212,8 @@ static void remove_created_db(const char *dir)
 
 static void undo_line(struct setup *s, char *line)
 {
-	char *kind = strtok(line, "\t\n"), *path = strtok(NULL, "\t\n"), *mod = strtok(NULL, "\t\n");
+	char *kind = strtok(line, "\t\n"), *path = strtok(NULL, "\t\n"),
+	     *mod = strtok(NULL, "\t\n");
 	if (kind == NULL || path == NULL || mod == NULL)
 		return;
 	int rc = 0;
@@ -237,7 +242,8 @@ static int setup_remove(struct setup *s)
 	size_t n = 0;
 	FILE *f = fopen(s->state, "r");
 	if (f == NULL || lines == NULL) {
-		printf("%s\n", _("Nothing to remove: akis-tool setup has not registered anything."));
+		printf("%s\n",
+		       _("Nothing to remove: akis-tool setup has not registered anything."));
 		free(lines);
 		if (f != NULL)
 			fclose(f);
