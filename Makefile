@@ -27,8 +27,11 @@ CMOCKA_LIBS   := $(shell $(PKG) --libs cmocka 2>/dev/null)
 WARN    := -Wall -Wextra -Werror -Wvla -Wswitch-enum -Wshadow
 OPT     ?= -O2 -g
 CFLAGS  ?=
+# CPPFLAGS and LDFLAGS: dpkg-buildflags (hardening) when debian/rules builds
+CPPFLAGS ?=
+LDFLAGS  ?=
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -fPIC -fvisibility=hidden $(WARN) $(OPT) \
-	$(PCSC_CFLAGS) $(CRYPTO_CFLAGS) $(P11KIT_CFLAGS) -I. $(SAN) $(CFLAGS)
+	$(PCSC_CFLAGS) $(CRYPTO_CFLAGS) $(P11KIT_CFLAGS) -I. $(SAN) $(CPPFLAGS) $(CFLAGS)
 LDLIBS_ALL = $(PCSC_LIBS) $(CRYPTO_LIBS) -lpthread
 
 ifeq ($(SANITIZE),1)
@@ -56,7 +59,7 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRC))
 
 TARGETS := $(if $(P11_SRC),$(MODULE)) $(if $(VCARD_SRC),$(VCARD)) $(if $(TOOL_SRC),$(TOOL))
 
-.PHONY: all check unit deps demo install install-compat uninstall clean asan help
+.PHONY: all check unit deps demo install install-compat install-vcard uninstall clean asan help deb
 all: $(TARGETS)
 
 $(BUILD)/%.o: %.c
@@ -70,14 +73,14 @@ $(CORE_A): $(call obj,$(APDU_SRC) $(AKIS_SRC) $(P11_SRC))
 
 $(MODULE): $(call obj,$(MOD_APDU) $(AKIS_SRC) $(P11_SRC)) pkcs11/akis-pkcs11.map
 	$(CC) -shared -Wl,--version-script=pkcs11/akis-pkcs11.map -Wl,-z,defs -Wl,-soname,akis-pkcs11.so \
-		$(SAN) -o $@ $(call obj,$(MOD_APDU) $(AKIS_SRC) $(P11_SRC)) $(LDLIBS_ALL)
+		$(SAN) $(LDFLAGS) -o $@ $(call obj,$(MOD_APDU) $(AKIS_SRC) $(P11_SRC)) $(LDLIBS_ALL)
 
 $(VCARD): $(call obj,$(VCARD_SRC))
-	$(CC) $(SAN) -o $@ $^ $(CRYPTO_LIBS) -lpthread
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS) -lpthread
 
 # the tool reports the module's configuration (pin_per_signature, R46)
 $(TOOL): $(call obj,$(TOOL_SRC) $(MOD_APDU) $(AKIS_SRC) pkcs11/config.c)
-	$(CC) $(SAN) -o $@ $^ $(LDLIBS_ALL)
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(CORE_A)
 	$(CC) $(SAN) -o $@ $< $(CORE_A) $(CMOCKA_LIBS) $(LDLIBS_ALL)
@@ -140,6 +143,28 @@ install: all
 install-compat: install
 	tools/install-compat.sh install $(DESTDIR)$(COMPATLIB) $(P11DIR)/akis-pkcs11.so
 
+# akis-vcard and its bench for integrators (the akis-vcard package): the
+# bench finds its reader configuration and pcsc-apdu in $(VCARD_DATA)
+VCARD_DATA ?= $(PREFIX)/share/akis-vcard
+install-vcard: $(VCARD)
+	install -D -m 0755 $(VCARD) $(DESTDIR)$(BINDIR)/akis-vcard
+	install -D -m 0755 tests/vcardctl $(DESTDIR)$(BINDIR)/akis-vcardctl
+	install -D -m 0755 tests/vcard/pcsc-apdu $(DESTDIR)$(VCARD_DATA)/pcsc-apdu
+	install -D -m 0644 conf/reader.conf.d/akis-vpcd $(DESTDIR)$(VCARD_DATA)/reader.conf.d/akis-vpcd
+	install -D -m 0644 tests/vcard/akis-vcard.1 $(DESTDIR)$(MANDIR)/man1/akis-vcard.1
+	install -D -m 0644 tests/vcard/akis-vcardctl.1 $(DESTDIR)$(MANDIR)/man1/akis-vcardctl.1
+
+# Debian packages (issue 11) into $(DEB_OUT)/, built from a copy of the
+# tracked tree (dpkg-buildpackage writes its results next to the source).
+DEB_OUT ?= $(BUILD)/deb
+deb:
+	rm -rf $(DEB_OUT) && mkdir -p $(DEB_OUT)/src
+	git ls-files -z --cached --others --exclude-standard | xargs -0 tar -cf - | tar -xf - -C $(DEB_OUT)/src
+	cd $(DEB_OUT)/src && dpkg-buildpackage -us -uc -b
+	rm -rf $(DEB_OUT)/src
+	cd $(DEB_OUT) && lintian --fail-on error,warning *.changes
+	@ls $(DEB_OUT)/*.deb
+
 uninstall:
 	tools/install-compat.sh uninstall $(DESTDIR)$(COMPATLIB) $(P11DIR)/akis-pkcs11.so
 	rm -f $(DESTDIR)$(P11DIR)/akis-pkcs11.so $(DESTDIR)$(P11KITDIR)/akis-pkcs11.module \
@@ -157,6 +182,7 @@ help:
 	@echo "make check-valgrind  unit tests, pkcs11-tool and the behaviour suite under valgrind (build-vg/)"
 	@echo "make bench      APDUs, bytes and time per operation; make fuzz: libFuzzer targets"
 	@echo "make install    PREFIX=$(PREFIX) DESTDIR=..."
+	@echo "make deb        the Debian packages into $(BUILD)/deb/ (checked with lintian)"
 	@echo "make format     clang-format every C file; make format-check: only check (CI)"
 	@echo "make install-compat  install, plus $(COMPATLIB) -> the module, for Java e-signature"
 	@echo "                programs that load the closed module's name (refuses if a foreign file is there)"
@@ -165,7 +191,7 @@ help:
 include tools/akis-tool/akis-tool.mk
 include tools/akis-monitor/akis-monitor.mk
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -path '$(BUILD)/deb' -prune -o -type f -name '*.d' -print 2>/dev/null)
 .SECONDARY:
 
 # R45, not part of `make check` (CI time): the whole suite under ASan/UBSan

@@ -178,7 +178,7 @@ static void test_threads_whole_lines(void **state)
 	pthread_t th[THREADS];
 	int count = 0;
 
-	truncate(log_path, 0);
+	assert_int_equal(truncate(log_path, 0), 0);
 	for (long i = 0; i < THREADS; i++)
 		assert_int_equal(pthread_create(&th[i], NULL, writer, (void *)i), 0);
 	for (int i = 0; i < THREADS; i++)

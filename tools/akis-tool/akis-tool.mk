@@ -16,6 +16,10 @@ $(BUILD)/locale/%/LC_MESSAGES/akis-tool.mo: $(TOOL_PO_DIR)/%.po
 	@mkdir -p $(dir $@)
 	msgfmt --check -o $@ $<
 
+# Where setup and doctor look for the installed module (browsers.c).
+$(BUILD)/tools/akis-tool/browsers.o: override CFLAGS += -DTOOL_MULTIARCH='"$(MULTIARCH)"' \
+	-DTOOL_P11DIR='"$(P11DIR)"'
+
 # Where the installed tool finds its catalogues.
 $(BUILD)/tools/akis-tool/main.o: override CFLAGS += -DLOCALEDIR='"$(LOCALEDIR)"'
 

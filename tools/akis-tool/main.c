@@ -37,11 +37,17 @@ enum {
 	OPT_PIN_STDIN,
 	OPT_JSON,
 	OPT_READER,
+	OPT_MODULE,
+	OPT_REMOVE,
+	OPT_SYSTEM,
 };
 
 static const struct option long_opts[] = {
         {"json", no_argument, NULL, OPT_JSON},
         {"reader", required_argument, NULL, OPT_READER},
+        {"module", required_argument, NULL, OPT_MODULE},
+        {"remove", no_argument, NULL, OPT_REMOVE},
+        {"system", no_argument, NULL, OPT_SYSTEM},
         {"pin", required_argument, NULL, OPT_PIN},
         {"new-pin", required_argument, NULL, OPT_NEW_PIN},
         {"puk", required_argument, NULL, OPT_PUK},
@@ -59,6 +65,7 @@ static const struct {
 } commands[] = {
         {"status", cmd_status},         {"readers", cmd_readers},       {"watch", cmd_watch},
         {"change-pin", cmd_change_pin}, {"change-puk", cmd_change_puk}, {"unblock", cmd_unblock},
+        {"setup", cmd_setup},           {"doctor", cmd_doctor},
 };
 
 static void usage(FILE *f)
@@ -76,10 +83,16 @@ static void usage(FILE *f)
 	          "  change-pin   change the PIN\n"
 	          "  unblock      unblock the PIN with the PUK and set a new PIN\n"
 	          "  change-puk   change the PUK\n"
+	          "  setup        register the module in your Firefox and Thunderbird\n"
+	          "               profiles, Chromium/Chrome and Java (--remove undoes it;\n"
+	          "               --system, as root: Firefox's enterprise policy)\n"
+	          "  doctor       find the first broken link between reader and browser\n"
+	          "               and say what to do\n"
 	          "\n"
 	          "Options:\n"
-	          "  --json          machine-readable output (status, readers, watch)\n"
+	          "  --json          machine-readable output (status, readers, watch, doctor)\n"
 	          "  --reader NAME   use this reader only (exact name or part of it)\n"
+	          "  --module PATH   the module for setup and doctor (default: the installed one)\n"
 	          "  --pin-stdin     read PINs from standard input, one per line\n"
 	          "  -y, --yes       do not ask for confirmation (for scripts)\n"
 	          "  -h, --help      show this help\n"
@@ -145,6 +158,12 @@ static int parse(int argc, char **argv, struct tool_opts *o, struct secrets *s)
 			o->json = true;
 		} else if (c == OPT_READER) {
 			o->reader = optarg;
+		} else if (c == OPT_MODULE) {
+			o->module = optarg;
+		} else if (c == OPT_REMOVE) {
+			o->remove = true;
+		} else if (c == OPT_SYSTEM) {
+			o->system = true;
 		} else if (c == OPT_PIN_STDIN) {
 			o->pin_stdin = true;
 		} else if (c == 'y') {

@@ -43,6 +43,9 @@ struct tool_opts {
 	bool yes;
 	bool pin_stdin;
 	const char *reader; /* --reader NAME */
+	const char *module; /* --module PATH (setup, doctor) */
+	bool remove;        /* setup --remove */
+	bool system;        /* setup --system */
 	/* --pin / --new-pin / --puk / --new-puk: copied into fixed buffers,
 	 * argv is wiped (main.c). NULL when not given. */
 	char *pin;
@@ -57,5 +60,7 @@ int cmd_watch(const struct tool_opts *o);
 int cmd_change_pin(const struct tool_opts *o);
 int cmd_change_puk(const struct tool_opts *o);
 int cmd_unblock(const struct tool_opts *o);
+int cmd_setup(const struct tool_opts *o);
+int cmd_doctor(const struct tool_opts *o);
 
 #endif
