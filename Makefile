@@ -123,6 +123,7 @@ fuzz: $(VCARD)
 bench: deps
 	$(MAKE) all
 	tests/bench/run $(BUILD)
+	tests/bench/apdu-counts.sh $(BUILD)
 
 asan:
 	$(MAKE) SANITIZE=1 all $(patsubst $(BUILD)/%,build-asan/%,$(UNIT_BIN))
