@@ -13,7 +13,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 TOP=$(cd "$here/../.." && pwd)
-PKGS=(akis-pkcs11-compat akis-vcard akis-tool akis-pkcs11)
+PKGS=(akis-pkcs11-compat akis-vcard akis-tool akis-pkcs11 akis-monitor)
 MA=$(gcc -print-multiarch)
 MOD=/usr/lib/$MA/pkcs11/akis-pkcs11.so
 COMPAT=/usr/lib/libakisp11.so
@@ -75,7 +75,7 @@ deb=()
 for p in "${PKGS[@]}"; do
 	deb[${#deb[@]}]=$(ls "$W/deb/${p}"_*.deb 2>/dev/null | head -1)
 done
-t_eq "four binary packages" 4 "$(printf '%s\n' "${deb[@]}" | grep -c '\.deb$')"
+t_eq "five binary packages" 5 "$(printf '%s\n' "${deb[@]}" | grep -c '\.deb$')"
 
 # 2. the bench lock for the rest: installing a module system-wide changes
 # what p11-kit programs of the other integration tests would see
@@ -92,9 +92,9 @@ snapshot >"$W/before"
 
 # 3. install the core packages first (the compat refusals below need
 # akis-pkcs11 only), then the compat package
-dpkg -i "${deb[3]}" "${deb[2]}" "${deb[1]}" >"$W/dpkg.log" 2>&1
-t_check "dpkg -i akis-pkcs11 akis-tool akis-vcard succeeds" test $? -eq 0
-for p in akis-pkcs11 akis-tool akis-vcard; do
+dpkg -i "${deb[3]}" "${deb[2]}" "${deb[1]}" "${deb[4]}" >"$W/dpkg.log" 2>&1
+t_check "dpkg -i akis-pkcs11 akis-tool akis-vcard akis-monitor succeeds" test $? -eq 0
+for p in akis-pkcs11 akis-tool akis-vcard akis-monitor; do
 	t_eq "$p is installed" "ii " "$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null)"
 done
 
@@ -125,6 +125,11 @@ t_eq "compat: $COMPAT resolves to the installed module (R47)" "$MOD" "$(readlink
 t_eq "compat: owned by akis-pkcs11-compat" "akis-pkcs11-compat: $COMPAT" "$(dpkg -S "$COMPAT" 2>/dev/null)"
 
 # 5. what the packages put where
+t_check "akis-monitor in the desktop menu (R49)" grep -qx 'Exec=akis-monitor' \
+	/usr/share/applications/org.akis_pkcs11.Monitor.desktop
+t_check "akis-monitor: the program, its icon and the Turkish catalogue" test -x /usr/bin/akis-monitor \
+	-a -f /usr/share/icons/hicolor/scalable/apps/akis-monitor.svg \
+	-a -f /usr/share/locale/tr/LC_MESSAGES/akis-monitor.mo
 t_check "module installed: $MOD" test -f "$MOD"
 t_check "akis.conf is a conffile of akis-pkcs11" grep -qx "$CONF" /var/lib/dpkg/info/akis-pkcs11.conffiles
 out=$(p11-kit list-modules 2>&1)
@@ -168,7 +173,7 @@ t_check "akis-vcardctl down: no akis-vcard of this bench left" bash -c "! pgrep 
 echo "# edited by deb_install.sh" >>"$CONF"
 cp "$CONF" "$W/conf.edited"
 dpkg -r "${PKGS[@]}" >>"$W/dpkg.log" 2>&1
-t_check "dpkg -r of the four packages succeeds" test $? -eq 0
+t_check "dpkg -r of the five packages succeeds" test $? -eq 0
 t_check "after remove: the module is gone" test ! -e "$MOD"
 t_check "after remove: $COMPAT is gone" test ! -L "$COMPAT" -a ! -e "$COMPAT"
 t_check "after remove: the edited conffile is kept" cmp "$W/conf.edited" "$CONF"

@@ -46,6 +46,7 @@ all: $(MONITOR) $(MON_MO)
 install: install-akis-monitor
 install-akis-monitor: $(MONITOR) $(MON_MO)
 	install -D -m 755 $(MONITOR) $(DESTDIR)$(BINDIR)/akis-monitor
+	install -D -m 644 $(MON_DIR)/akis-monitor.1 $(DESTDIR)$(MANDIR)/man1/akis-monitor.1
 	install -D -m 644 $(MON_DIR)/akis-monitor.desktop \
 		$(DESTDIR)$(DATADIR)/applications/org.akis_pkcs11.Monitor.desktop
 	install -D -m 644 $(MON_DIR)/akis-monitor.svg \
@@ -59,7 +60,7 @@ endif
 # Removes what install-akis-monitor put, whether or not GTK is here now.
 uninstall: uninstall-akis-monitor
 uninstall-akis-monitor:
-	rm -f $(DESTDIR)$(BINDIR)/akis-monitor \
+	rm -f $(DESTDIR)$(BINDIR)/akis-monitor $(DESTDIR)$(MANDIR)/man1/akis-monitor.1 \
 		$(DESTDIR)$(DATADIR)/applications/org.akis_pkcs11.Monitor.desktop \
 		$(DESTDIR)$(DATADIR)/icons/hicolor/scalable/apps/akis-monitor.svg
 	for l in $(MON_LINGUAS); do rm -f $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES/akis-monitor.mo; done
