@@ -277,10 +277,9 @@ static akis_rv card_holds_tx(struct akis_card *card, const uint8_t *path, size_t
 		return akis_rv_transport(rv) ? rv : AKIS_OK;
 	for (;;) {
 		size_t left = n - off, ask = left + 1 <= AKIS_READ_STEP ? left + 1 : AKIS_READ_STEP;
-		if (off > 0x7FFF)
-			return AKIS_OK; /* P1 bit 8 would mean a short EF id */
-		struct apdu cmd = {0x00, 0xB0, (uint8_t)(off >> 8), (uint8_t)off, NULL, 0, ask};
-		rv = akis_xmit_tx(card, &cmd, buf, sizeof buf, &got, &sw);
+		rv = akis_read_binary_tx(card, off, ask, buf, &got, &sw);
+		if (rv == AKIS_ERR_CARD_DATA)
+			return AKIS_OK; /* an offset no file of ours reaches: not the same */
 		if (rv != AKIS_OK)
 			return rv;
 		if (ask == left + 1) { /* the last step: the file must end here */

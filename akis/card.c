@@ -260,14 +260,22 @@ akis_rv akis_select_app_tx(struct akis_card *card)
 	return akis_select_tx(card, card->app_path, n, true, NULL);
 }
 
+akis_rv akis_read_binary_tx(struct akis_card *card, size_t off, size_t want, uint8_t *dst,
+                            size_t *got, uint16_t *sw)
+{
+	*got = 0;
+	if (off > 0x7FFF || want > AKIS_READ_STEP)
+		return AKIS_ERR_CARD_DATA; /* P1 bit 8 would mean a short EF id */
+	struct apdu cmd = {0x00, INS_READ_BINARY, (uint8_t)(off >> 8), (uint8_t)off, NULL, 0, want};
+	return akis_xmit_tx(card, &cmd, dst, want, got, sw);
+}
+
 /* One READ BINARY at `off` for `want` bytes; *done when the file ended. */
 static akis_rv read_step_tx(struct akis_card *card, size_t off, size_t want, uint8_t *dst,
                             size_t *got, bool *done)
 {
-	struct apdu cmd = {0x00, INS_READ_BINARY, (uint8_t)(off >> 8), (uint8_t)off, NULL, 0, want};
 	uint16_t sw = 0;
-	*got = 0;
-	akis_rv rv = akis_xmit_tx(card, &cmd, dst, want, got, &sw);
+	akis_rv rv = akis_read_binary_tx(card, off, want, dst, got, &sw);
 	if (rv != AKIS_OK)
 		return rv;
 	switch (sw) {
@@ -297,8 +305,6 @@ akis_rv akis_read_current_tx(struct akis_card *card, size_t size, uint8_t *buf, 
 		return AKIS_ERR_CARD_DATA;
 	while (!done && off < limit) {
 		size_t want = limit - off < AKIS_READ_STEP ? limit - off : AKIS_READ_STEP;
-		if (off > 0x7FFF)
-			return AKIS_ERR_CARD_DATA; /* P1 bit 8 would mean a short EF id */
 		rv = read_step_tx(card, off, want, buf + off, &got, &done);
 		if (rv != AKIS_OK)
 			return rv;

@@ -55,6 +55,11 @@ akis_rv akis_select_tx(struct akis_card *card, const uint8_t *path, size_t len, 
 /* Make the application DF (card->app_path) current (no APDU when it is). */
 akis_rv akis_select_app_tx(struct akis_card *card) AKIS_WUR;
 
+/* One READ BINARY of the current EF: want (≤ AKIS_READ_STEP) bytes at off
+ * into dst, the status word in *sw for the caller to judge.
+ * AKIS_ERR_CARD_DATA for an offset past 7FFF, without an APDU. */
+akis_rv akis_read_binary_tx(struct akis_card *card, size_t off, size_t want, uint8_t *dst,
+                            size_t *got, uint16_t *sw) AKIS_WUR;
 /* READ BINARY of the current EF. size 0 = unknown (read until 6282/6B00 or
  * a short answer). Up to cap bytes into buf. */
 akis_rv akis_read_current_tx(struct akis_card *card, size_t size, uint8_t *buf, size_t cap,

@@ -264,20 +264,6 @@ static GtkWidget *actions(struct mon_app *a, size_t reader, const struct tool_re
 	return row;
 }
 
-static const char *life_cycle_text(uint8_t lc)
-{
-	switch (lc) {
-	case TOOL_LC_USABLE:
-		return _("in use (A5)");
-	case TOOL_LC_ADMIN:
-		return _("administration (A0), not issued for use");
-	case TOOL_LC_DEAD:
-		return _("dead (AA): the card must be replaced");
-	default:
-		return _("unknown");
-	}
-}
-
 static void card_head(GtkWidget *box, const struct tool_report *r)
 {
 	char buf[256], serial[2 * AKIS_SERIAL_MAX + 1] = "";
@@ -290,7 +276,8 @@ static void card_head(GtkWidget *box, const struct tool_report *r)
 	for (size_t i = 0; i < r->serial_len; i++)
 		snprintf(serial + 2 * i, sizeof(serial) - 2 * i, "%02X", r->serial[i]);
 	grid_row(grid, row++, _("Serial number"), serial);
-	grid_row(grid, row++, _("Life cycle"), life_cycle_text(r->life_cycle));
+	snprintf(buf, sizeof(buf), "%s (%02X)", tool_life_cycle_text(r->life_cycle), r->life_cycle);
+	grid_row(grid, row++, _("Life cycle"), buf);
 	pin_text(&r->pin, buf, sizeof(buf));
 	grid_row(grid, row++, "PIN", buf);
 	pin_text(&r->puk, buf, sizeof(buf));

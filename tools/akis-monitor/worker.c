@@ -195,7 +195,7 @@ static gpointer thread_main(gpointer p)
 			struct mon_job_done *d = run_job(m, job);
 			snprintf(force, sizeof(force), "%s", job->reader);
 			explicit_bzero(job, sizeof(*job));
-			free(job);
+			g_free(job); /* g_new0 in dialogs.c */
 			if (d != NULL)
 				post(w, NULL, d);
 		}
@@ -237,7 +237,7 @@ void mon_worker_stop(struct mon_worker *w)
 	struct mon_job *job;
 	while ((job = g_async_queue_try_pop(w->jobs)) != NULL) {
 		explicit_bzero(job, sizeof(*job));
-		free(job);
+		g_free(job);
 	}
 	g_async_queue_unref(w->jobs);
 	for (size_t i = 0; i < w->n; i++)

@@ -504,7 +504,7 @@ static void print_pin(FILE *f, const char *label, const struct tool_pin_state *s
 		        s->tries_left);
 }
 
-static const char *life_cycle_text(uint8_t lc)
+const char *tool_life_cycle_text(uint8_t lc)
 {
 	switch (lc) {
 	case TOOL_LC_USABLE:
@@ -538,7 +538,7 @@ static void print_card_head(FILE *f, const struct tool_report *r)
 		tool_fput_safe(f, r->token_label);
 		fputc('\n', f);
 	}
-	fprintf(f, "  %s: %s (%02X)\n", _("Life cycle"), life_cycle_text(r->life_cycle),
+	fprintf(f, "  %s: %s (%02X)\n", _("Life cycle"), tool_life_cycle_text(r->life_cycle),
 	        r->life_cycle);
 	print_pin(f, "PIN", &r->pin);
 	print_pin(f, "PUK", &r->puk);

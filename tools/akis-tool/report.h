@@ -103,6 +103,8 @@ void tool_report_warnings(struct tool_report *r, time_t now);
 const char *tool_profile_name(enum akis_profile p);
 /* "usable" / "admin" / "dead" / "unknown" (JSON). */
 const char *tool_life_cycle_name(uint8_t lc);
+/* The same in the holder's words (translated). */
+const char *tool_life_cycle_text(uint8_t lc);
 /* Stable warning code for JSON ("cert_expired"). */
 const char *tool_warn_code_name(enum tool_warn_code c);
 /* Room for one warning's text (the blocked-PIN advice is the longest). */
