@@ -296,6 +296,15 @@ bool akis_key_can(const struct akis_card *card, size_t key, enum akis_sign_alg a
  * (else AKIS_ERR_BUFFER, nothing sent). */
 akis_rv akis_sign_tx(struct akis_card *card, size_t key, enum akis_sign_alg alg, const uint8_t *in,
                      size_t in_len, uint8_t *out, size_t out_cap, size_t *out_len) AKIS_WUR;
+/* The same without making the application DF current first: MSE and PSO
+ * go to whatever DF this transaction finds current (another application
+ * may have selected another one since our last transaction). Only for a
+ * caller that proves the signature with the key's public key and, when it
+ * does not verify or the card refuses, signs again with akis_sign_tx
+ * (docs/design.md "The signature without a SELECT"). */
+akis_rv akis_sign_here_tx(struct akis_card *card, size_t key, enum akis_sign_alg alg,
+                          const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap,
+                          size_t *out_len) AKIS_WUR;
 /* Raw RSA decipher (PSO DECIPHER with the 00 padding indicator); the
  * caller removes the padding. */
 akis_rv akis_decrypt_tx(struct akis_card *card, size_t key, const uint8_t *in, size_t in_len,

@@ -250,14 +250,21 @@ akis_rv akis_select_tx(struct akis_card *card, const uint8_t *path, size_t len, 
 	return AKIS_OK;
 }
 
-akis_rv akis_select_app_tx(struct akis_card *card)
+bool akis_app_current(const struct akis_card *card)
 {
 	/* An EF in the application DF leaves that DF current (ISO 7816-4 §7.1.1). */
 	size_t n = card->app_path_len;
-	if (card->cur_path_len == n + 2 && !card->cur_is_df &&
-	    memcmp(card->cur_path, card->app_path, n) == 0)
+	if (card->cur_path_len == n + 2 && !card->cur_is_df)
+		return memcmp(card->cur_path, card->app_path, n) == 0;
+	return n > 0 && card->cur_path_len == n && card->cur_is_df &&
+	       memcmp(card->cur_path, card->app_path, n) == 0;
+}
+
+akis_rv akis_select_app_tx(struct akis_card *card)
+{
+	if (akis_app_current(card))
 		return AKIS_OK;
-	return akis_select_tx(card, card->app_path, n, true, NULL);
+	return akis_select_tx(card, card->app_path, card->app_path_len, true, NULL);
 }
 
 akis_rv akis_read_binary_tx(struct akis_card *card, size_t off, size_t want, uint8_t *dst,

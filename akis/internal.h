@@ -53,6 +53,8 @@ void akis_sel_forget(struct akis_card *card);
 akis_rv akis_select_tx(struct akis_card *card, const uint8_t *path, size_t len, bool is_df,
                        size_t *size) AKIS_WUR;
 /* Make the application DF (card->app_path) current (no APDU when it is). */
+/* Is the application DF current in this transaction (selected, or an EF in it)? */
+bool akis_app_current(const struct akis_card *card);
 akis_rv akis_select_app_tx(struct akis_card *card) AKIS_WUR;
 
 /* One READ BINARY of the current EF: want (≤ AKIS_READ_STEP) bytes at off

@@ -2,7 +2,9 @@
 /*
  * Key selection, signing, deciphering in both dialects (docs/card.md §3),
  * and GET CHALLENGE. Keys are local to the application DF: it is made
- * current first (no APDU when it already is).
+ * current first (no APDU when it already is), except by akis_sign_here_tx,
+ * whose caller proves the signature (docs/design.md "The signature without
+ * a SELECT").
  */
 #include <string.h>
 
@@ -82,13 +84,15 @@ static akis_rv check_sw(struct akis_card *card, akis_rv rv, uint16_t sw, const c
 	return rv;
 }
 
-/* MSE: 1.x `00 22 C3 ref`; 2.x `00 22 41 crt 06 80 01 alg 84 01 ref`. */
-static akis_rv mse_tx(struct akis_card *card, const struct akis_key *k, uint8_t crt, uint8_t alg)
+/* MSE: 1.x `00 22 C3 ref`; 2.x `00 22 41 crt 06 80 01 alg 84 01 ref`.
+ * select: make the application DF current first (no APDU when it is). */
+static akis_rv mse_tx(struct akis_card *card, const struct akis_key *k, uint8_t crt, uint8_t alg,
+                      bool select)
 {
 	uint8_t data[6];
 	uint16_t sw = 0;
 	struct apdu cmd = {0x00, INS_MSE, MSE_1X_P1, k->key_ref, NULL, 0, 0};
-	akis_rv rv = akis_select_app_tx(card);
+	akis_rv rv = select ? akis_select_app_tx(card) : AKIS_OK;
 	if (rv != AKIS_OK)
 		return rv;
 	if (card->atr.profile == AKIS_PROFILE_2) {
@@ -134,8 +138,9 @@ static akis_rv sign_args(const struct akis_key *k, enum akis_sign_alg alg, size_
 	return AKIS_OK;
 }
 
-akis_rv akis_sign_tx(struct akis_card *card, size_t key, enum akis_sign_alg alg, const uint8_t *in,
-                     size_t in_len, uint8_t *out, size_t out_cap, size_t *out_len)
+static akis_rv sign_tx(struct akis_card *card, size_t key, enum akis_sign_alg alg,
+                       const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap,
+                       size_t *out_len, bool select)
 {
 	if (card == NULL || in == NULL || out == NULL || out_len == NULL || key >= card->n_keys)
 		return AKIS_ERR_ARGS;
@@ -146,15 +151,29 @@ akis_rv akis_sign_tx(struct akis_card *card, size_t key, enum akis_sign_alg alg,
 	if (rv != AKIS_OK)
 		return rv;
 	*out_len = 0;
-	rv = mse_tx(card, k, CRT_DST, alg_ref[alg]);
+	rv = mse_tx(card, k, CRT_DST, alg_ref[alg], select);
 	if (rv == AKIS_OK)
 		rv = pso_tx(card, PSO_CDS_P1, PSO_CDS_P2, in, in_len, out, out_cap, out_len);
 	if (rv == AKIS_OK && !answer_fits(k, out, *out_len)) {
 		log_msg(LOG_CARD, "signature of %zu bytes, expected %zu", *out_len, result_len(k));
 		rv = AKIS_ERR_CARD_DATA;
 	}
-	log_msg(LOG_CARD, "sign key %02X alg %d: %s", k->key_ref, (int)alg, akis_rv_name(rv));
+	log_msg(LOG_CARD, "sign key %02X alg %d%s: %s", k->key_ref, (int)alg,
+	        select ? "" : " (no SELECT)", akis_rv_name(rv));
 	return rv;
+}
+
+akis_rv akis_sign_tx(struct akis_card *card, size_t key, enum akis_sign_alg alg, const uint8_t *in,
+                     size_t in_len, uint8_t *out, size_t out_cap, size_t *out_len)
+{
+	return sign_tx(card, key, alg, in, in_len, out, out_cap, out_len, true);
+}
+
+akis_rv akis_sign_here_tx(struct akis_card *card, size_t key, enum akis_sign_alg alg,
+                          const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap,
+                          size_t *out_len)
+{
+	return sign_tx(card, key, alg, in, in_len, out, out_cap, out_len, false);
 }
 
 akis_rv akis_decrypt_tx(struct akis_card *card, size_t key, const uint8_t *in, size_t in_len,
@@ -174,7 +193,7 @@ akis_rv akis_decrypt_tx(struct akis_card *card, size_t key, const uint8_t *in, s
 	*out_len = 0;
 	buf[0] = 0x00; /* padding indicator: none (ISO 7816-8 §5.9) */
 	memcpy(buf + 1, in, in_len);
-	akis_rv rv = mse_tx(card, k, CRT_CT, 0x00);
+	akis_rv rv = mse_tx(card, k, CRT_CT, 0x00, true);
 	if (rv == AKIS_OK)
 		rv = pso_tx(card, PSO_DEC_P1, PSO_DEC_P2, buf, in_len + 1, out, out_cap, out_len);
 	if (rv == AKIS_OK && klen && *out_len != klen)

@@ -156,7 +156,7 @@ struct p11_op {
 	int key;
 	unsigned bits; /* RSA modulus bits / EC order bits */
 	size_t k;      /* RSA modulus bytes / EC order bytes */
-	EVP_PKEY *pub; /* verify, encrypt */
+	EVP_PKEY *pub; /* verify, encrypt; sign: to prove the card's answer */
 	EVP_MD *md;    /* the mechanism's hash (hash-and-sign, digest) */
 	EVP_MD_CTX *mdctx;
 	EVP_MD *pmd, *mgf; /* PSS / OAEP hash and MGF1 hash */
@@ -350,12 +350,16 @@ static CK_RV setup_key(struct p11_op *op, const struct akis_card *card,
                        const struct p11_object *key, const CK_MECHANISM *mech)
 {
 	CK_RV rv = key_size(op, card, key);
+	const struct p11_attr *spki = p11_object_attr(key, CKA_PUBLIC_KEY_INFO);
 	if (rv == CKR_OK && (op->kind == P11_OP_VERIFY || op->kind == P11_OP_ENCRYPT)) {
-		const struct p11_attr *spki = p11_object_attr(key, CKA_PUBLIC_KEY_INFO);
-		op->pub = spki ? p11_pkey_from_spki(spki->value, spki->len) : NULL;
+		op->pub = spki && spki->len ? p11_pkey_from_spki(spki->value, spki->len) : NULL;
 		if (!op->pub)
 			rv = CKR_KEY_FUNCTION_NOT_PERMITTED; /* no public value known */
 	}
+	/* a private key whose public half is known: its signatures are proved
+	 * before they leave the module (p11_op_sign_check) */
+	if (rv == CKR_OK && op->kind == P11_OP_SIGN && spki && spki->len)
+		op->pub = p11_pkey_from_spki(spki->value, spki->len);
 	if (rv == CKR_OK && op->row->pad == PAD_PSS)
 		rv = pss_params(op, mech);
 	if (rv == CKR_OK && op->row->pad == PAD_OAEP)
@@ -581,6 +585,67 @@ CK_RV p11_op_sign_finish(struct p11_op *op, const uint8_t *card_out, size_t card
 }
 
 /* ----- verify, encrypt: software with the public key (R31) ----- */
+
+static CK_RV verify_raw(struct p11_op *op, EVP_PKEY_CTX *ctx, const uint8_t *in, size_t len,
+                        const uint8_t *sig, size_t sig_len);
+static CK_RV ecdsa_der(const uint8_t *sig, size_t n, unsigned char **der, int *der_len);
+
+bool p11_op_sign_checkable(const struct p11_op *op)
+{
+	if (!op || op->kind != P11_OP_SIGN || !op->pub || !op->prepared)
+		return false;
+	return op->alg == AKIS_SIGN_RSA_RAW || op->alg == AKIS_SIGN_RSA_PKCS1 ||
+	       op->alg == AKIS_SIGN_ECDSA;
+}
+
+/* The block the card's raw RSA result must equal: the block itself (raw,
+ * host-encoded PSS) or, when the card pads, EMSA-PKCS1-v1_5 type 1 around
+ * it (RFC 8017 §9.2 step 5). */
+static bool expected_rsa(const struct p11_op *op, uint8_t *want)
+{
+	if (op->alg == AKIS_SIGN_RSA_RAW)
+		return left_pad(want, op->k, op->block, op->block_len);
+	if (op->block_len + 11 > op->k)
+		return false;
+	size_t ps = op->k - op->block_len - 3;
+	want[0] = 0x00;
+	want[1] = 0x01;
+	memset(want + 2, 0xFF, ps);
+	want[2 + ps] = 0x00;
+	memcpy(want + 3 + ps, op->block, op->block_len);
+	return true;
+}
+
+CK_RV p11_op_sign_check(struct p11_op *op, const uint8_t *card_out, size_t card_len)
+{
+	uint8_t sig[MAX_BLOCK], want[MAX_BLOCK];
+	unsigned char *der = NULL;
+	int der_len = 0;
+	if (!p11_op_sign_checkable(op) || !card_out)
+		return CKR_ARGUMENTS_BAD;
+	bool ec = op->row->fam == FAM_EC;
+	if (!(ec ? ecdsa_raw(card_out, card_len, sig, op->k)
+	         : left_pad(sig, op->k, card_out, card_len)))
+		return CKR_SIGNATURE_INVALID;
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, op->pub, NULL);
+	if (!ctx)
+		return CKR_HOST_MEMORY;
+	CK_RV rv = CKR_SIGNATURE_INVALID;
+	if (!ec) {
+		if (expected_rsa(op, want))
+			rv = verify_raw(op, ctx, want, op->k, sig, op->k);
+	} else if (ecdsa_der(sig, op->k, &der, &der_len) == CKR_OK) {
+		/* ECDSA over the hash as the card got it (cut to the order size) */
+		rv = EVP_PKEY_verify_init(ctx) > 0 && EVP_PKEY_verify(ctx, der, (size_t)der_len,
+		                                                      op->block, op->block_len) == 1
+		             ? CKR_OK
+		             : CKR_SIGNATURE_INVALID;
+	}
+	OPENSSL_free(der);
+	EVP_PKEY_CTX_free(ctx);
+	OPENSSL_cleanse(want, sizeof want);
+	return rv == CKR_OK ? CKR_OK : CKR_SIGNATURE_INVALID;
+}
 
 static CK_RV rsa_ctx_pad(struct p11_op *op, EVP_PKEY_CTX *ctx, int pad)
 {

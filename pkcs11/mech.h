@@ -64,6 +64,14 @@ CK_RV p11_op_sign_prepare(struct p11_op *op, enum akis_sign_alg *alg, uint8_t *b
 CK_RV p11_op_sign_finish(struct p11_op *op, const uint8_t *card_out, size_t card_len,
                          CK_BYTE_PTR sig, CK_ULONG_PTR sig_len);
 
+/* Can the card's answer to this prepared signature be proved in software
+ * (the key's public half is known, and the card signs the block as given
+ * or pads it with PKCS#1 v1.5)? */
+bool p11_op_sign_checkable(const struct p11_op *op);
+/* CKR_OK when the card's answer verifies with the key's public half over
+ * exactly the block the card was sent, else CKR_SIGNATURE_INVALID. */
+CK_RV p11_op_sign_check(struct p11_op *op, const uint8_t *card_out, size_t card_len);
+
 /* Verify in software: CKR_OK or CKR_SIGNATURE_INVALID / CKR_SIGNATURE_LEN_RANGE. */
 CK_RV p11_op_verify_final(struct p11_op *op, const uint8_t *sig, size_t sig_len);
 /* Encrypt in software with the public key (single-part final). */

@@ -106,6 +106,55 @@ static void card_refused_tx(struct p11_slot *slot, bool consent)
 	p11_token_logged_out_locked(slot);
 }
 
+/* Did the card answer, rather than the link to it fail? */
+static bool card_answered(akis_rv arv)
+{
+	return arv != AKIS_ERR_NO_SERVICE && arv != AKIS_ERR_REMOVED && arv != AKIS_ERR_RESET &&
+	       arv != AKIS_ERR_SHARING && arv != AKIS_ERR_COMM && arv != AKIS_ERR_TIMEOUT &&
+	       arv != AKIS_ERR_ARGS && arv != AKIS_ERR_BUFFER && arv != AKIS_ERR_NO_MEMORY;
+}
+
+/*
+ * MSE + PSO inside the signature's transaction (docs/design.md "The
+ * signature without a SELECT"). When the answer can be proved with the
+ * key's public half, the first try goes to whatever DF is current — the
+ * application DF unless another program selected something else since our
+ * last transaction — and only a refusal or an answer that does not verify
+ * costs the SELECT and a second try. An answer that still does not verify
+ * never leaves the module.
+ */
+static akis_rv card_sign_tx(struct p11_slot *slot, struct p11_op *op, enum akis_sign_alg alg,
+                            const uint8_t *block, size_t block_len, uint8_t *out, size_t cap,
+                            size_t *out_len)
+{
+	size_t key = (size_t)p11_op_key(op);
+	akis_rv arv;
+
+	if (!p11_op_sign_checkable(op))
+		return akis_sign_tx(slot->card, key, alg, block, block_len, out, cap, out_len);
+	arv = akis_sign_here_tx(slot->card, key, alg, block, block_len, out, cap, out_len);
+	if (arv == AKIS_OK && p11_op_sign_check(op, out, *out_len) == CKR_OK)
+		return AKIS_OK;
+	if (arv != AKIS_OK && !card_answered(arv))
+		return arv;
+	bool wrong = arv == AKIS_OK; /* the card signed, but not what it should have */
+	log_msg(LOG_P11, "slot %lu: signature in the current DF %s: selecting the application",
+	        (unsigned long)slot->id, wrong ? "does not verify" : akis_rv_name(arv));
+	arv = akis_sign_tx(slot->card, key, alg, block, block_len, out, cap, out_len);
+	/* A wrong signature is a card fault: it is never returned. A key with a
+	 * PIN per signature refusing the second try after a wrong first one
+	 * lost its permission to that first PSO: the fault, not a logout. */
+	if ((arv == AKIS_OK && p11_op_sign_check(op, out, *out_len) != CKR_OK) ||
+	    (wrong && arv == AKIS_ERR_NOT_LOGGED_IN && key_needs_consent(slot, op))) {
+		log_msg(LOG_P11,
+		        "slot %lu: the card's signature does not verify with the key's "
+		        "public half: not returned",
+		        (unsigned long)slot->id);
+		arv = AKIS_ERR_CARD_DATA;
+	}
+	return arv;
+}
+
 /* The card half of a signature: prepare, one transaction, finish.
  * reverify (R46): VERIFY with the kept PIN first, in the same transaction. */
 static CK_RV sign_card_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct p11_op *op,
@@ -131,8 +180,7 @@ static CK_RV sign_card_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct
 		p11_token_end_locked(ctx, slot);
 		return rv;
 	}
-	arv = akis_sign_tx(slot->card, (size_t)p11_op_key(op), alg, block, block_len, out,
-	                   sizeof(out), &out_len);
+	arv = card_sign_tx(slot, op, alg, block, block_len, out, sizeof(out), &out_len);
 	if (arv == AKIS_ERR_NOT_LOGGED_IN)
 		card_refused_tx(slot, key_needs_consent(slot, op));
 	p11_token_end_locked(ctx, slot);

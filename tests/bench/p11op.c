@@ -5,7 +5,14 @@
  * card's APDU log ("C hex" / "R hex" lines) right before and right after
  * the call, and the wall time per operation.
  *
- *   p11op -m MODULE.so [-l CARD_LOG] [-p PIN] [-P PUK] [-n N] [-t THREADS] OP...
+ *   p11op -m MODULE.so [-l CARD_LOG] [-p PIN] [-P PUK] [-n N] [-t THREADS] [-x CMD] OP...
+ *
+ * -x CMD: a shell command run right before each C_Sign of sign-rsa/sign-ec
+ * (after the context login; its own APDUs are not counted), e.g. another
+ * program selecting the MF, or a fault armed on the virtual card.
+ * sign-rsa/sign-ec verify each signature with the public key of the same
+ * CKA_ID (C_Verify); one that does not verify is reported as rv=0xc0
+ * (CKR_SIGNATURE_INVALID).
  *
  * OPs, run in order on the first slot with a token:
  *   bind       C_Initialize, C_GetSlotList, C_OpenSession, C_GetTokenInfo
@@ -46,6 +53,7 @@
 #define MAX_SLOTS 8
 
 static CK_FUNCTION_LIST *p;
+static const char *before_sign; /* -x: a shell command run right before each C_Sign */
 static const char *card_log;
 static const char *pin = "12345";
 static const char *puk = "123456";
@@ -253,6 +261,8 @@ static const CK_BYTE digest_info[51] = {
 struct sign_ctx {
 	CK_SESSION_HANDLE s;
 	CK_OBJECT_HANDLE key;
+	CK_OBJECT_HANDLE pub; /* op_sign: each signature is verified with it */
+	bool check;
 	CK_BBOOL always;
 	CK_MECHANISM mech;
 	const CK_BYTE *in;
@@ -261,6 +271,8 @@ struct sign_ctx {
 
 /* One signature; when t is not NULL, the APDUs of each part go in t[0..2]
  * (init, context login, sign). */
+static CK_RV find_pub(CK_OBJECT_HANDLE priv, CK_OBJECT_HANDLE *pub);
+
 static CK_RV sign_once(const struct sign_ctx *c, struct tally *t)
 {
 	CK_BYTE sig[1024];
@@ -276,10 +288,20 @@ static CK_RV sign_once(const struct sign_ctx *c, struct tally *t)
 	if (rv == CKR_OK && c->always)
 		rv = p->C_Login(c->s, CKU_CONTEXT_SPECIFIC, (CK_UTF8CHAR_PTR)pin,
 		                (CK_ULONG)strlen(pin));
+	if (rv == CKR_OK && before_sign != NULL && system(before_sign) != 0)
+		rv = CKR_GENERAL_ERROR; /* the -x command failed */
 	if (t != NULL)
 		m2 = log_tally();
 	if (rv == CKR_OK)
 		rv = p->C_Sign(c->s, (CK_BYTE_PTR)c->in, c->in_len, sig, &sig_len);
+	/* a signature that does not verify is a failure, not a figure */
+	if (rv == CKR_OK && c->check) {
+		CK_RV vrv = p->C_VerifyInit(c->s, (CK_MECHANISM_PTR)&c->mech, c->pub);
+		if (vrv == CKR_OK)
+			vrv = p->C_Verify(c->s, (CK_BYTE_PTR)c->in, c->in_len, sig, sig_len);
+		if (vrv != CKR_OK)
+			rv = CKR_SIGNATURE_INVALID;
+	}
 	if (t != NULL) {
 		t[0] = tally_diff(m0, m1);
 		t[1] = tally_diff(m1, m2);
@@ -308,6 +330,8 @@ static CK_RV op_sign(bool ec)
 	char extra[192];
 	CK_RV rv = sign_setup(sess, ec, &c);
 
+	if (rv == CKR_OK && find_pub(c.key, &c.pub) == CKR_OK)
+		c.check = true;
 	for (long i = 0; i < rounds && rv == CKR_OK; i++) {
 		t0 = now_ms();
 		rv = sign_once(&c, i == 0 ? t : NULL);
@@ -491,7 +515,7 @@ static CK_RV run_op(const char *op)
 static int usage(void)
 {
 	fprintf(stderr, "usage: p11op -m MODULE.so [-l CARD_LOG] [-p PIN] [-P PUK] [-n N] "
-	                "[-t THREADS] "
+	                "[-t THREADS] [-x CMD] "
 	                "bind|rebind|info|login|login-so|sign-rsa|sign-ec|decrypt|parallel|"
 	                "parallel-ec...\n");
 	return 2;
@@ -519,7 +543,7 @@ int main(int argc, char **argv)
 	const char *module = NULL;
 	int c, status = 0;
 
-	while ((c = getopt(argc, argv, "m:l:p:P:n:t:")) != -1) {
+	while ((c = getopt(argc, argv, "m:l:p:P:n:t:x:")) != -1) {
 		switch (c) {
 		case 'm':
 			module = optarg;
@@ -535,6 +559,9 @@ int main(int argc, char **argv)
 			break;
 		case 'n':
 			rounds = strtol(optarg, NULL, 10);
+			break;
+		case 'x':
+			before_sign = optarg;
 			break;
 		case 't':
 			nthreads = atoi(optarg);

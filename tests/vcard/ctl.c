@@ -26,6 +26,10 @@ static bool parse_fault(const char *rest, struct vc_ctl *o)
 		o->fault.kind = VC_FAULT_GARBAGE;
 		if (sscanf(rest, "%*u %*s %u", &arg) != 1 || arg == 0 || arg > 512)
 			arg = 1;
+	} else if (strcmp(kind, "flip") == 0) {
+		o->fault.kind = VC_FAULT_FLIP;
+		if (sscanf(rest, "%*u %*s %u", &arg) != 1 || arg == 0 || arg > 100)
+			arg = 1;
 	} else if (strcmp(kind, "stall") == 0 && sscanf(rest, "%*u %*s %u", &arg) == 1) {
 		o->fault.kind = VC_FAULT_STALL;
 	} else {

@@ -2,6 +2,8 @@
  *   remove | insert | reset | quit
  *   latency US | byte-latency US
  *   fault N drop | fault N garbage [LEN] | fault N sw XXXX | fault N stall MS
+ *   fault N flip [K]   (the next K signatures from the Nth command on come back
+ *                       with one bit changed: a faulty card computation)
  *   fault clear
  * N counts command APDUs from now (1 = the next one). */
 #ifndef AKIS_VCARD_CTL_H
@@ -9,12 +11,19 @@
 
 #include "vcard.h"
 
-enum vc_fault_kind { VC_FAULT_NONE, VC_FAULT_DROP, VC_FAULT_GARBAGE, VC_FAULT_SW, VC_FAULT_STALL };
+enum vc_fault_kind {
+	VC_FAULT_NONE,
+	VC_FAULT_DROP,
+	VC_FAULT_GARBAGE,
+	VC_FAULT_SW,
+	VC_FAULT_STALL,
+	VC_FAULT_FLIP
+};
 
 struct vc_fault {
 	enum vc_fault_kind kind;
 	unsigned long at; /* absolute APDU number that triggers it */
-	unsigned arg;     /* SW, stall ms, or garbage length */
+	unsigned arg;     /* SW, stall ms, garbage length, or signatures to flip */
 };
 
 enum vc_ctl_op {

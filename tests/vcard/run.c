@@ -39,6 +39,7 @@ struct vc_run {
 	unsigned latency_us, byte_latency_us;
 	unsigned long apdus;
 	struct vc_fault fault;
+	unsigned flips; /* signatures still to come back with a bit changed */
 	char ctlbuf[512];
 	size_t ctllen;
 };
@@ -160,6 +161,9 @@ static bool apply_fault(struct vc_run *r, uint8_t *out, size_t *n, bool *handled
 	case VC_FAULT_STALL:
 		sleep_us((unsigned long)f.arg * 1000);
 		return true;
+	case VC_FAULT_FLIP:
+		r->flips = f.arg;
+		return true;
 	case VC_FAULT_NONE:
 		break;
 	}
@@ -177,6 +181,13 @@ static void handle_apdu(struct vc_run *r, const uint8_t *in, size_t len)
 		return;
 	if (!handled)
 		n = vc_process(&r->card, in, len, out);
+	/* fault flip: a PSO COMPUTE DIGITAL SIGNATURE that answered data gets
+	 * its first byte changed (the card computed wrongly) */
+	if (r->flips && len >= 4 && in[1] == 0x2A && in[2] == 0x9E && n > 2) {
+		out[0] ^= 0x01;
+		r->flips--;
+		logf_line(r, "# fault: signature bit flipped%s\n", "");
+	}
 	if (r->latency_us || r->byte_latency_us)
 		sleep_us(r->latency_us + (unsigned long)r->byte_latency_us * (len + n));
 	log_apdu(r, "R", out, n);
@@ -254,6 +265,7 @@ static void apply_ctl(struct vc_run *r, const struct vc_ctl *c)
 		break;
 	case VC_CTL_FAULT_CLEAR:
 		r->fault.kind = VC_FAULT_NONE;
+		r->flips = 0;
 		break;
 	case VC_CTL_BAD:
 		break;
