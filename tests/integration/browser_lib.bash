@@ -6,9 +6,16 @@
 # only when it first needs NSS, which a headless page load does not).
 # Each program is killed if it outlives its timeout. Sets BROWSERS_MADE to
 # the programs that made their profile and prints a line for each that
-# could not.
+# could not. browser_profile_firefox HOME does Firefox alone (browser_firefox.sh).
 BROWSERS_MADE=""
 browser_profiles() {
+	browser_profile_firefox "$1"
+	browser_profile_thunderbird "$1"
+	browser_profile_chromium "$1"
+	rm -f "$1"/*.png
+}
+
+browser_profile_firefox() {
 	local home=$1 ok
 	if command -v firefox-esr >/dev/null; then
 		HOME=$home timeout -k 5 90 firefox-esr --headless --screenshot "$home/ff.png" about:blank \
@@ -19,6 +26,10 @@ browser_profiles() {
 	else
 		echo "# firefox-esr is not installed here: Firefox profiles not tested"
 	fi
+}
+
+browser_profile_thunderbird() {
+	local home=$1 ok
 	if command -v thunderbird >/dev/null; then
 		# Thunderbird headless does not quit by itself: it has 25 s to make its profile
 		HOME=$home timeout -k 5 25 thunderbird --headless >"$home/thunderbird.log" 2>&1 </dev/null
@@ -28,6 +39,10 @@ browser_profiles() {
 	else
 		echo "# thunderbird is not installed here: Thunderbird profiles not tested"
 	fi
+}
+
+browser_profile_chromium() {
+	local home=$1
 	if command -v chromium >/dev/null; then
 		HOME=$home timeout -k 5 60 chromium --headless --no-sandbox --disable-gpu --dump-dom about:blank \
 			>"$home/chromium.log" 2>&1 </dev/null
@@ -36,5 +51,4 @@ browser_profiles() {
 	else
 		echo "# chromium is not installed here: Chromium not tested"
 	fi
-	rm -f "$home"/*.png
 }

@@ -24,7 +24,7 @@ mon_setup() {
 XPID=
 mon_xvfb_start() {
 	for D in $(seq "$1" "$2"); do [ -e /tmp/.X11-unix/X$D ] || [ -e /tmp/.X$D-lock ] || break; done
-	Xvfb ":$D" -screen 0 1024x1000x24 -nolisten tcp >"$WORK/xvfb.log" 2>&1 &
+	Xvfb ":$D" -screen 0 1024x1000x24 -nolisten tcp >"$WORK/xvfb.log" 2>&1 9>&- &
 	XPID=$!
 	for ((i = 0; i < 50; i++)); do [ -e /tmp/.X11-unix/X$D ] && break; sleep 0.1; done
 	export DISPLAY=:$D
