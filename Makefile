@@ -5,6 +5,8 @@ MULTIARCH  ?= $(shell gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 LIBDIR     ?= $(PREFIX)/lib/$(MULTIARCH)
 P11DIR     ?= $(LIBDIR)/pkcs11
 BINDIR     ?= $(PREFIX)/bin
+# akis-guard, the logout guard the module and the tools start (akis/guard.c)
+LIBEXECDIR ?= $(PREFIX)/libexec/akis-pkcs11
 MANDIR     ?= $(PREFIX)/share/man
 # the module reads /etc/akis-pkcs11/akis.conf (or the file named by AKIS_CONF)
 SYSCONFDIR ?= /etc
@@ -47,6 +49,7 @@ AKIS_SRC   := $(wildcard akis/*.c)
 P11_SRC    := $(wildcard pkcs11/*.c)
 VCARD_SRC  := $(wildcard tests/vcard/*.c)
 TOOL_SRC   := $(wildcard tools/akis-tool/*.c)
+GUARD_SRC  := $(wildcard tools/akis-guard/*.c)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
@@ -54,10 +57,12 @@ obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 MODULE   := $(BUILD)/akis-pkcs11.so
 VCARD    := $(BUILD)/akis-vcard
 TOOL     := $(BUILD)/akis-tool
+GUARD    := $(BUILD)/akis-guard
 CORE_A   := $(BUILD)/libakis-core.a
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRC))
 
-TARGETS := $(if $(P11_SRC),$(MODULE)) $(if $(VCARD_SRC),$(VCARD)) $(if $(TOOL_SRC),$(TOOL))
+TARGETS := $(if $(P11_SRC),$(MODULE)) $(if $(VCARD_SRC),$(VCARD)) $(if $(TOOL_SRC),$(TOOL)) \
+	$(if $(GUARD_SRC),$(GUARD))
 
 .PHONY: all check unit deps demo install install-compat install-vcard uninstall clean asan help deb
 all: $(TARGETS)
@@ -81,6 +86,13 @@ $(VCARD): $(call obj,$(VCARD_SRC))
 # the tool reports the module's configuration (pin_per_signature, R46)
 $(TOOL): $(call obj,$(TOOL_SRC) $(MOD_APDU) $(AKIS_SRC) pkcs11/config.c)
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+# the logout guard: the reader layer only (R22)
+$(GUARD): $(call obj,$(GUARD_SRC) $(MOD_APDU) $(AKIS_SRC))
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+# where the installed module and tools find it (akis/guard.c)
+$(BUILD)/akis/guard.o: override CFLAGS += -DAKIS_GUARD_PATH='"$(LIBEXECDIR)/akis-guard"'
 
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(CORE_A)
 	$(CC) $(SAN) -o $@ $< $(CORE_A) $(CMOCKA_LIBS) $(LDLIBS_ALL)
@@ -132,6 +144,7 @@ install: all
 	install -d $(DESTDIR)$(P11DIR) $(DESTDIR)$(P11KITDIR) $(DESTDIR)$(BINDIR) \
 		$(DESTDIR)$(SYSCONFDIR)/akis-pkcs11 $(DESTDIR)$(MANDIR)/man1
 	install -m 0644 $(MODULE) $(DESTDIR)$(P11DIR)/akis-pkcs11.so
+	install -D -m 0755 $(GUARD) $(DESTDIR)$(LIBEXECDIR)/akis-guard
 	sed 's|^module:.*|module: $(P11DIR)/akis-pkcs11.so|' conf/akis-pkcs11.module \
 		> $(DESTDIR)$(P11KITDIR)/akis-pkcs11.module
 	chmod 0644 $(DESTDIR)$(P11KITDIR)/akis-pkcs11.module
@@ -169,7 +182,8 @@ deb:
 uninstall:
 	tools/install-compat.sh uninstall $(DESTDIR)$(COMPATLIB) $(P11DIR)/akis-pkcs11.so
 	rm -f $(DESTDIR)$(P11DIR)/akis-pkcs11.so $(DESTDIR)$(P11KITDIR)/akis-pkcs11.module \
-		$(DESTDIR)$(SYSCONFDIR)/akis-pkcs11/java-sunpkcs11.cfg
+		$(DESTDIR)$(SYSCONFDIR)/akis-pkcs11/java-sunpkcs11.cfg $(DESTDIR)$(LIBEXECDIR)/akis-guard
+	-rmdir $(DESTDIR)$(LIBEXECDIR) 2>/dev/null
 
 clean:
 	rm -rf build build-asan

@@ -20,7 +20,8 @@
 
 #include "../apdu/apdu.h"
 
-#define AKIS_WUR __attribute__((warn_unused_result))
+#define AKIS_CARD_READER_MAX 128u /* a PC/SC reader name with its NUL */
+#define AKIS_WUR             __attribute__((warn_unused_result))
 
 typedef enum {
 	AKIS_OK = 0,
@@ -186,7 +187,11 @@ struct akis_card {
 	 * (index AKIS_PIN_USER) or PUK (AKIS_PIN_SO) is now verified. Cleared
 	 * by a LOGOUT the card accepted and by any reset (R22). */
 	bool maybe_verified[2];
-	bool reset_at_end;        /* a LOGOUT failed: akis_end resets the card (R22) */
+	bool reset_at_end; /* a LOGOUT failed: akis_end resets the card (R22) */
+	/* the reader (akis_card_open; empty for a card made with akis_card_new)
+	 * and whether the logout guard has it marked (guard.c) */
+	char reader[AKIS_CARD_READER_MAX];
+	bool guard_armed;
 	unsigned long cache_hits; /* certificate files taken from the on-disk cache */
 	unsigned long binds;      /* files read at the last bind (tests, benchmarks) */
 };

@@ -125,6 +125,7 @@ akis_rv akis_begin(struct akis_card *card, bool *was_reset)
 	if (arv != APDU_OK)
 		return akis_rv_from_apdu(arv);
 	card->maybe_verified[AKIS_PIN_USER] = card->maybe_verified[AKIS_PIN_SO] = false;
+	akis_guard_disarm(card);
 	if (was_reset != NULL)
 		*was_reset = true;
 	return AKIS_OK;
@@ -144,6 +145,8 @@ void akis_end(struct akis_card *card)
 	        apdu_rv_name(arv));
 	card->reset_at_end = false;
 	card->maybe_verified[AKIS_PIN_USER] = card->maybe_verified[AKIS_PIN_SO] = false;
+	if (arv == APDU_OK)
+		akis_guard_disarm(card);
 	akis_sel_forget(card);
 }
 

@@ -53,6 +53,10 @@ void akis_sel_forget(struct akis_card *card);
 akis_rv akis_select_tx(struct akis_card *card, const uint8_t *path, size_t len, bool is_df,
                        size_t *size) AKIS_WUR;
 /* Make the application DF (card->app_path) current (no APDU when it is). */
+/* The logout guard (guard.c): mark the card's reader before a PIN is sent,
+ * unmark it once the card is logged out or reset. No-ops without a reader. */
+void akis_guard_arm(struct akis_card *card);
+void akis_guard_disarm(struct akis_card *card);
 /* Is the application DF current in this transaction (selected, or an EF in it)? */
 bool akis_app_current(const struct akis_card *card);
 akis_rv akis_select_app_tx(struct akis_card *card) AKIS_WUR;

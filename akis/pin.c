@@ -183,6 +183,7 @@ akis_rv akis_pin_verify_tx(struct akis_card *card, enum akis_pin_which which, co
 	akis_rv rv = pin_prepare(card, which, pin, len, data, &n);
 	if (rv == AKIS_OK) {
 		struct apdu cmd = {0x00, INS_VERIFY, 0x00, card->pins[which].ref, data, n, 0};
+		akis_guard_arm(card); /* before the PIN can be verified */
 		rv = pin_cmd_tx(card, &cmd, AKIS_SW_PIN, &tries, NULL);
 		akis_pin_note_sent(card, which, rv);
 	}
@@ -228,6 +229,7 @@ akis_rv akis_pin_change_tx(struct akis_card *card, enum akis_pin_which which, co
 	if (rv == AKIS_OK)
 		rv = change_data(card, card->pins[which].ref, o, on, nw, nn, buf, sizeof buf, &cmd);
 	if (rv == AKIS_OK) {
+		akis_guard_arm(card);
 		rv = pin_cmd_tx(card, &cmd, AKIS_SW_NEW_PIN, &tries, NULL);
 		akis_pin_note_sent(card, which, rv); /* a change verifies the old PIN */
 	}
@@ -262,6 +264,7 @@ akis_rv akis_logout_tx(struct akis_card *card)
 	akis_rv rv = pin_cmd_tx(card, &cmd, AKIS_SW_GENERAL, NULL, NULL);
 	if (rv == AKIS_OK) {
 		card->maybe_verified[AKIS_PIN_USER] = card->maybe_verified[AKIS_PIN_SO] = false;
+		akis_guard_disarm(card);
 		return AKIS_OK;
 	}
 	if (rv == AKIS_ERR_REMOVED || rv == AKIS_ERR_NO_SERVICE || rv == AKIS_ERR_RESET)

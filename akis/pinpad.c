@@ -258,6 +258,7 @@ akis_rv akis_pinpad_verify_tx(struct akis_card *card, enum akis_pin_which which,
 	st_len = verify_struct(&card->pins[which], st, sizeof st);
 	if (st_len == 0)
 		return AKIS_ERR_ARGS;
+	akis_guard_arm(card);
 	akis_rv rv = pad_exchange_tx(card, card->pinpad_verify_ioctl, st, st_len, AKIS_SW_PIN,
 	                             &tries, &sw);
 	/* 64xx: the reader's own answer (timeout, cancel): nothing reached the card */
@@ -325,6 +326,7 @@ static akis_rv modify_tx(struct akis_card *card, enum akis_pin_which which, bool
 	else if (modify_plan(card, which, reset, &t))
 		st_len = modify_struct(&card->pins[which], &t, st, sizeof st);
 	if (st_len > 0) {
+		akis_guard_arm(card);
 		rv = pad_exchange_tx(card, card->pinpad_modify_ioctl, st, st_len, AKIS_SW_NEW_PIN,
 		                     &tries, &sw);
 		if (!reset) /* a change verifies the old PIN on the card */

@@ -6,6 +6,7 @@
  */
 #include "reader.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -145,6 +146,24 @@ bool akis_reader_is_akis(const struct akis_reader *r, struct akis_atr_info *info
 	return akis_atr_match(r->atr, r->atr_len, info);
 }
 
+akis_rv akis_reader_reset(const char *reader)
+{
+	struct apdu_card *io = NULL;
+	apdu_rv arv;
+
+	if (reader == NULL)
+		return AKIS_ERR_ARGS;
+	arv = apdu_pcsc_connect(reader, &io);
+	if (arv == APDU_OK)
+		arv = apdu_begin(io);
+	if (arv == APDU_ERR_RESET) /* reset already: the state is gone */
+		arv = APDU_OK;
+	else if (arv == APDU_OK)
+		arv = apdu_end(io, true);
+	apdu_card_close(io);
+	return akis_rv_from_apdu(arv);
+}
+
 akis_rv akis_card_open(const char *reader, const struct akis_atr_info *atr, struct akis_card **out)
 {
 	struct apdu_card *io = NULL;
@@ -162,6 +181,8 @@ akis_rv akis_card_open(const char *reader, const struct akis_atr_info *atr, stru
 	rv = akis_card_new(io, atr, out);
 	if (rv != AKIS_OK)
 		apdu_card_close(io);
+	else
+		snprintf((*out)->reader, sizeof(*out)->reader, "%s", reader);
 	return rv;
 }
 

@@ -73,6 +73,13 @@ void akis_readers_cancel(struct akis_readers *rs);
 bool akis_reader_is_akis(const struct akis_reader *r, struct akis_atr_info *info);
 
 /*
+ * Reset the card in `reader` (a transaction ended with SCARD_RESET_CARD):
+ * every PIN verified on it is gone (R22). For the logout guard
+ * (tools/akis-guard), no APDU. AKIS_ERR_REMOVED when there is no card.
+ */
+akis_rv akis_reader_reset(const char *reader) AKIS_WUR;
+
+/*
  * Connect to the card in `reader` (shared, T=1) and wrap it as an AKİS card
  * of profile *atr; no APDU. Each open card gets a PC/SC context of its own,
  * so that two cards never wait on each other (*out owns it).

@@ -157,9 +157,11 @@ id=$(pkcs11-tool --module "$MOD" -O --type cert 2>/dev/null | awk '/ID:/{print $
 pkcs11-tool --module "$MOD" --read-object --type cert --id "$id" -o "$W/c.der" >/dev/null 2>&1
 openssl x509 -inform DER -in "$W/c.der" -pubkey -noout >"$W/pub.pem" 2>/dev/null
 echo "deb_install $$" >"$W/doc.txt"
-pkcs11-tool --module "$MOD" --login --pin 12345 --sign -m SHA256-RSA-PKCS --id "$id" \
+AKIS_DEBUG=pin pkcs11-tool --module "$MOD" --login --pin 12345 --sign -m SHA256-RSA-PKCS --id "$id" \
 	-i "$W/doc.txt" -o "$W/doc.sig" >"$W/sign.log" 2>&1
 t_check "login + sign (SHA256-RSA-PKCS) with key $id through the installed module" test $? -eq 0
+t_check "the installed module started the installed logout guard" \
+	grep -q "logout guard: /usr/libexec/akis-pkcs11/akis-guard started" "$W/sign.log"
 t_check "the signature verifies with the card's certificate" \
 	openssl dgst -sha256 -verify "$W/pub.pem" -signature "$W/doc.sig" "$W/doc.txt"
 

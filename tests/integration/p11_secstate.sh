@@ -20,8 +20,10 @@
 #     token (R32), and the next program works;
 #   - a command chain (PSO DECIPHER, 2 parts) broken at each part: that
 #     C_Decrypt fails, the next one in the same process works;
-#   - a process killed while logged in (nothing can run): measured and
-#     printed, see docs/design.md "Logout hygiene".
+#   - a process killed while logged in (nothing of it can run): its logout
+#     guard (tools/akis-guard) resets the card at once — checked also while
+#     another program keeps the card open, so that pcscd never powers it
+#     off; see docs/design.md "Logout hygiene".
 #   bash tests/integration/p11_secstate.sh
 #   AKIS_PROFILES="akis-2" bash tests/integration/p11_secstate.sh
 set -u
@@ -179,8 +181,29 @@ check_killed() { # IDX PROFILE
 	for _ in $(seq 50); do grep -q '^ready' "$T/kill.out" && break; sleep 0.1; done
 	kill -9 "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
+	sleep 0.2 # the guard's reset takes a few ms; pcscd's power-off takes 500+
 	s=$(outside "$reader" "$prof")
-	echo "# $prof: a process killed (SIGKILL) while logged in: at once, outside sees: $s"
+	echo "# $prof: a process killed (SIGKILL) while logged in: 0.2 s later, outside sees: $s"
+	t_check "$prof: a process killed while logged in: its logout guard reset the card, at once nothing verified (outside: $s)" \
+		is_clean "$s"
+	# the same while another program keeps the card open, so that pcscd
+	# never powers it off: only the guard can clear the PIN (R22)
+	apdu "$reader" 00CA01040A '!sleep 8' >/dev/null 2>&1 &
+	local keeper=$! p0
+	sleep 0.5
+	p0=$(grep -c '^# power: off' "$log")
+	"$HOLD" "$MOD" "$reader" login kill >"$T/kill.out" 2>&1 &
+	pid=$!
+	for _ in $(seq 50); do grep -q '^ready' "$T/kill.out" && break; sleep 0.1; done
+	kill -9 "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	sleep 0.2
+	s=$(outside "$reader" "$prof")
+	t_check "$prof: killed while another program holds the card: nothing verified at once (outside: $s)" \
+		is_clean "$s"
+	t_eq "$prof: ... and the card was not powered off meanwhile (the guard reset it)" "$p0" \
+		"$(grep -c '^# power: off' "$log")"
+	wait "$keeper" 2>/dev/null
 	# again, and this time nobody opens the card: how long until pcscd
 	# powers it down (its grace period once the last handle is gone)?
 	"$HOLD" "$MOD" "$reader" login kill >"$T/kill.out" 2>&1 &
