@@ -54,9 +54,12 @@ fi
 W=$(mktemp -d /tmp/akis-chromium.XXXXXX)
 T=$W
 POLICY_WRITTEN=0
+POLICY_MADE=""
+[ -d "$POLICY_DIR" ] || POLICY_MADE=1 # made here: removed again, as far as it is empty
 cleanup() {
 	tls_stop_all
 	[ "$POLICY_WRITTEN" = 1 ] && rm -f "$POLICY"
+	[ -n "$POLICY_MADE" ] && rmdir -p "$POLICY_DIR" 2>/dev/null
 	bench_down
 	rm -rf "$W"
 }
