@@ -2,8 +2,12 @@
 # akis-tool doctor (issue 11): each link of the chain broken on purpose,
 # and doctor names that one first, with what to do: pcscd stopped, a pcscd
 # without readers, the card taken out, a foreign card, the module not
-# loadable, not registered in a real Firefox profile, registered twice;
-# then nothing broken. --json names the same link; Turkish per locale (R43).
+# loadable (a wrong path, and a module whose libpcsclite the dynamic loader
+# cannot find), not registered in a real Firefox profile, registered twice
+# (twice directly; directly and through p11-kit-proxy, with the module file
+# in the user's own p11-kit directory, which p11-kit reads for a user and
+# never for root); then nothing broken. --json names the same link;
+# Turkish per locale (R43).
 set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/tool_lib.bash
@@ -74,6 +78,31 @@ tool_bench_down
 tool_bench_up "$BUILD" --profile akis-2 >/dev/null || { t_fail "bench up"; t_summary; exit 1; }
 out=$(HOME=$H LC_ALL=en_US.UTF-8 "$TOOL" doctor --module "$W/nothing.so" 2>&1)
 t_has "module not loadable: named first" "$out" "^First broken link: the module $W/nothing.so cannot be loaded"
+# A copy of the module whose libpcsclite cannot be found: its DT_NEEDED
+# entry names a libpcsclite soname that no package installs (what a module
+# built against another libpcsclite, or a machine without libpcsclite1,
+# gives). doctor loads it as it loads any module (dlopen), and the dynamic
+# loader's own message names the library.
+mkdir -p "$W/nopcsc"
+python3 - "$MOD" "$W/nopcsc/akis-pkcs11.so" <<'PY'
+import sys
+b = open(sys.argv[1], "rb").read()
+assert b.count(b"libpcsclite.so.1\0") == 1
+open(sys.argv[2], "wb").write(b.replace(b"libpcsclite.so.1\0", b"libpcsclite.so.9\0"))
+PY
+t_has "libpcsclite missing: the copy needs a libpcsclite that is not there" \
+	"$(readelf -d "$W/nopcsc/akis-pkcs11.so" 2>&1; ldd "$W/nopcsc/akis-pkcs11.so" 2>&1)" "libpcsclite\.so\.9 => not found"
+out=$(HOME=$H LC_ALL=en_US.UTF-8 "$TOOL" doctor --module "$W/nopcsc/akis-pkcs11.so" 2>&1)
+t_expect "libpcsclite missing: exit status" 2 $?
+t_has "libpcsclite missing: named first, with the loader's reason" "$out" \
+	"^First broken link: the module $W/nopcsc/akis-pkcs11.so cannot be loaded: libpcsclite\.so\.9: cannot open shared object file"
+t_has "libpcsclite missing: what to do names the package" "$out" \
+	"^What to do: Install the PC/SC library: sudo apt install libpcsclite1$"
+t_has "libpcsclite missing: --json" \
+	"$(HOME=$H "$TOOL" doctor --json --module "$W/nopcsc/akis-pkcs11.so" 2>&1 | python3 -c 'import json,sys; d=json.load(sys.stdin); b=[c for c in d["checks"] if c["check"]==d["first_broken"]][0]; print(d["first_broken"], b["advice"])')" \
+	"^module_not_loadable .*libpcsclite1$"
+out=$(HOME=$H LC_ALL=tr_TR.UTF-8 "$TOOL" doctor --module "$W/nopcsc/akis-pkcs11.so" 2>&1)
+t_has "libpcsclite missing: Turkish (R43)" "$out" "PC/SC kitaplığını kurun: sudo apt install libpcsclite1$"
 tests/vcardctl remove 1 >/dev/null
 sleep 1
 t_has "card taken out: named first" "$(first)" "^no_card$"
@@ -101,9 +130,55 @@ cp "$db/pkcs11.txt" "$W/pkcs11.txt.keep"
 printf '\nlibrary=%s\nname=AKIS again\n' "$W/libakisp11.so" >>"$db/pkcs11.txt"
 out=$(doctor)
 t_has "registered twice: named first" "$(first)" "^registered_twice$"
-t_has "registered twice: explained" "$out" "loaded twice in .* \(2 times directly"
+t_has "registered twice: explained" "$out" "loaded 2 times in .* profile"
 t_has "registered twice: what to do" "$out" "appears twice"
 cp "$W/pkcs11.txt.keep" "$db/pkcs11.txt"
+
+# 6. directly and through p11-kit-proxy: a user (not root: p11-kit reads a
+# user's own module files only for a user) with Chromium's NSS database, the
+# module registered by setup, p11-kit-proxy added as a user adds it, and
+# ~/.config/pkcs11/modules/akis.module. The tool and the module are copied
+# where that user can read them.
+U=$W/user
+mkdir -p "$U/bin" "$U/home/.pki/nssdb" "$U/home/.config/pkcs11/modules"
+cp "$TOOL" "$MOD" "$U/bin/"
+[ -d "$AKIS_LOCALEDIR" ] && cp -r "$AKIS_LOCALEDIR" "$U/locale"
+UMOD=$U/bin/akis-pkcs11.so
+PROXY=$(find /usr/lib/*/ -maxdepth 2 -name p11-kit-proxy.so 2>/dev/null | head -1)
+modutil -create -force -dbdir "sql:$U/home/.pki/nssdb" >/dev/null 2>&1
+chmod 755 "$W"
+chown -R nobody: "$U/home"
+as_user() {
+	setpriv --reuid=nobody --regid=nogroup --clear-groups env -i HOME="$U/home" PATH=/usr/bin:/bin \
+		AKIS_LOCALEDIR="$U/locale" LC_ALL="${ULANG:-en_US.UTF-8}" "$@" 2>&1
+}
+as_user "$U/bin/akis-tool" setup --module "$UMOD" >"$W/user-setup.log"
+as_user modutil -force -dbdir "sql:$U/home/.pki/nssdb" -add p11-kit-proxy -libfile "$PROXY" >"$W/user-modutil.log"
+printf 'module: %s\n' "$UMOD" >"$U/home/.config/pkcs11/modules/akis.module"
+chown nobody: "$U/home/.config/pkcs11/modules/akis.module"
+if [ -z "$PROXY" ] || ! grep -q "^library=$PROXY$" "$U/home/.pki/nssdb/pkcs11.txt"; then
+	t_fail "directly and through p11-kit-proxy: could not add p11-kit-proxy ($(tail -2 "$W/user-modutil.log"))"
+else
+	t_has "p11-kit itself loads the module for that user" "$(as_user p11-kit list-modules)" "^akis: $UMOD$"
+	out=$(as_user "$U/bin/akis-tool" doctor --module "$UMOD" --json)
+	t_has "directly and through p11-kit-proxy: found" "$(python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+print(" ".join(c["check"] for c in d["checks"]), "first:", d["first_broken"])' "$out")" "registered_twice.* first: (registered_twice|pcscd_not_running|no_reader)$"
+	out=$(as_user "$U/bin/akis-tool" doctor --module "$UMOD")
+	t_has "directly and through p11-kit-proxy: both named, with the p11-kit file" "$out" \
+		"loaded twice in Chromium/Chrome profile nssdb .*: directly, and through p11-kit-proxy, for which p11-kit loads it by $U/home/.config/pkcs11/modules/akis.module"
+	t_has "directly and through p11-kit-proxy: what to do" "$(grep -A1 'twice in' <<<"$out"; grep '^What to do' <<<"$out")" \
+		"unload either the AKIS module or p11-kit-proxy, or delete the p11-kit file named above"
+	out=$(ULANG=tr_TR.UTF-8 as_user "$U/bin/akis-tool" doctor --module "$UMOD")
+	t_has "directly and through p11-kit-proxy: Turkish (R43)" "$out" "iki kez yükleniyor .*p11-kit-proxy üzerinden"
+	out=$(as_user "$U/bin/akis-tool" setup --module "$UMOD")
+	t_has "directly and through p11-kit-proxy: setup says so too" "$out" "but loaded twice \(see akis-tool doctor\)"
+	# root: p11-kit-proxy would not load the user's file, so once only
+	out=$(HOME=$U/home LC_ALL=en_US.UTF-8 "$TOOL" doctor --module "$UMOD" 2>&1)
+	t_has "the same files read by root: registered once (p11-kit ignores the user's file)" "$out" \
+		"\[ok\] registered in Chromium/Chrome profile nssdb"
+fi
 HOME=$H "$TOOL" setup --remove >/dev/null 2>&1
 t_has "after setup --remove: not registered again" "$(first)" "^not_registered$"
 t_summary

@@ -48,6 +48,19 @@ t_has "setup again: already registered" "$out" "already registered"
 t_eq_files=$(cd "$H" && find . -type f -name pkcs11.txt -exec md5sum {} + | sort)
 if [ "$snap" = "$t_eq_files" ]; then t_pass "setup again changes no byte (never twice)"; else t_fail "setup again changed a database"; fi
 t_has "each database loads the module once" "$(for d in $dbs; do grep -c "^library=$MOD$" "$d/pkcs11.txt"; done | sort -u)" "^1$"
+# NSS rewrites pkcs11.txt when another module is added or deleted (modutil,
+# a browser's "Load"/"Unload"): the entry setup wrote survives both (on a
+# copy of the first database)
+other=$(find /usr/lib -name libsofthsm2.so 2>/dev/null | head -1)
+if [ -n "$other" ]; then
+	cp -r "$(head -1 <<<"$dbs")" "$W/copydb"
+	modutil -force -dbdir "sql:$W/copydb" -add other-module -libfile "$other" >/dev/null 2>&1
+	t_has "another module added by modutil: ours still there" "$(grep -E '^(library|name)=' "$W/copydb/pkcs11.txt")" "library=$MOD"
+	modutil -force -dbdir "sql:$W/copydb" -delete other-module >/dev/null 2>&1
+	t_has "that module deleted by modutil: ours still there" "$(grep -E '^(library|name)=' "$W/copydb/pkcs11.txt")" "library=$MOD"
+else
+	echo "# no libsofthsm2.so: the NSS rewrite of pkcs11.txt not tested"
+fi
 
 # the card's certificates through a registered database, as the browser's NSS sees them
 tool_bench_lock

@@ -300,7 +300,10 @@ int tool_nssdb_add(const char *dir, const char *module)
 	if (text != NULL) {
 		bool nl = len == 0 || old[len - 1] == '\n';
 		bool blank = len < 2 || (old[len - 1] == '\n' && old[len - 2] == '\n');
-		int w = snprintf(text, cap, "%s%s%slibrary=%s\nname=%s\n", old, nl ? "" : "\n",
+		/* the entry ends with an empty line, as NSS writes its own: NSS
+		 * (modutil, a browser's "Load") rewrites the file when a module is
+		 * added or deleted and drops a last entry that has none */
+		int w = snprintf(text, cap, "%s%s%slibrary=%s\nname=%s\n\n", old, nl ? "" : "\n",
 		                 blank ? "" : "\n", module, TOOL_NSS_NAME);
 		rv = w > 0 && (size_t)w < cap ? replace_file(dir, text, (size_t)w) : -1;
 	}
@@ -379,12 +382,27 @@ static bool module_file_loads(const char *path, const char *module, const char *
 	return hit;
 }
 
+/* p11-kit's own module files of the user: $XDG_CONFIG_HOME/pkcs11/modules,
+ * else ~/.config/pkcs11/modules. p11-kit reads them for a user, never for
+ * root. false when there is none to read. */
+static bool user_modules_dir(char *out, size_t cap)
+{
+	const char *x = getenv("XDG_CONFIG_HOME");
+	if (geteuid() == 0)
+		return false;
+	if (x != NULL && x[0] == '/')
+		return fmt_path(out, cap, "%s/pkcs11/modules", x);
+	return fmt_path(out, cap, "%s/.config/pkcs11/modules", tool_home());
+}
+
 bool tool_p11kit_loads(const char *module, const char *base, char *out, size_t cap)
 {
-	static const char *const dirs[] = {"/usr/share/p11-kit/modules", "/etc/pkcs11/modules"};
+	char user[PATH_MAX];
+	const char *const dirs[] = {"/usr/share/p11-kit/modules", "/etc/pkcs11/modules",
+	                            user_modules_dir(user, sizeof(user)) ? user : NULL};
 	char path[PATH_MAX + 256];
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		DIR *d = opendir(dirs[i]);
+		DIR *d = dirs[i] != NULL ? opendir(dirs[i]) : NULL;
 		struct dirent *e;
 		while (d != NULL && (e = readdir(d)) != NULL) {
 			size_t l = strlen(e->d_name);

@@ -61,7 +61,8 @@ bool tool_same_file(const char *a, const char *b);
 const char *tool_module_path(const char *want);
 
 /* A p11-kit module file (out: its path) that loads `module`, or that loads
- * a library named `base` when module is NULL. */
+ * a library named `base` when module is NULL: in p11-kit's system
+ * directories and, for a user other than root, in the user's own. */
 bool tool_p11kit_loads(const char *module, const char *base, char *out, size_t cap);
 
 /* The home directory ($HOME, else the password database). */

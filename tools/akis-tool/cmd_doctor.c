@@ -156,7 +156,9 @@ static void check_module(struct doctor *d)
 		    _("%s is not a PKCS#11 module"), d->module);
 }
 
-static void check_db(struct doctor *d, const struct tool_nssdb *db, bool proxy_ours)
+/* proxy: the p11-kit module file that makes p11-kit-proxy load this
+ * module, or NULL. */
+static void check_db(struct doctor *d, const struct tool_nssdb *db, const char *proxy)
 {
 	struct tool_nss_reg r;
 	const char *app = tool_app_name(db->app);
@@ -166,19 +168,27 @@ static void check_db(struct doctor *d, const struct tool_nssdb *db, bool proxy_o
 		    db->dir);
 		return;
 	}
-	int loads = r.ours + (r.proxy > 0 && proxy_ours ? 1 : 0);
+	bool via_proxy = r.proxy > 0 && proxy != NULL;
+	int loads = r.ours + (via_proxy ? 1 : 0);
 	if (loads == 0)
 		add(d, "not_registered", DR_BROKEN, _("Close the program and run: akis-tool setup"),
 		    _("the module is not registered in %s profile %s (%s)"), app, db->profile,
 		    db->dir);
+	else if (loads > 1 && via_proxy)
+		add(d, "registered_twice", DR_BROKEN,
+		    _("The same card then appears twice and the browser fails to use it. Keep "
+		      "one of the two: in the program's security devices unload either the AKIS "
+		      "module or p11-kit-proxy, or delete the p11-kit file named above"),
+		    _("the module is loaded twice in %s profile %s (%s): directly, and through "
+		      "p11-kit-proxy, for which p11-kit loads it by %s"),
+		    app, db->profile, db->dir, proxy);
 	else if (loads > 1)
 		add(d, "registered_twice", DR_BROKEN,
-		    _("The same card then appears twice and the browser fails to use it. "
-		      "Keep one: run akis-tool setup --remove and akis-tool setup, or remove "
-		      "p11-kit-proxy from the program's security devices"),
-		    _("the module is loaded twice in %s profile %s (%d times directly%s)"), app,
-		    db->profile, r.ours,
-		    r.proxy > 0 && proxy_ours ? _(", once through p11-kit-proxy") : "");
+		    _("The same card then appears twice and the browser fails to use it. Keep "
+		      "one: run akis-tool setup --remove and akis-tool setup, or unload the "
+		      "extra entries in the program's security devices"),
+		    _("the module is loaded %d times in %s profile %s (%s)"), loads, app,
+		    db->profile, db->dir);
 	else
 		add(d, "registered", DR_OK, NULL, _("registered in %s profile %s"), app,
 		    db->profile);
@@ -200,7 +210,7 @@ static void check_browsers(struct doctor *d)
 		add(d, "no_profiles", DR_INFO, NULL, "%s",
 		    _("no Firefox, Thunderbird or Chromium profile found for this user"));
 	for (size_t i = 0; i < n; i++)
-		check_db(d, &dbs[i], proxy_ours);
+		check_db(d, &dbs[i], proxy_ours ? path : NULL);
 }
 
 static void check_conflicts(struct doctor *d)
