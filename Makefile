@@ -91,8 +91,16 @@ $(TOOL): $(call obj,$(TOOL_SRC) $(MOD_APDU) $(AKIS_SRC) pkcs11/config.c)
 $(GUARD): $(call obj,$(GUARD_SRC) $(MOD_APDU) $(AKIS_SRC))
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
-# where the installed module and tools find it (akis/guard.c)
+# where the installed module and tools find it (akis/guard.c); the stamp
+# rebuilds guard.o when LIBEXECDIR (or PREFIX) changes
+GUARD_STAMP := $(BUILD)/akis-guard.path
+$(GUARD_STAMP): FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(LIBEXECDIR)/akis-guard' | cmp -s - $@ 2>/dev/null || echo '$(LIBEXECDIR)/akis-guard' >$@
+$(BUILD)/akis/guard.o: $(GUARD_STAMP)
 $(BUILD)/akis/guard.o: override CFLAGS += -DAKIS_GUARD_PATH='"$(LIBEXECDIR)/akis-guard"'
+.PHONY: FORCE
+FORCE:
 
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(CORE_A)
 	$(CC) $(SAN) -o $@ $< $(CORE_A) $(CMOCKA_LIBS) $(LDLIBS_ALL)

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "../apdu/apdu.h"
 
@@ -191,7 +192,7 @@ struct akis_card {
 	/* the reader (akis_card_open; empty for a card made with akis_card_new)
 	 * and whether the logout guard has it marked (guard.c) */
 	char reader[AKIS_CARD_READER_MAX];
-	bool guard_armed;
+	pid_t guard_pid;          /* the process whose guard has this card marked, 0: none */
 	unsigned long cache_hits; /* certificate files taken from the on-disk cache */
 	unsigned long binds;      /* files read at the last bind (tests, benchmarks) */
 };
@@ -202,6 +203,9 @@ akis_rv akis_card_new(struct apdu_card *io, const struct akis_atr_info *atr,
                       struct akis_card **out) AKIS_WUR;
 /* Frees everything, closes io. NULL is fine. */
 void akis_card_free(struct akis_card *card);
+/* The logout guard (akis/guard.c): when nothing is marked, let it go (the
+ * module calls this at C_Finalize; the next PIN starts a new one). */
+void akis_guard_idle(void);
 
 /*
  * Transaction around a card operation. If the card was reset by someone

@@ -87,6 +87,10 @@ void akis_card_free(struct akis_card *card)
 {
 	if (card == NULL)
 		return;
+	/* nothing of ours verified: unmark; else the guard keeps the reader
+	 * marked and resets the card when this process ends (R22) */
+	if (!card->maybe_verified[AKIS_PIN_USER] && !card->maybe_verified[AKIS_PIN_SO])
+		akis_guard_disarm(card);
 	card_free_directory(card);
 	apdu_card_close(card->io);
 	free(card);

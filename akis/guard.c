@@ -18,6 +18,7 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <pthread.h>
 #include <signal.h>
@@ -51,7 +52,7 @@ static struct {
 
 static pthread_mutex_t guard_lock = PTHREAD_MUTEX_INITIALIZER;
 static int guard_fd = -1;
-static pid_t guard_owner; /* the process that started it (a fork child starts its own) */
+static pid_t guard_owner;  /* the process that started it (a fork child starts its own) */
 static bool guard_missing; /* no guard could be started: do not try at every PIN */
 
 static const char *guard_path(char *buf, size_t cap)
@@ -63,9 +64,10 @@ static const char *guard_path(char *buf, size_t cap)
 		return strcmp(env, "off") == 0 ? NULL : env;
 	if (dladdr((void *)guard_path, &di) != 0 && di.dli_fname != NULL &&
 	    strlen(di.dli_fname) < cap) {
-		char dir[GUARD_PATH_MAX];
-		snprintf(dir, sizeof dir, "%s", di.dli_fname);
-		int n = snprintf(buf, cap, "%s/akis-guard", dirname(dir));
+		/* absolute: the application may change directory before a PIN */
+		char *dir = realpath(di.dli_fname, NULL);
+		int n = dir != NULL ? snprintf(buf, cap, "%s/akis-guard", dirname(dir)) : -1;
+		free(dir);
 		if (n > 0 && (size_t)n < cap && access(buf, X_OK) == 0)
 			return buf;
 	}
@@ -81,6 +83,38 @@ static bool send_line(char op, const char *reader)
 		return false;
 	/* MSG_NOSIGNAL: a guard that died must not kill the application */
 	return send(guard_fd, line, (size_t)n, MSG_NOSIGNAL) == n;
+}
+
+/* In a fork child, the parent's guard is not ours: the child must not hold
+ * its socket open (the guard would outlive the parent) nor write to it. */
+static void forget_parent(void)
+{
+	if (guard_fd >= 0)
+		close(guard_fd);
+	guard_fd = -1;
+	guard_owner = 0;
+	guard_missing = false;
+	memset(armed, 0, sizeof armed);
+}
+
+static void own_locked(void)
+{
+	if (guard_owner != 0 && guard_owner != getpid())
+		forget_parent();
+}
+
+static void at_fork_child(void)
+{
+	/* the child has one thread; guard_lock may have been held by another
+	 * thread of the parent at fork: make a fresh one */
+	pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
+	guard_lock = fresh;
+	forget_parent();
+}
+
+static void atfork_register(void)
+{
+	(void)pthread_atfork(NULL, NULL, at_fork_child);
 }
 
 static void spawn_locked(void)
@@ -102,6 +136,11 @@ static void spawn_locked(void)
 		return;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, sv[1], 0); /* its stdin; dup2 drops CLOEXEC */
+	/* not the application's output: a $(program) around it would wait for
+	 * the guard; its trace (AKIS_DEBUG) goes to AKIS_LOG or stderr */
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	if (secure_getenv("AKIS_DEBUG") == NULL)
+		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
 	posix_spawnattr_init(&at);
 	sigemptyset(&none);
 	sigemptyset(&dflt);
@@ -120,34 +159,33 @@ static void spawn_locked(void)
 	if (err != 0) {
 		close(sv[0]);
 		guard_missing = true;
-		log_msg(LOG_PIN, "logout guard: cannot start %s (%s): a PIN left verified by a "
-		                 "process that is killed stays until pcscd powers the card off",
+		log_msg(LOG_PIN,
+		        "logout guard: cannot start %s (%s): a PIN left verified by a "
+		        "process that is killed stays until pcscd powers the card off",
 		        path, strerror(err));
 		return;
 	}
 	/* the guard detaches at once (its first child lives on): reap the
-	 * parent here so that the application never sees a child of ours */
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+	 * parent here so that the application never sees a child of ours
+	 * (ECHILD when the application ignores SIGCHLD or reaped it first) */
+	int st = 0;
+	pid_t w;
+	while ((w = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
 		;
+	if (w == pid && (!WIFEXITED(st) || WEXITSTATUS(st) != 0)) {
+		close(sv[0]);
+		guard_missing = true;
+		log_msg(LOG_PIN, "logout guard: %s failed to start", path);
+		return;
+	}
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	(void)pthread_once(&once, atfork_register);
 	guard_fd = sv[0];
 	guard_owner = getpid();
 	log_msg(LOG_PIN, "logout guard: %s started", path);
 	for (size_t i = 0; i < GUARD_READERS; i++)
 		if (armed[i].count > 0)
 			(void)send_line('A', armed[i].name);
-}
-
-/* In a fork child, the parent's guard is not ours. */
-static void own_locked(void)
-{
-	if (guard_owner == 0 || guard_owner == getpid())
-		return;
-	if (guard_fd >= 0)
-		close(guard_fd);
-	guard_fd = -1;
-	guard_owner = 0;
-	guard_missing = false;
-	memset(armed, 0, sizeof armed);
 }
 
 static size_t slot_of(const char *reader, bool add)
@@ -164,15 +202,28 @@ static size_t slot_of(const char *reader, bool add)
 	return add ? free_slot : GUARD_READERS;
 }
 
+/* Reader names come from drivers: one with a line break would be two
+ * messages to the guard. Such a reader is not guarded (said once). */
+static bool name_ok(const char *reader)
+{
+	return reader[0] != '\0' && strpbrk(reader, "\r\n") == NULL;
+}
+
 void akis_guard_arm(struct akis_card *card)
 {
-	if (card == NULL || card->guard_armed || card->reader[0] == '\0')
+	if (card == NULL || card->reader[0] == '\0')
 		return;
+	if (card->guard_pid == getpid())
+		return; /* marked already (a card a fork child inherited is not) */
+	if (!name_ok(card->reader)) {
+		log_msg(LOG_PIN, "logout guard: a reader name with a line break is not guarded");
+		return;
+	}
 	pthread_mutex_lock(&guard_lock);
 	own_locked();
 	size_t i = slot_of(card->reader, true);
 	if (i < GUARD_READERS) {
-		card->guard_armed = true;
+		card->guard_pid = getpid();
 		if (armed[i].count++ == 0) {
 			if (guard_fd < 0 && !guard_missing)
 				spawn_locked();
@@ -188,13 +239,31 @@ void akis_guard_arm(struct akis_card *card)
 
 void akis_guard_disarm(struct akis_card *card)
 {
-	if (card == NULL || !card->guard_armed)
+	if (card == NULL || card->guard_pid == 0)
 		return;
-	card->guard_armed = false;
+	bool mine = card->guard_pid == getpid();
+	card->guard_pid = 0;
+	if (!mine)
+		return; /* marked by the parent of this fork child: not ours */
 	pthread_mutex_lock(&guard_lock);
 	own_locked();
 	size_t i = slot_of(card->reader, false);
 	if (i < GUARD_READERS && --armed[i].count == 0)
 		(void)send_line('D', card->reader);
+	pthread_mutex_unlock(&guard_lock);
+}
+
+void akis_guard_idle(void)
+{
+	pthread_mutex_lock(&guard_lock);
+	own_locked();
+	bool any = false;
+	for (size_t i = 0; i < GUARD_READERS; i++)
+		any = any || armed[i].count > 0;
+	if (!any && guard_fd >= 0) {
+		close(guard_fd); /* the guard sees the end with nothing marked and leaves */
+		guard_fd = -1;
+		guard_owner = 0;
+	}
 	pthread_mutex_unlock(&guard_lock);
 }

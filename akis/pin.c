@@ -136,7 +136,7 @@ akis_rv akis_pin_status_tx(struct akis_card *card, enum akis_pin_which which,
  * PIN is not verified (wrong, blocked, or a length refused before any
  * check), it may be now (R22: akis_logout_tx clears it).
  */
-void akis_pin_note_sent(struct akis_card *card, enum akis_pin_which which, akis_rv rv)
+static void note_sent(struct akis_card *card, enum akis_pin_which which, akis_rv rv)
 {
 	switch (rv) {
 	case AKIS_ERR_PIN_INCORRECT:
@@ -166,6 +166,15 @@ void akis_pin_note_sent(struct akis_card *card, enum akis_pin_which which, akis_
 		break;
 	}
 	card->maybe_verified[which] = true;
+}
+
+void akis_pin_note_sent(struct akis_card *card, enum akis_pin_which which, akis_rv rv)
+{
+	note_sent(card, which, rv);
+	/* nothing of ours verified (a wrong PIN, a refusal before the card
+	 * looked at it): the guard has nothing to reset */
+	if (!card->maybe_verified[AKIS_PIN_USER] && !card->maybe_verified[AKIS_PIN_SO])
+		akis_guard_disarm(card);
 }
 
 bool akis_pin_maybe_verified(const struct akis_card *card, enum akis_pin_which which)
@@ -267,8 +276,13 @@ akis_rv akis_logout_tx(struct akis_card *card)
 		akis_guard_disarm(card);
 		return AKIS_OK;
 	}
-	if (rv == AKIS_ERR_REMOVED || rv == AKIS_ERR_NO_SERVICE || rv == AKIS_ERR_RESET)
-		return rv; /* the card's volatile state is gone with it */
+	if (rv == AKIS_ERR_REMOVED || rv == AKIS_ERR_NO_SERVICE || rv == AKIS_ERR_RESET) {
+		/* the card's volatile state is gone with it (pcscd gone: not known,
+		 * the guard stays on) */
+		if (rv != AKIS_ERR_NO_SERVICE)
+			akis_guard_disarm(card);
+		return rv;
+	}
 	/* R22: never leave a PIN verified behind */
 	log_msg(LOG_PIN,
 	        "LOGOUT failed (%s): the card will be reset at the end of this "

@@ -70,6 +70,7 @@ static void ctx_retire(struct p11_ctx *c, long ms)
 		return;
 	}
 	ctx_free(c);
+	akis_guard_idle(); /* logged out: the logout guard may go (R22) */
 }
 
 static CK_RV ctx_new(const CK_C_INITIALIZE_ARGS *args, struct p11_ctx **out)

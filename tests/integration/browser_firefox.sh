@@ -13,7 +13,7 @@
 # (VERIFY, MSE of that key, PSO). The card pulled out: Firefox keeps running
 # and sends an empty Certificate; put back: the PIN again, and the card
 # signs. ctrl+q ends Firefox within 5 s; Firefox ESR leaves by _exit without
-# C_Finalize, so the module's logout guard resets the card: 0.2 s after the
+# C_Finalize, so the module's logout guard resets the card: right after the
 # quit, before pcscd's power-off, another process finds nothing verified. Last, an e-seal card: TLS 1.3 with its EC P-384 key
 # (ecdsa_secp384r1_sha384). Screenshots, Firefox's output, the module's
 # trace and the servers' logs in BUILD/test-logs/firefox-*. Without
@@ -271,13 +271,13 @@ t_quit=$(date +%s%N)
 # (toolkit.shutdown.fastShutdownStage), before NSS calls C_Finalize, so the
 # module gets no chance to log out; its logout guard (tools/akis-guard,
 # docs/design.md "Logout hygiene") sees the process end and resets the card.
-# Checked 0.2 s after Firefox ended, well before pcscd's power-off (~0.5 s),
-# and that pcscd had not powered the card off by then.
-sleep 0.2
-at_once=$(outside "$AKIS_READER_1" akis-2)
+# Checked within 1 s of Firefox's end, and that pcscd had not powered the
+# card off by then (it takes 0.5 s or more).
+clean_soon "$AKIS_READER_1" akis-2
+at_once=$CLEAN_SEEN
 off1=$(grep -c '^# power: off' "$AKIS_CARD_LOG_1")
 cardlog_pin >/dev/null
-echo "# at quit: LOGOUT sent by Firefox's module: $(cardlog_field logout); a process 0.2 s after Firefox sees: $at_once"
+echo "# at quit: LOGOUT sent by Firefox's module: $(cardlog_field logout); a process right after Firefox sees: $at_once"
 if is_clean "$at_once" && [[ $off1 -eq $off0 ]]; then
 	t_ok "after Firefox quit: at once no PIN verified, every key refused, before any power-off (R22)"
 else

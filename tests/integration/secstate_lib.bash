@@ -38,6 +38,21 @@ is_clean() {
 	for p in ${BASH_REMATCH[3]//,/ }; do [[ $p == 6982 ]] || return 1; done
 }
 
+# clean_soon READER PROFILE: after a program ended, poll the card from
+# outside for up to 1 s (every 0.2 s) until nothing is verified; the last
+# view in CLEAN_SEEN. The logout guard needs milliseconds; pcscd's
+# power-off takes 0.5 s or more, so callers also check that it did not
+# happen in between (the card log's "# power: off" lines).
+clean_soon() {
+	local k
+	for k in 1 2 3 4 5; do
+		sleep 0.2
+		CLEAN_SEEN=$(outside "$1" "$2")
+		is_clean "$CLEAN_SEEN" && return 0
+	done
+	return 1
+}
+
 t_clean() { # NAME READER PROFILE
 	local s
 	s=$(outside "$2" "$3")

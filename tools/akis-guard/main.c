@@ -8,8 +8,9 @@
  * When the socket ends — the process ended, however it ended — every reader
  * still marked has its card reset, so that no other program finds the PIN
  * verified. The guard detaches at once (the process that started it reaps
- * only its short-lived parent) and lives in a session of its own, so that a
- * Ctrl+C meant for the application does not reach it.
+ * only its short-lived parent), lives in a session of its own and ignores
+ * SIGTERM/SIGINT/SIGHUP/SIGQUIT, so that what ends the application does not
+ * end the guard first.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -63,8 +64,14 @@ int main(void)
 	if (pid > 0)
 		_exit(0);
 	(void)setsid();
+	/* it ends when its process ends (the socket's end), not before: a stop
+	 * that signals the whole group (a desktop session's end, a service
+	 * stopped) must not take the guard down before the application */
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
 	log_init(); /* AKIS_DEBUG=pin: what it did */
 
 	while (fgets(line, sizeof line, stdin) != NULL) {
@@ -78,8 +85,9 @@ int main(void)
 		if (marks[i].count == 0)
 			continue;
 		akis_rv rv = akis_reader_reset(marks[i].name);
-		log_msg(LOG_PIN, "akis-guard: the process ended with a PIN maybe verified in %s: "
-		                 "card reset: %s",
+		log_msg(LOG_PIN,
+		        "akis-guard: the process ended with a PIN maybe verified in %s: "
+		        "card reset: %s",
 		        marks[i].name, akis_rv_name(rv));
 	}
 	return 0;
