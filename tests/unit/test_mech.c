@@ -909,6 +909,63 @@ static void test_verify_rsa_pkcs(void **state)
 	assert_int_equal(p11_op_verify_final(t->op, sig, sl - 1), CKR_SIGNATURE_LEN_RANGE);
 }
 
+/* R52: the card's answer proved with the key's public half before it is
+ * returned (p11_op_sign_check): PKCS#1 v1.5 padded by the card (down to
+ * the k-11 boundary), raw RSA, ECDSA over the truncated hash; one bit off,
+ * or another key's signature, is refused. */
+static void check_answer(struct tctx *t, uint8_t *sig, size_t sl)
+{
+	assert_true(p11_op_sign_checkable(t->op));
+	assert_int_equal(p11_op_sign_check(t->op, sig, sl), CKR_OK);
+	sig[sl / 2] ^= 0x01;
+	assert_int_equal(p11_op_sign_check(t->op, sig, sl), CKR_SIGNATURE_INVALID);
+	sig[sl / 2] ^= 0x01;
+}
+
+static void test_sign_check(void **state)
+{
+	struct tctx *t = *state;
+	uint8_t data[256], block[512], sig[512], raw[200];
+	size_t n, sl;
+	memset(data, 0x3c, sizeof data);
+	/* not prepared yet: nothing to prove */
+	assert_int_equal(start(t, P11_OP_SIGN, CKO_PRIVATE_KEY, 1, CKM_RSA_PKCS, NULL, 0), CKR_OK);
+	assert_false(p11_op_sign_checkable(t->op));
+	/* PKCS#1 v1.5, the card pads: a DigestInfo, then exactly k-11 bytes */
+	for (size_t len = 51; len <= 245; len += 194) {
+		assert_int_equal(start(t, P11_OP_SIGN, CKO_PRIVATE_KEY, 1, CKM_RSA_PKCS, NULL, 0),
+		                 CKR_OK);
+		assert_int_equal(p11_op_update(t->op, data, len), CKR_OK);
+		n = prepare(t, AKIS_SIGN_RSA_PKCS1, block);
+		assert_int_equal(n, len);
+		sl = CARD_PKCS1(t->f.rsa, block, n, sig);
+		check_answer(t, sig, sl);
+		/* a signature of other data (what another key or DF would give) */
+		block[0] ^= 0xFF;
+		sl = CARD_PKCS1(t->f.rsa, block, n, sig);
+		assert_int_equal(p11_op_sign_check(t->op, sig, sl), CKR_SIGNATURE_INVALID);
+	}
+	/* raw RSA (CKM_RSA_X_509; host-encoded PSS goes the same way) */
+	assert_int_equal(start(t, P11_OP_SIGN, CKO_PRIVATE_KEY, 1, CKM_RSA_X_509, NULL, 0), CKR_OK);
+	assert_int_equal(p11_op_update(t->op, data, 20), CKR_OK);
+	n = prepare(t, AKIS_SIGN_RSA_RAW, block);
+	sl = CARD_RAW(t->f.rsa, block, n, sig);
+	check_answer(t, sig, sl);
+	assert_int_equal(p11_op_sign_check(t->op, sig, sl - 1), CKR_SIGNATURE_INVALID);
+	/* ECDSA, P-384 with SHA-512: proved over the 48 bytes the card got */
+	const uint8_t msg[] = "proved";
+	assert_int_equal(start(t, P11_OP_SIGN, CKO_PRIVATE_KEY, 2, CKM_ECDSA_SHA512, NULL, 0),
+	                 CKR_OK);
+	assert_int_equal(p11_op_update(t->op, msg, sizeof msg), CKR_OK);
+	n = prepare(t, AKIS_SIGN_ECDSA, block);
+	assert_int_equal(n, 48);
+	sl = card_ecdsa(t->f.ec384, block, n, 48, raw);
+	check_answer(t, raw, sl);
+	/* the P-256 key's signature is not the P-384 key's */
+	sl = card_ecdsa(t->f.ec256, block, 32, 32, raw);
+	assert_int_equal(p11_op_sign_check(t->op, raw, sl), CKR_SIGNATURE_INVALID);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -931,6 +988,7 @@ int main(void)
 	        T(test_key_checks),
 	        T(test_verify_rsa_pkcs),
 	        T(test_oaep_bad_ps),
+	        T(test_sign_check),
 	};
 	return cmocka_run_group_tests(tests, NULL, fx_group_teardown);
 }
