@@ -19,11 +19,11 @@
 set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
-BUILD=${AKIS_BUILD:-build}
-M=$(cd "$BUILD" && pwd)/akis-pkcs11.so
-export AKIS_CONF=/dev/null BUILD AKIS_VCARD=$PWD/$BUILD/akis-vcard
+BUILD=$(cd "${AKIS_BUILD:-build}" && pwd) # absolute: run-all passes one
+M=$BUILD/akis-pkcs11.so
+export AKIS_CONF=/dev/null BUILD AKIS_VCARD=$BUILD/akis-vcard
 tests/bench/build.sh "$BUILD" >/dev/null || { t_fail "build the bench programs"; t_summary; exit 1; }
-P11OP=$PWD/$BUILD/bench/p11op
+P11OP=$BUILD/bench/p11op
 W=$(mktemp -d /tmp/akis-signcheck.XXXXXX)
 trap 'bench_down; rm -rf "$W"' EXIT
 export XDG_CACHE_HOME=$W/cache
