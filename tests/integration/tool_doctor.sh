@@ -133,6 +133,14 @@ t_has "registered twice: named first" "$(first)" "^registered_twice$"
 t_has "registered twice: explained" "$out" "loaded 2 times in .* profile"
 t_has "registered twice: what to do" "$out" "appears twice"
 cp "$W/pkcs11.txt.keep" "$db/pkcs11.txt"
+# the entry without its empty line (as an earlier setup wrote it): a warning, not broken
+printf '%s\n' "$(cat "$W/pkcs11.txt.keep")" >"$db/pkcs11.txt"
+out=$(doctor)
+t_expect "entry without its empty line: not broken (exit 0)" 0 $?
+t_has "entry without its empty line: warned" "$out" "ends the file without an empty line"
+t_has "entry without its empty line: what to do" "$out" "akis-tool setup \(it repairs the entry\)"
+cp "$W/pkcs11.txt.keep" "$db/pkcs11.txt"
+t_hasnt "entry as NSS writes it: no warning" "$(doctor)" "without an empty line"
 
 # 6. directly and through p11-kit-proxy: a user (not root: p11-kit reads a
 # user's own module files only for a user) with Chromium's NSS database, the

@@ -62,6 +62,24 @@ else
 	echo "# no libsofthsm2.so: the NSS rewrite of pkcs11.txt not tested"
 fi
 
+# an entry written without its empty line (an earlier setup did so, or a
+# hand edit): setup again repairs it, and NSS's next rewrite keeps it
+d1=$(head -1 <<<"$dbs")
+printf '%s\n' "$(cat "$d1/pkcs11.txt")" >"$W/p11.txt" && cat "$W/p11.txt" >"$d1/pkcs11.txt"
+tail2() { tail -c 2 "$1" | od -An -tx1 | tr -d ' '; }
+t_hasnt "the entry made to end the file without an empty line" "$(tail2 "$d1/pkcs11.txt")" "^0a0a$"
+out=$(setup --module "$MOD")
+t_has "setup again: the entry repaired" "$out" "now ends with an empty line"
+t_has "pkcs11.txt ends with an empty line again" "$(tail2 "$d1/pkcs11.txt")" "^0a0a$"
+t_has "repaired, still loaded once" "$(grep -c "^library=$MOD$" "$d1/pkcs11.txt")" "^1$"
+if [ -n "$other" ]; then
+	modutil -force -dbdir "sql:$d1" -add other-module -libfile "$other" >/dev/null 2>&1
+	modutil -force -dbdir "sql:$d1" -delete other-module >/dev/null 2>&1
+	t_has "repaired entry: survives NSS's rewrite" "$(grep -E '^library=' "$d1/pkcs11.txt")" "library=$MOD"
+fi
+out=$(setup --module "$MOD")
+t_hasnt "setup once more: nothing to repair" "$out" "empty line"
+
 # the card's certificates through a registered database, as the browser's NSS sees them
 tool_bench_lock
 tool_bench_up "$BUILD" --profile akis-1.2 >/dev/null || { t_fail "bench up"; t_summary; exit 1; }

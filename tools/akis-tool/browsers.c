@@ -238,6 +238,9 @@ bool tool_nssdb_scan(const char *dir, const char *module, struct tool_nss_reg *r
 		if (strncmp(line, "library=", 8) == 0)
 			count_lib(line + 8, module, r);
 	}
+	char tail[2];
+	r->open_end = fseek(f, -2, SEEK_END) == 0 && fread(tail, 1, 2, f) == 2 &&
+	              !(tail[0] == '\n' && tail[1] == '\n');
 	fclose(f);
 	return true;
 }
@@ -286,7 +289,12 @@ static int replace_file(const char *dir, const char *text, size_t len)
 	return -1;
 }
 
-int tool_nssdb_add(const char *dir, const char *module)
+/* dir/pkcs11.txt with its last entry closed by an empty line, then
+ * `entry` ("" to close only). Entries end with an empty line, as NSS writes
+ * its own: NSS (modutil, a browser's "Load") rewrites the file when a module
+ * is added or deleted and drops a last entry that has none. 1 written, 0
+ * nothing to write, -1 error (errno). */
+static int append_entry(const char *dir, const char *entry)
 {
 	char path[PATH_MAX + 16];
 	size_t len = 0;
@@ -294,22 +302,38 @@ int tool_nssdb_add(const char *dir, const char *module)
 	char *old = slurp(path, &len);
 	if (old == NULL)
 		return -1;
-	size_t cap = len + strlen(module) + 64;
-	char *text = malloc(cap);
-	int rv = -1;
-	if (text != NULL) {
-		bool nl = len == 0 || old[len - 1] == '\n';
-		bool blank = len < 2 || (old[len - 1] == '\n' && old[len - 2] == '\n');
-		/* the entry ends with an empty line, as NSS writes its own: NSS
-		 * (modutil, a browser's "Load") rewrites the file when a module is
-		 * added or deleted and drops a last entry that has none */
-		int w = snprintf(text, cap, "%s%s%slibrary=%s\nname=%s\n\n", old, nl ? "" : "\n",
-		                 blank ? "" : "\n", module, TOOL_NSS_NAME);
-		rv = w > 0 && (size_t)w < cap ? replace_file(dir, text, (size_t)w) : -1;
+	bool nl = len == 0 || old[len - 1] == '\n';
+	bool blank = len == 0 || (len == 1 && nl) || (nl && old[len - 2] == '\n');
+	int rv = 0;
+	if (entry[0] != '\0' || !blank) {
+		size_t cap = len + strlen(entry) + 3;
+		char *text = malloc(cap);
+		int w = text != NULL ? snprintf(text, cap, "%s%s%s%s", old, nl ? "" : "\n",
+		                                blank ? "" : "\n", entry)
+		                     : -1;
+		rv = w > 0 && (size_t)w < cap && replace_file(dir, text, (size_t)w) == 0 ? 1 : -1;
+		free(text);
 	}
-	free(text);
 	free(old);
 	return rv;
+}
+
+int tool_nssdb_add(const char *dir, const char *module)
+{
+	char entry[PATH_MAX + 64];
+	int w = snprintf(entry, sizeof(entry), "library=%s\nname=%s\n\n", module, TOOL_NSS_NAME);
+	if (w < 0 || (size_t)w >= sizeof(entry)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return append_entry(dir, entry) > 0 ? 0 : -1;
+}
+
+int tool_nssdb_heal(const char *dir)
+{
+	/* the last entry without its empty line (written by an earlier
+	 * akis-tool setup, or by hand) */
+	return append_entry(dir, "");
 }
 
 /* Does the block starting at `b` (up to `e`) carry name=AKIS and library=module? */

@@ -31,10 +31,11 @@ struct tool_nssdb {
 
 /* What one database's pkcs11.txt loads. */
 struct tool_nss_reg {
-	int ours;   /* entries whose library is this module (any path to it) */
-	int proxy;  /* p11-kit-proxy.so entries */
-	int closed; /* a libakisp11.so that is not this module */
-	int opensc; /* opensc-pkcs11.so */
+	int ours;      /* entries whose library is this module (any path to it) */
+	int proxy;     /* p11-kit-proxy.so entries */
+	int closed;    /* a libakisp11.so that is not this module */
+	int opensc;    /* opensc-pkcs11.so */
+	bool open_end; /* the last entry lacks its empty line (NSS would drop it) */
 };
 
 /* "Firefox" / "Thunderbird" / "Chromium/Chrome". */
@@ -51,6 +52,10 @@ bool tool_nssdb_scan(const char *dir, const char *module, struct tool_nss_reg *r
  * `module`. 0, or -1 with errno. */
 int tool_nssdb_add(const char *dir, const char *module) TOOL_WUR;
 int tool_nssdb_remove(const char *dir, const char *module) TOOL_WUR;
+/* dir/pkcs11.txt ends with an empty line (appended if not), as NSS needs
+ * to keep the last entry when it rewrites the file: 1 appended, 0 already
+ * so, -1 error (errno). */
+int tool_nssdb_heal(const char *dir) TOOL_WUR;
 
 /* Do the two paths name the same file (after symlinks)? */
 bool tool_same_file(const char *a, const char *b);

@@ -192,6 +192,12 @@ static void check_db(struct doctor *d, const struct tool_nssdb *db, const char *
 	else
 		add(d, "registered", DR_OK, NULL, _("registered in %s profile %s"), app,
 		    db->profile);
+	if (r.ours > 0 && r.open_end)
+		add(d, "entry_unterminated", DR_WARN,
+		    _("Run: akis-tool setup (it repairs the entry)"),
+		    _("in %s profile %s the module's entry ends the file without an empty line: "
+		      "the program drops it the next time it changes its device list"),
+		    app, db->profile);
 	if (r.closed > 0)
 		add(d, "closed_module_in_profile", DR_WARN, NULL,
 		    _("%s profile %s also loads a libakisp11.so that is not this module (the "
@@ -319,6 +325,10 @@ static void print_text(const struct doctor *d)
 		printf("[%s] ", tag);
 		tool_fput_safe(stdout, d->c[i].text);
 		putchar('\n');
+		if (d->c[i].state == DR_WARN && d->c[i].advice != NULL) {
+			fputs("    ", stdout);
+			printf(_("What to do: %s\n"), d->c[i].advice);
+		}
 	}
 	putchar('\n');
 	if (b == NULL) {

@@ -118,6 +118,14 @@ static void register_db(struct setup *s, const struct tool_nssdb *db, bool proxy
 			printf("%s\n", _("  but loaded twice (see akis-tool doctor): the card "
 			                 "appears twice "
 			                 "and the browser fails to use it"));
+		int h = r.ours > 0 ? tool_nssdb_heal(db->dir) : 0;
+		if (h > 0)
+			printf("%s\n",
+			       _("  its entry now ends with an empty line (without it, the "
+			         "browser would drop the module the next time it changes its "
+			         "device list)"));
+		else if (h < 0)
+			tool_err(_("cannot repair %s/pkcs11.txt: %s"), db->dir, strerror(errno));
 		return;
 	}
 	if (tool_nssdb_add(db->dir, s->module) != 0) {
