@@ -14,9 +14,14 @@
 # VERIFY and the PSO; after Chromium exits, no PIN is verified on the card
 # (seen from outside, secstate_lib.bash).
 #   Cases: akis-1.2 over TLS 1.3, akis-2 over TLS 1.2 (both RSA-2048
-#   authentication keys: akis-vcard provisions no EC authentication key).
+#   authentication keys), and an akis-2 e-seal (Mali Mühür) card's EC P-384
+#   key over TLS 1.3 (ecdsa_secp384r1_sha384; the card's raw r‖s found in
+#   the DER signature the server received, R29). The e-seal card's second
+#   certificate (key agreement) matches the policy's issuer filter too;
+#   Chromium chose the signing one in every run, and the serial check fails
+#   if it does not.
 #   Screenshots: build/test-logs/chromium-pin-dialog.png, chromium-page.png
-#   (first case), chromium-*-akis-2-tls1_2.png (second).
+#   (first case), chromium-*-PROFILE-VERSION.png (the others).
 #   bash tests/integration/browser_chromium.sh
 #   AKIS_CHROMIUM_CASES="akis-2:tls1_3" bash tests/integration/browser_chromium.sh
 set -u
@@ -33,7 +38,7 @@ export AKIS_BENCH=/tmp/akis-bench-chromium
 LOGS=$BUILD/test-logs
 POLICY_DIR=${AKIS_CHROMIUM_POLICY_DIR:-/etc/chromium/policies/managed}
 POLICY=$POLICY_DIR/akis-test.json
-CASES=${AKIS_CHROMIUM_CASES:-"akis-1.2:tls1_3 akis-2:tls1_2"}
+CASES=${AKIS_CHROMIUM_CASES:-"akis-1.2:tls1_3 akis-2:tls1_2 akis-2+e-seal:tls1_3"}
 START=$SECONDS
 mkdir -p "$LOGS"
 
@@ -74,7 +79,7 @@ auth_cert() {
 import json, sys
 card = json.load(sys.stdin)["readers"][0]["card"]
 for c in card["certificates"]:
-    if "authentication" in c.get("purposes", []):
+    if {"authentication", "e_seal"} & set(c.get("purposes", [])):
         print(c["serial"].upper(), c["issuer_cn"]); break'
 }
 
@@ -100,18 +105,32 @@ print(json.dumps({"AutoSelectCertificateForUrls": [json.dumps(rule, ensure_ascii
 }
 
 shot() { import -window root "$1" 2>/dev/null; }
+# the beginning of r (hex) from the beginning of a DER ECDSA-Sig-Value
+der_r_prefix() {
+	python3 -c '
+import sys
+b = bytes.fromhex(sys.argv[1])
+i = 3 if b[1] < 0x80 else 4  # SEQUENCE, its length, then INTEGER r
+n, r = b[i], b[i + 1:]
+if r[:1] == b"\0":
+    r = r[1:]
+print(r[:n].hex().upper())' "$1"
+}
 t_has() { if grep -qE -- "$3" <<<"$2"; then t_ok "$1"; else t_fail "$1" "no /$3/ in: $(tail -5 <<<"$2" | tr '\n' ' ')"; fi; }
 
 # run_case PROFILE VERSION: one card, one home, one server, one Chromium.
 run_case() {
-	local prof=$1 ver=$2 name H srv port out w pin serial issuer auths line sfx policy=0
+	local prof=$1 ver=$2 name H srv port out w pin serial issuer auths line sfx policy=0 up
+	# "akis-2+e-seal": an e-seal (Mali Mühür) card, its P-384 key
+	up=(--profile "${prof%%+*}")
+	[[ $prof == *+e-seal ]] && up+=(--e-seal)
 	name="$prof, ${ver/tls1_/TLS 1.}"
 	sfx=""
 	[ "$prof:$ver" = "akis-1.2:tls1_3" ] || sfx="-$prof-$ver"
-	H=$W/home-$prof-$ver
-	srv=$W/srv-$prof-$ver
+	H=$W/home-${prof/+/-}-$ver
+	srv=$W/srv-${prof/+/-}-$ver
 	mkdir -p "$H"
-	bench_up --profile "$prof" >/dev/null || { t_fail "$name: bench up"; return; }
+	bench_up "${up[@]}" >/dev/null || { t_fail "$name: bench up"; return; }
 	pin=$(awk '$1 == "pin.81" { print $3 }' "$AKIS_CARD_DIR_1/card.conf")
 
 	# Chromium used once (as a user has: it makes ~/.config/chromium, no
@@ -181,11 +200,14 @@ run_case() {
 	fi
 	read -r v s scheme sig <<<"${line:-? ? ? ?}"
 	t_eq "$name: protocol" "${ver/tls1_/TLSv1.}" "$v"
-	case $ver in
-	tls1_3) t_has "$name: CertificateVerify is RSA-PSS" "$scheme" '^rsa_pss_rsae_sha(256|384|512)$' ;;
-	tls1_2) t_has "$name: CertificateVerify is an RSA scheme" "$scheme" '^rsa_(pss_rsae|pkcs1)_sha(256|384|512)$' ;;
+	case $prof:$ver in
+	*e-seal:*) t_has "$name: CertificateVerify is ECDSA with P-384 (R29)" "$scheme" '^ecdsa_secp384r1_sha384$' ;;
+	*:tls1_3) t_has "$name: CertificateVerify is RSA-PSS" "$scheme" '^rsa_pss_rsae_sha(256|384|512)$' ;;
+	*:tls1_2) t_has "$name: CertificateVerify is an RSA scheme" "$scheme" '^rsa_(pss_rsae|pkcs1)_sha(256|384|512)$' ;;
 	esac
-	if [ -n "$sig" ] && [ "$sig" != "?" ] && cardlog_tail | grep -q "^R $sig"; then
+	# ECDSA: the DER SEQUENCE of r and s in TLS, raw r‖s from the card
+	[[ $scheme == ecdsa_* ]] && sig=$(der_r_prefix "$sig")
+	if [ -n "$sig" ] && [ "$sig" != "?" ] && cardlog_tail | grep -qE "^R (00)*$sig"; then
 		t_ok "$name: the CertificateVerify signature is what the card answered to its PSO"
 	else
 		t_fail "$name: the CertificateVerify signature ${sig:0:16}… is not in the card's answers"
