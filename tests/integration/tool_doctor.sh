@@ -19,8 +19,10 @@ W=$(mktemp -d /tmp/akis-doctor.XXXXXX)
 H=$W/home
 mkdir -p "$H"
 OWN_PCSCD=""
+P11CONF_MADE="" # /etc/pkcs11/pkcs11.conf written here (only where there was none)
 cleanup() {
 	[ -n "$OWN_PCSCD" ] && kill "$OWN_PCSCD" 2>/dev/null && wait "$OWN_PCSCD" 2>/dev/null
+	[ -n "$P11CONF_MADE" ] && rm -f /etc/pkcs11/pkcs11.conf && rmdir /etc/pkcs11 2>/dev/null
 	tool_bench_down
 	rm -rf "$W"
 }
@@ -182,6 +184,27 @@ print(" ".join(c["check"] for c in d["checks"]), "first:", d["first_broken"])' "
 	t_has "directly and through p11-kit-proxy: Turkish (R43)" "$out" "iki kez yükleniyor .*p11-kit-proxy üzerinden"
 	out=$(as_user "$U/bin/akis-tool" setup --module "$UMOD")
 	t_has "directly and through p11-kit-proxy: setup says so too" "$out" "but loaded twice \(see akis-tool doctor\)"
+	# p11-kit's system setting user-config (pkcs11.conf(5)): "none", and
+	# p11-kit reads no file of the user's; "only", and none of the system's.
+	# Doctor follows what p11-kit itself lists. Only where the machine has
+	# no pkcs11.conf of its own (it is removed again).
+	if [ ! -e /etc/pkcs11/pkcs11.conf ] && [ -w /etc ]; then
+		mkdir -p /etc/pkcs11 && P11CONF_MADE=1
+		echo "user-config: none" >/etc/pkcs11/pkcs11.conf
+		t_hasnt "user-config none: p11-kit no longer loads the user's module file" "$(as_user p11-kit list-modules)" "^akis: "
+		t_has "user-config none: doctor, registered once" "$(as_user "$U/bin/akis-tool" doctor --module "$UMOD")" \
+			"\[ok\] registered in Chromium/Chrome profile nssdb"
+		echo "user-config: only" >/etc/pkcs11/pkcs11.conf
+		out=$(as_user p11-kit list-modules)
+		t_has "user-config only: p11-kit loads the user's module file" "$out" "^akis: $UMOD$"
+		t_hasnt "user-config only: and none of the system's" "$out" "^p11-kit-trust: "
+		t_has "user-config only: doctor, loaded twice" "$(as_user "$U/bin/akis-tool" doctor --module "$UMOD")" \
+			"loaded twice in Chromium/Chrome profile nssdb"
+		rm -f /etc/pkcs11/pkcs11.conf && rmdir /etc/pkcs11 2>/dev/null
+		P11CONF_MADE=""
+	else
+		echo "# /etc/pkcs11/pkcs11.conf exists (or /etc is not writable): p11-kit's user-config not varied"
+	fi
 	# root: p11-kit-proxy would not load the user's file, so once only
 	out=$(HOME=$U/home LC_ALL=en_US.UTF-8 "$TOOL" doctor --module "$UMOD" 2>&1)
 	t_has "the same files read by root: registered once (p11-kit ignores the user's file)" "$out" \

@@ -419,11 +419,52 @@ static bool user_modules_dir(char *out, size_t cap)
 	return fmt_path(out, cap, "%s/.config/pkcs11/modules", tool_home());
 }
 
+#ifndef TOOL_P11KIT_CONF
+#define TOOL_P11KIT_CONF "/etc/pkcs11/pkcs11.conf"
+#endif
+
+/* p11-kit's system setting user-config (pkcs11.conf(5)): "none" (the
+ * user's files are not read), "merge" (the default), "only" (only the
+ * user's files are read). */
+enum p11kit_user { P11KIT_MERGE, P11KIT_NONE, P11KIT_ONLY };
+
+static enum p11kit_user p11kit_user_config(void)
+{
+	char line[256];
+	enum p11kit_user u = P11KIT_MERGE;
+	FILE *f = fopen(TOOL_P11KIT_CONF, "r");
+	if (f == NULL)
+		return u;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		trim(line);
+		const char *v = line;
+		while (*v == ' ' || *v == '\t')
+			v++;
+		if (strncmp(v, "user-config", 11) != 0)
+			continue;
+		v += 11;
+		while (*v == ' ' || *v == '\t')
+			v++;
+		if (*v++ != ':')
+			continue;
+		while (*v == ' ' || *v == '\t')
+			v++;
+		u = strcmp(v, "none") == 0   ? P11KIT_NONE
+		    : strcmp(v, "only") == 0 ? P11KIT_ONLY
+		                             : P11KIT_MERGE;
+	}
+	fclose(f);
+	return u;
+}
+
 bool tool_p11kit_loads(const char *module, const char *base, char *out, size_t cap)
 {
 	char user[PATH_MAX];
-	const char *const dirs[] = {"/usr/share/p11-kit/modules", "/etc/pkcs11/modules",
-	                            user_modules_dir(user, sizeof(user)) ? user : NULL};
+	enum p11kit_user u = p11kit_user_config();
+	bool sys = u != P11KIT_ONLY;
+	bool usr = u != P11KIT_NONE && user_modules_dir(user, sizeof(user));
+	const char *const dirs[] = {sys ? "/usr/share/p11-kit/modules" : NULL,
+	                            sys ? "/etc/pkcs11/modules" : NULL, usr ? user : NULL};
 	char path[PATH_MAX + 256];
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		DIR *d = dirs[i] != NULL ? opendir(dirs[i]) : NULL;
