@@ -46,7 +46,10 @@ c_lines() { local n; n=$(grep -c '^C ' "$1" 2>/dev/null); echo "${n:-0}"; }
 count_during() {
 	local before after
 	before=$(wc -l <"$AKIS_CARD_LOG_1")
-	"$@" >"$WORK/out" 2>&1 || echo "apdu-counts: '$*' failed: $(tail -2 "$WORK/out")" >&2
+	"$@" >"$WORK/out" 2>&1 || {
+		echo "apdu-counts: '$*' failed: $(tail -2 "$WORK/out")" >&2
+		echo "'$*' failed" >>"$WORK/broken"
+	}
 	tail -n +$((before + 1)) "$AKIS_CARD_LOG_1" | awk '/^C /{c++; h=$2; sub(/<.*/, "", h); b+=length(h)/2}
 		/^R /{b+=length($2)/2} END{print b+0 >"'"$WORK/bytes"'"; print c+0}'
 }
@@ -59,7 +62,8 @@ field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
 sign_apdus() { # PROFILE KIND: C_Sign APDUs after login
 	local line
 	line=$(timeout 120 "$P11OP" -m "$M" -l "$AKIS_CARD_LOG_1" bind login "sign-$2" 2>&1 | grep "^op=sign-$2")
-	if [[ $(field rv "$line") != 0x0 ]]; then
+	if [[ $(field rv "$line") != 0x0 || ! $(field apdus "$line") =~ ^[1-9] ]]; then
+		echo "$1 C_Sign $2: rv $(field rv "$line"), $(field apdus "$line") APDUs" >>"$WORK/broken"
 		echo "error($(field rv "$line"))"
 		return
 	fi
@@ -133,9 +137,9 @@ echo "(a)/(b): XDG_CACHE_HOME empty; (a2)/(b2): XDG_CACHE_HOME/akis-pkcs11 creat
 for r in "${ROWS[@]}"; do
 	IFS='|' read -r prof a b a2 b2 _ <<<"$r"
 	if (( b < a )); then echo "R44 $prof: warm cache fewer APDUs ($a -> $b)"
-	else echo "R44 $prof: NOT fewer with an empty XDG_CACHE_HOME ($a -> $b)"; fi
+	else echo "R44 $prof: NOT fewer with an empty XDG_CACHE_HOME ($a -> $b)"; echo "R44 $prof" >>"$WORK/broken"; fi
 	if (( b2 < a2 )); then echo "R44 $prof: with the directory present, fewer ($a2 -> $b2)"
-	else echo "R44 $prof: NOT fewer even with the directory present ($a2 -> $b2)"; fi
+	else echo "R44 $prof: NOT fewer even with the directory present ($a2 -> $b2)"; echo "R44 $prof (dir)" >>"$WORK/broken"; fi
 done
 
 printf '\nBudgets: APDUs and bytes (command + response) against the budget\n'
@@ -146,6 +150,11 @@ for r in "${BUDGET[@]}"; do
 	IFS='|' read -r prof op n by maxn maxb <<<"$r"
 	flag=
 	if (( n > maxn )) || [[ $maxb != - && $by -gt $maxb ]]; then flag="  <-- OVER BUDGET"; over=1; fi
+	if (( n == 0 )); then flag="  <-- NOT MEASURED (no APDU)"; echo "$prof $op: no APDU" >>"$WORK/broken"; fi
 	printf '%-9s | %-50s | %6s | %6s | %10s | %s%s\n' "$prof" "$op" "$n" "$by" "$maxn" "$maxb" "$flag"
 done
+if [[ -s $WORK/broken ]]; then
+	sed 's/^/apdu-counts: A MEASUREMENT FAILED: /' "$WORK/broken" >&2
+	exit 1
+fi
 if (( over )); then echo "apdu-counts: A FIGURE IS OVER ITS BUDGET" >&2; exit 1; fi
