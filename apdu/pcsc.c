@@ -196,30 +196,26 @@ static void split_names(const char *buf, size_t len, struct name_list *nl)
 
 static apdu_rv APDU_WUR list_names(SCARDCONTEXT ctx, struct name_list *nl)
 {
-	char *buf = NULL;
-	DWORD len = 0;
+	/* One call with a buffer as large as the module accepts (not a size
+	 * query first): every listing is a round trip to pcscd, and C_GetSlotInfo
+	 * and C_GetTokenInfo list to see a removal at once (R32). A longer list
+	 * answers SCARD_E_INSUFFICIENT_BUFFER, an error as before. */
+	char buf[READER_LIST_MAX + 1];
+	DWORD len = READER_LIST_MAX;
 	LONG rc;
 	apdu_rv rv;
 
 	nl->n = 0;
-	rc = SCardListReaders(ctx, NULL, NULL, &len);
-	if (rc == SCARD_S_SUCCESS && (len == 0 || len > READER_LIST_MAX))
-		rc = len == 0 ? SCARD_E_NO_READERS_AVAILABLE : SCARD_E_INSUFFICIENT_BUFFER;
-	if (rc == SCARD_S_SUCCESS) {
-		buf = calloc(1, len + 1);
-		if (buf == NULL)
-			return APDU_ERR_NO_MEMORY;
-		rc = SCardListReaders(ctx, NULL, buf, &len);
-	}
-	if (rc == SCARD_E_NO_READERS_AVAILABLE) {
-		rv = APDU_OK; /* zero readers is not an error */
-		goto out;
-	}
+	rc = SCardListReaders(ctx, NULL, buf, &len);
+	if (rc == SCARD_S_SUCCESS && len == 0)
+		rc = SCARD_E_NO_READERS_AVAILABLE;
+	if (rc == SCARD_E_NO_READERS_AVAILABLE)
+		return APDU_OK; /* zero readers is not an error */
 	rv = rv_logged("SCardListReaders", NULL, rc);
-	if (rv == APDU_OK)
+	if (rv == APDU_OK) {
+		buf[len < READER_LIST_MAX ? len : READER_LIST_MAX] = '\0';
 		split_names(buf, len, nl);
-out:
-	free(buf);
+	}
 	return rv;
 }
 

@@ -13,7 +13,9 @@
  * certificate's value) and C_VerifyInit + C_Verify of a signature made before the run, and keeps
  * the longest time of each. Prints one line per call, "max_ms NAME MS N", one per signer, "signer I
  * slot S signatures N", a line "errors N" (any rv not CKR_OK, or a verify that fails), and exits 0
- * when it could run.
+ * when it could run. "max_ms" lines end with "at T", the ms since the start at which the longest
+ * began; a line "gap_ms MS N at T" gives the longest a thread that only sleeps 1 ms at a time
+ * overslept (the machine's own pauses, no PKCS#11 call involved).
  */
 #include <dlfcn.h>
 #include <pthread.h>
@@ -166,6 +168,7 @@ struct mem {
 	CK_ULONG sig_len;
 	CK_OBJECT_HANDLE cert;
 	double max[N_CALLS];
+	double at[N_CALLS]; /* when the longest began */
 	long n[N_CALLS];
 };
 
@@ -206,6 +209,32 @@ static CK_RV one_call(struct mem *m, enum call c)
 	return CKR_GENERAL_ERROR;
 }
 
+/* The machine's own pauses, as a yardstick: a thread that asks to sleep
+ * 1 ms over and over, and the longest it overslept (a loaded or paused
+ * virtual machine shows here, with no PKCS#11 call involved); and when. */
+struct gap {
+	double max, at;
+	long n;
+};
+
+static void *gap_main(void *arg)
+{
+	struct gap *g = arg;
+	struct timespec one = {0, 1000000};
+
+	while (!atomic_load(&stop)) {
+		double t0 = now_ms();
+		nanosleep(&one, NULL);
+		double over = now_ms() - t0 - 1.0;
+		if (over > g->max) {
+			g->max = over;
+			g->at = t0;
+		}
+		g->n++;
+	}
+	return NULL;
+}
+
 static void *mem_main(void *arg)
 {
 	struct mem *m = arg;
@@ -218,8 +247,10 @@ static void *mem_main(void *arg)
 
 			if (rv != CKR_OK)
 				err(call_name[c], rv);
-			if (dt > m->max[c])
+			if (dt > m->max[c]) {
 				m->max[c] = dt;
+				m->at[c] = t0;
+			}
 			m->n[c]++;
 		}
 		usleep(5000);
@@ -246,9 +277,10 @@ static int run(const char *pin, int n_signers, int seconds, CK_ULONG max_slots)
 {
 	static struct signer w[MAX_SIGNERS];
 	static struct mem m;
+	static struct gap g;
 	CK_SLOT_ID slots[MAX_SLOTS];
 	CK_ULONG ns = MAX_SLOTS;
-	pthread_t mt;
+	pthread_t mt, gt;
 
 	if (p->C_GetSlotList(CK_TRUE, slots, &ns) != CKR_OK || ns == 0)
 		return fprintf(stderr, "no token\n"), 2;
@@ -263,14 +295,19 @@ static int run(const char *pin, int n_signers, int seconds, CK_ULONG max_slots)
 		pthread_create(&w[i].th, NULL, signer_main, &w[i]);
 	}
 	usleep(300000); /* the signers are at work */
+	double t_start = now_ms();
+	pthread_create(&gt, NULL, gap_main, &g);
 	pthread_create(&mt, NULL, mem_main, &m);
 	sleep((unsigned)seconds);
 	atomic_store(&stop, true);
 	pthread_join(mt, NULL);
+	pthread_join(gt, NULL);
 	for (int i = 0; i < n_signers; i++)
 		pthread_join(w[i].th, NULL);
 	for (int c = 0; c < N_CALLS; c++)
-		printf("max_ms %s %.2f %ld\n", call_name[c], m.max[c], m.n[c]);
+		printf("max_ms %s %.2f %ld at %.0f\n", call_name[c], m.max[c], m.n[c],
+		       m.at[c] - t_start);
+	printf("gap_ms %.2f %ld at %.0f\n", g.max, g.n, g.at - t_start);
 	for (int i = 0; i < n_signers; i++)
 		printf("signer %d slot %lu signatures %ld\n", i, (unsigned long)w[i].slot,
 		       w[i].sigs);

@@ -28,11 +28,20 @@ check_run() {
 	out=$("$T/p11_memwait" "$MOD" 12345 "$signers" 6 "$cards" 2>&1)
 	echo "$out" | sed 's/^/#   /'
 	t_eq "$label: no call failed, every verify held" 0 "$(awk '/^errors/ {print $2}' <<<"$out")"
+	# the machine's own longest pause in the same run (a thread that only
+	# sleeps): a call over the bound is excused only when the machine itself
+	# paused at least half as long; waiting for the card (50 ms per APDU
+	# here) is not excused that way on a machine that pauses for 2-20 ms
+	gap=$(awk '$1 == "gap_ms" {print $2}' <<<"$out")
 	for c in C_GetTokenInfo C_GetSessionInfo C_FindObjects C_GetAttributeValue C_Verify; do
 		read -r max n < <(awk -v c="$c" '$1 == "max_ms" && $2 == c {print $3, $4}' <<<"$out")
 		t_check "$label: $c called while the card worked (${n:-0} times)" \
 			test "${n:-0}" -ge 20
-		t_check "$label: $c never waited for the card (longest ${max:-?} ms < $MEM_MAX_MS ms)" \
+		if awk -v m="${max:-99999}" -v b="$MEM_MAX_MS" -v g="${gap:-0}" 'BEGIN {exit !(m >= b && 2 * g >= m)}'; then
+			echo "# $label: $c took ${max} ms once, while the machine itself paused ${gap} ms: not counted"
+			continue
+		fi
+		t_check "$label: $c never waited for the card (longest ${max:-?} ms < $MEM_MAX_MS ms; machine's pause ${gap:-?} ms)" \
 			awk -v m="${max:-99999}" -v b="$MEM_MAX_MS" 'BEGIN {exit !(m < b)}'
 	done
 	for slot in $(awk '/^signer/ {print $4}' <<<"$out" | sort -u); do
