@@ -162,7 +162,7 @@ static void keep_pin(struct p11_ctx *ctx, struct p11_slot *slot, const char *pin
 		        (unsigned long)slot->id);
 }
 
-CK_RV p11_login_reverify_tx(struct p11_ctx *ctx, struct p11_slot *slot)
+CK_RV p11_login_reverify_tx(struct p11_ctx *ctx, struct p11_slot *slot, bool *granted)
 {
 	char pin[P11_PIN_MAX + 1];
 	size_t len = 0;
@@ -182,6 +182,16 @@ CK_RV p11_login_reverify_tx(struct p11_ctx *ctx, struct p11_slot *slot)
 	}
 	if (kr != P11_KEEP_OK)
 		goto out;
+	if (granted != NULL && slot->login_grant) {
+		slot->login_grant = false;
+		*granted = true;
+		log_msg(LOG_PIN,
+		        "slot %lu: the login's VERIFY still stands for a per-signature key: "
+		        "none sent",
+		        (unsigned long)slot->id);
+		rv = CKR_OK;
+		goto out;
+	}
 	arv = akis_pin_verify_tx(slot->card, AKIS_PIN_USER, pin, len, &tries);
 	log_msg(LOG_PIN, "slot %lu: VERIFY with the kept PIN for a per-signature key: %s",
 	        (unsigned long)slot->id, akis_rv_name(arv));
@@ -216,10 +226,13 @@ static CK_RV verify_locked(struct p11_ctx *ctx, struct p11_slot *slot, CK_USER_T
 	log_msg(LOG_PIN, "slot %lu: VERIFY %s: %s (tries %d)", (unsigned long)slot->id,
 	        which == AKIS_PIN_SO ? "PUK" : "PIN", akis_rv_name(arv), tries);
 	after = pin_after_tx(slot, which, arv, tries);
+	slot->login_grant = false; /* a wrong VERIFY takes it (docs/card.md §3) */
 	if (arv == AKIS_OK && after == AKIS_OK) {
 		if (type == CKU_USER) {
 			slot->user_in = true; /* token-wide (R17) */
 			keep_pin(ctx, slot, pin, len);
+			/* R46: the first signature after the login needs no VERIFY of its own */
+			slot->login_grant = p11_keep_held(&slot->kept);
 		} else if (type == CKU_SO)
 			slot->so_in = true;
 		else
@@ -294,6 +307,16 @@ static CK_RV change_tx(struct p11_ctx *ctx, struct p11_slot *slot, enum akis_pin
 	        which == AKIS_PIN_SO ? "PUK" : "PIN", old_pin != NULL ? "" : " on the PIN pad",
 	        akis_rv_name(arv), tries);
 	after = pin_after_tx(slot, which, arv, tries);
+	slot->login_grant = false;
+	/* R46: the PIN kept at login is the card's PIN no more; the new one
+	 * takes its place (none known from a PIN pad: nothing kept), so that
+	 * the next signature never spends a try on the old one */
+	if (arv == AKIS_OK && which == AKIS_PIN_USER && p11_keep_held(&slot->kept)) {
+		if (new_pin == NULL || !p11_keep_set(&slot->kept, new_pin, new_len))
+			p11_keep_wipe(&slot->kept);
+		log_msg(LOG_PIN, "slot %lu: PIN changed: the kept PIN %s", (unsigned long)slot->id,
+		        p11_keep_held(&slot->kept) ? "is the new one" : "is wiped");
+	}
 	return pin_end_locked(ctx, slot, arv, after);
 }
 

@@ -82,7 +82,7 @@ static bool key_needs_consent(const struct p11_slot *slot, const struct p11_op *
 
 /*
  * The card refused a private-key operation with 6982 (security status not
- * satisfied).
+ * satisfied). True when only the per-signature permission is gone.
  * Its security state is shared by every application: another one's LOGOUT
  * (R22) or signature with the userConsent key may have cleared it. A status
  * VERIFY (docs/card.md §3: never spends a try) tells which: the user PIN
@@ -90,13 +90,14 @@ static bool key_needs_consent(const struct p11_slot *slot, const struct p11_op *
  * the token is logged out for us too (R17), so that C_Login(CKU_USER)
  * works again instead of answering CKR_USER_ALREADY_LOGGED_IN.
  */
-static void card_refused_tx(struct p11_slot *slot, bool consent)
+static bool card_refused_tx(struct p11_slot *slot, bool consent)
 {
 	struct akis_pin_status st = {false, false, -1};
 
 	slot->consent_ok = false;
+	slot->login_grant = false;
 	if (consent && akis_pin_status_tx(slot->card, AKIS_PIN_USER, &st) == AKIS_OK && st.verified)
-		return;
+		return true;
 	log_msg(LOG_P11, "slot %lu: the card's PIN state was cleared elsewhere: logged out",
 	        (unsigned long)slot->id);
 	/* and cleared for sure (R22): were the PIN still verified for some
@@ -104,6 +105,7 @@ static void card_refused_tx(struct p11_slot *slot, bool consent)
 	if (akis_logout_tx(slot->card) != AKIS_OK)
 		log_msg(LOG_P11, "slot %lu: LOGOUT failed", (unsigned long)slot->id);
 	p11_token_logged_out_locked(slot);
+	return false;
 }
 
 /* Did the card answer, rather than the link to it fail? */
@@ -156,7 +158,10 @@ static akis_rv card_sign_tx(struct p11_slot *slot, struct p11_op *op, enum akis_
 }
 
 /* The card half of a signature: prepare, one transaction, finish.
- * reverify (R46): VERIFY with the kept PIN first, in the same transaction. */
+ * reverify (R46): VERIFY with the kept PIN first, in the same transaction,
+ * unless the login's own VERIFY is still unspent (granted); a refusal
+ * then (another program's signature or wrong VERIFY took the permission,
+ * docs/card.md §3) costs the VERIFY and a second try, as without it. */
 static CK_RV sign_card_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct p11_op *op,
                               bool reverify, CK_BYTE_PTR sig, CK_ULONG_PTR sig_len)
 {
@@ -164,6 +169,7 @@ static CK_RV sign_card_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct
 	size_t block_len = 0, out_len = 0;
 	enum akis_sign_alg alg;
 	akis_rv arv;
+	bool granted = false, consent = key_needs_consent(slot, op);
 	CK_RV rv = p11_op_sign_prepare(op, &alg, block, sizeof(block), &block_len);
 
 	if (rv != CKR_OK)
@@ -175,17 +181,30 @@ static CK_RV sign_card_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct
 		p11_token_end_locked(ctx, slot); /* reset seen now (R33) */
 		return CKR_USER_NOT_LOGGED_IN;
 	}
-	rv = reverify ? p11_login_reverify_tx(ctx, slot) : CKR_OK;
+	rv = reverify ? p11_login_reverify_tx(ctx, slot, &granted) : CKR_OK;
 	if (rv != CKR_OK) {
 		p11_token_end_locked(ctx, slot);
 		return rv;
 	}
 	arv = card_sign_tx(slot, op, alg, block, block_len, out, sizeof(out), &out_len);
-	if (arv == AKIS_ERR_NOT_LOGGED_IN)
-		card_refused_tx(slot, key_needs_consent(slot, op));
+	if (arv == AKIS_ERR_NOT_LOGGED_IN && card_refused_tx(slot, consent) && granted) {
+		log_msg(LOG_PIN, "slot %lu: the login's VERIFY was spent elsewhere: VERIFY again",
+		        (unsigned long)slot->id);
+		rv = p11_login_reverify_tx(ctx, slot, NULL);
+		if (rv != CKR_OK) {
+			p11_token_end_locked(ctx, slot);
+			return rv;
+		}
+		arv = card_sign_tx(slot, op, alg, block, block_len, out, sizeof(out), &out_len);
+		if (arv == AKIS_ERR_NOT_LOGGED_IN)
+			(void)card_refused_tx(slot, consent);
+	}
 	p11_token_end_locked(ctx, slot);
-	if (key_needs_consent(slot, op))
+	if (consent)
 		slot->consent_ok = false; /* one signature per VERIFY (docs/card.md §3) */
+	/* the login's VERIFY covers a first signature only if nothing else was
+	 * signed in between (the card asks less; docs/design.md) */
+	slot->login_grant = false;
 	rv = p11_token_card_rv_locked(ctx, slot, arv);
 	if (rv == CKR_OK)
 		rv = p11_op_sign_finish(op, out, out_len, sig, sig_len);
@@ -308,15 +327,16 @@ static CK_RV decrypt_card_locked(struct p11_ctx *ctx, struct p11_slot *slot, str
 	}
 	/* R46: a deciphering key with a PIN per use, the PIN kept at login */
 	if (key_needs_consent(slot, op) && !slot->consent_ok && p11_keep_held(&slot->kept))
-		rv = p11_login_reverify_tx(ctx, slot);
+		rv = p11_login_reverify_tx(ctx, slot, NULL);
 	if (rv != CKR_OK) {
 		p11_token_end_locked(ctx, slot);
 		return rv;
 	}
 	arv = akis_decrypt_tx(slot->card, (size_t)p11_op_key(op), in, in_len, raw, sizeof(raw),
 	                      &raw_len);
+	slot->login_grant = false; /* as after a signature */
 	if (arv == AKIS_ERR_NOT_LOGGED_IN)
-		card_refused_tx(slot, false);
+		(void)card_refused_tx(slot, false);
 	p11_token_end_locked(ctx, slot);
 	rv = p11_token_card_rv_locked(ctx, slot, arv);
 	if (rv == CKR_OK)

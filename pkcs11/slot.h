@@ -72,7 +72,11 @@ struct p11_slot {
 	int failed_binds;         /* card-side bind failures of that insertion */
 	struct p11_objset objs;
 	_Atomic bool user_in, so_in; /* token-wide login state (R17) */
-	_Atomic bool consent_ok;   /* context-specific VERIFY done since the last signature (R20) */
+	_Atomic bool consent_ok; /* context-specific VERIFY done since the last signature (R20) */
+	/* R46: the VERIFY of C_Login(CKU_USER) not yet spent by a key with a
+	 * PIN per signature: the card lets that key's next signature through
+	 * without another (docs/card.md §3) */
+	_Atomic bool login_grant;
 	unsigned long consent_seq; /* number of the last context login; which session's
 	                              signing operation holds it: p11_session.consent_seq */
 	/* R46: the user's PIN kept for keys that want one per signature

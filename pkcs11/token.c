@@ -40,6 +40,7 @@ void p11_token_logged_out_locked(struct p11_slot *slot)
 	slot->user_in = false;
 	slot->so_in = false;
 	slot->consent_ok = false;
+	slot->login_grant = false;
 	if (p11_keep_held(&slot->kept))
 		log_msg(LOG_PIN, "slot %lu: the kept PIN is wiped (logged out)",
 		        (unsigned long)slot->id);

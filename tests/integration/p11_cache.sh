@@ -110,6 +110,32 @@ check_case() {
 		t_fail "$PROF $name: the old certificates are not served" "unchanged"
 }
 
+# Second-process login + NES signature (ECDSA, the key with a PIN per
+# signature), APDUs per mode (docs/design.md "The signature without a
+# SELECT"): the warm bind (10), SELECT + VERIFY, SELECT + VERIFY of the
+# context login, MSE + PSO, SELECT + LOGOUT = 18; in the R46 login mode no
+# context login, and the login's VERIFY covers the signature = 16.
+sign_nes() { timeout 60 pkcs11-tool --module "$M" --login --pin 12345 --sign --id "$NES_ID" \
+	-m ECDSA-SHA384 --signature-format openssl -i "$WORK/data" -o "$WORK/sig"; }
+# the last signature, checked with OpenSSL against the certificate's key
+sig_ok() {
+	timeout 60 pkcs11-tool --module "$M" --read-object --type cert --id "$NES_ID" -o "$WORK/nes.der" >/dev/null 2>&1 &&
+		openssl x509 -inform DER -in "$WORK/nes.der" -pubkey -noout >"$WORK/nes.pub" &&
+		openssl dgst -sha384 -verify "$WORK/nes.pub" -signature "$WORK/sig" "$WORK/data" >/dev/null
+}
+login_sign_counts() {
+	NES_ID=$(timeout 60 pkcs11-tool --module "$M" --login --pin 12345 -O --type privkey 2>/dev/null |
+		awk '/ID:/{id=$2} /Access:.*always authenticate/{print id; exit}')
+	echo data >"$WORK/data"
+	rm -f "$WORK/sig"
+	t_eq "$PROF: second-process login + NES signature APDUs" 18 "$(apdus_of sign_nes)"
+	t_check "$PROF: … and that signature verifies (OpenSSL, the certificate's key)" sig_ok
+	rm -f "$WORK/sig"
+	t_eq "$PROF: the same in the R46 login mode (the login's VERIFY covers it)" 16 \
+		"$(AKIS_PIN_PER_SIGNATURE=login apdus_of sign_nes)"
+	t_check "$PROF: … and that signature verifies" sig_ok
+}
+
 for PROF in akis-1.0 akis-1.2 akis-2; do
 	bench_up --profile "$PROF" --serial "$SERIAL" >/dev/null || { t_fail "$PROF: bench_up"; continue; }
 	export XDG_CACHE_HOME=$WORK/xdg-$PROF
@@ -117,6 +143,7 @@ for PROF in akis-1.0 akis-1.2 akis-2; do
 	t_eq "$PROF: cold pkcs11-tool -O APDUs" "${COLD[$PROF]}" "$(apdus_of list_O)"
 	t_eq "$PROF: second-process pkcs11-tool -O APDUs" "${WARM[$PROF]}" "$(apdus_of list_O)"
 	t_eq "$PROF: warm certificates are the card's" "$(on_card)" "$(served)"
+	[[ $PROF == akis-2 ]] && login_sign_counts
 	check_case "certificate re-issued in place" reissue_2f10
 	check_case "certificate and key added" reprovision --with-expired-cert
 	check_case "another card with the same serial" reprovision

@@ -5,9 +5,13 @@
  * and one card, `vcardctl up` done). The card's APDU log is the witness:
  *  - CKA_ALWAYS_AUTHENTICATE reads FALSE; one C_Login(CKU_USER), then every
  *    signature with the NES key (the card wants a PIN per signature) works,
- *    each verified, with exactly one VERIFY per signature; the RSA key signs
- *    with none; the pages of the kept PIN are locked (VmLck grows while it
- *    is held, and shrinks back);
+ *    each verified, with one VERIFY per signature but the first, which the
+ *    card lets through on the login's own VERIFY (docs/card.md §3); the RSA
+ *    key signs with none; the pages of the kept PIN are locked (VmLck grows
+ *    while it is held, and shrinks back);
+ *  - another program spending that permission first costs one VERIFY, not
+ *    the signature; after C_SetPIN the kept PIN is the new one, so the next
+ *    signature spends no try on the old one;
  *  - after C_Logout, closing the last session, C_Finalize, a removal, a
  *    reset by another process, another process's LOGOUT (seen as 6982), a
  *    wrong or garbled answer to the re-sent VERIFY, and the bounds of the
@@ -193,11 +197,15 @@ static void test_signing(const struct key *nes, const struct key *rsa, long lck0
 
 	check(vmlck_kb() > lck0, "the kept PIN's page is locked (VmLck %ld → %ld kB)", lck0,
 	      vmlck_kb());
+	rv = sign_once(h, nes, false);
+	check(rv == CKR_OK && verifies() == v0,
+	      "the first NES signature after C_Login goes on the login's VERIFY: none sent "
+	      "(0x%lx, %ld)",
+	      rv, verifies() - v0);
 	for (int i = 0; i < 5; i++)
 		ok += sign_once(h, nes, false) == CKR_OK;
-	check(ok == 5,
-	      "one C_Login, then 5 NES signatures without a context login, each verified (%d)", ok);
-	check(verifies() - v0 == 5, "exactly one VERIFY per NES signature (%ld for 5)",
+	check(ok == 5, "then 5 NES signatures without a context login, each verified (%d)", ok);
+	check(verifies() - v0 == 5, "exactly one VERIFY for each of them (%ld for 5)",
 	      verifies() - v0);
 	rsa0 = verifies();
 	check(sign_once(h, rsa, false) == CKR_OK && verifies() == rsa0,
@@ -276,8 +284,9 @@ static void test_foreign_logout(const struct key *nes, const struct key *rsa)
 	p->C_CloseSession(h);
 }
 
-/* The re-sent VERIFY answered other than 9000: never re-sent. The NES
- * signature's commands are SELECT, VERIFY, MSE, PSO: the VERIFY is #2. */
+/* The re-sent VERIFY answered other than 9000: never re-sent. After a
+ * first signature (on the login's VERIFY), the NES signature's commands
+ * are SELECT, VERIFY, MSE, PSO: the VERIFY is #2. */
 static void test_bad_answer(const struct key *nes, const char *spec, CK_RV want)
 {
 	CK_SESSION_HANDLE h = open_login(true);
@@ -285,6 +294,7 @@ static void test_bad_answer(const struct key *nes, const char *spec, CK_RV want)
 	long v0;
 	CK_RV rv;
 
+	check(sign_once(h, nes, false) == CKR_OK, "%s: a first signature", spec);
 	ctl("fault 1 '2 %s'", spec);
 	v0 = verifies();
 	rv = sign_once(h, nes, false);
@@ -293,6 +303,72 @@ static void test_bad_answer(const struct key *nes, const char *spec, CK_RV want)
 	check(rv == want, "%s → 0x%lx (got 0x%lx)", what, want, rv);
 	check(verifies() - v0 == 1, "%s: it was sent once (%ld)", what, verifies() - v0);
 	refused_without_verify(h, nes, CKR_USER_NOT_LOGGED_IN, what);
+	p->C_CloseSession(h);
+}
+
+/* Another program takes the permission of our login's VERIFY (its own
+ * VERIFY and a PSO with the NES key, raw): our first signature is refused
+ * by the card, then made with one VERIFY of the kept PIN. */
+static void test_grant_taken(const struct key *nes)
+{
+	CK_SESSION_HANDLE h = open_login(true);
+	char cmd[768], pso[2 * 48 + 1];
+	long v0;
+
+	memset(pso, 'C', sizeof(pso) - 1);
+	pso[sizeof(pso) - 1] = 0;
+	snprintf(cmd, sizeof(cmd),
+	         "%s send '%s' 00A4080C023D00 00200081053132333435 002241B606800104840181 "
+	         "002A9E9A30%s00 | tail -1 | grep -q '9000$'",
+	         getenv("PCSC_APDU"), getenv("AKIS_READER_1"), pso);
+	check(system(cmd) == 0, "another program signs with the NES key on its own VERIFY");
+	v0 = verifies();
+	check(sign_once(h, nes, false) == CKR_OK,
+	      "the login's VERIFY spent elsewhere: our NES signature is still made");
+	check(verifies() - v0 == 1, "… with one VERIFY of the kept PIN (%ld)", verifies() - v0);
+	p->C_CloseSession(h);
+}
+
+/* C_SetPIN while a PIN is kept: the kept PIN becomes the new one. */
+static CK_RV set_pin(CK_SESSION_HANDLE h, const char *old_pin, const char *new_pin)
+{
+	return p->C_SetPIN(h, (CK_UTF8CHAR_PTR)old_pin, strlen(old_pin), (CK_UTF8CHAR_PTR)new_pin,
+	                   strlen(new_pin));
+}
+
+static bool pin_tries_full(void)
+{
+	CK_TOKEN_INFO ti;
+
+	return p->C_GetTokenInfo(g_slot, &ti) == CKR_OK &&
+	       !(ti.flags &
+	         (CKF_USER_PIN_COUNT_LOW | CKF_USER_PIN_FINAL_TRY | CKF_USER_PIN_LOCKED));
+}
+
+static void test_set_pin(const struct key *nes)
+{
+	CK_SESSION_HANDLE h = CK_INVALID_HANDLE;
+	long v0;
+	CK_RV rv;
+
+	if (p->C_OpenSession(g_slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &h) !=
+	            CKR_OK ||
+	    p->C_Login(h, CKU_USER, (CK_UTF8CHAR_PTR)PIN, 5) != CKR_OK) {
+		check(false, "C_SetPIN: a read-write session, logged in");
+		return;
+	}
+	check(sign_once(h, nes, false) == CKR_OK, "C_SetPIN: a first NES signature");
+	check(set_pin(h, PIN, "54321") == CKR_OK, "C_SetPIN 12345 → 54321 while the PIN is kept");
+	v0 = verifies();
+	rv = sign_once(h, nes, false);
+	check(rv == CKR_OK && verifies() - v0 == 1,
+	      "after C_SetPIN the next NES signature is made with the new PIN (0x%lx, %ld VERIFY)",
+	      rv, verifies() - v0);
+	check(pin_tries_full(), "after C_SetPIN no try was spent on the old PIN");
+	check(set_pin(h, "54321", PIN) == CKR_OK, "C_SetPIN back to 12345");
+	check(sign_once(h, nes, false) == CKR_OK && pin_tries_full(),
+	      "and the next NES signature again, no try spent");
+	p->C_Logout(h);
 	p->C_CloseSession(h);
 }
 
@@ -352,6 +428,8 @@ int main(int argc, char **argv)
 		test_close_finalize(&nes);
 		test_removal_reset(&nes, &rsa, lck0);
 		test_foreign_logout(&nes, &rsa);
+		test_grant_taken(&nes);
+		test_set_pin(&nes);
 		test_bad_answer(&nes, "sw 63C2", CKR_PIN_INCORRECT);
 		test_bad_answer(&nes, "sw 6F00", CKR_DEVICE_ERROR);
 		test_bad_answer(&nes, "garbage 1", CKR_DEVICE_ERROR);
