@@ -149,11 +149,14 @@ static bool card_has_consent_key(const struct akis_card *card)
 /*
  * R46, pin_per_signature = login: the PIN of a successful user login is
  * kept for the keys that want one per signature (none kept on a card
- * without such a key, nor from a PIN pad, where no PIN is known).
+ * without such a key, nor in a reader with a PIN pad — whether the PIN
+ * came from the pad or from the keyboard: there the keys keep
+ * CKA_ALWAYS_AUTHENTICATE = TRUE, token.c, and the card's rule stands).
  */
 static void keep_pin(struct p11_ctx *ctx, struct p11_slot *slot, const char *pin, size_t len)
 {
-	if (!ctx->conf.pin_login || pin == NULL || !card_has_consent_key(slot->card))
+	if (!ctx->conf.pin_login || pin == NULL || !card_has_consent_key(slot->card) ||
+	    slot->card->pinpad_verify_ioctl != 0)
 		return;
 	if (p11_keep_set(&slot->kept, pin, len))
 		log_msg(LOG_PIN,

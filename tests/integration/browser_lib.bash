@@ -31,8 +31,18 @@ browser_profile_firefox() {
 browser_profile_thunderbird() {
 	local home=$1 ok
 	if command -v thunderbird >/dev/null; then
-		# Thunderbird headless does not quit by itself: it has 25 s to make its profile
-		HOME=$home timeout -k 5 25 thunderbird --headless >"$home/thunderbird.log" 2>&1 </dev/null
+		# Thunderbird headless does not quit by itself: it has 25 s to make its
+		# profile, and is ended 2 s after its NSS database is there
+		HOME=$home timeout -k 5 25 thunderbird --headless >"$home/thunderbird.log" 2>&1 </dev/null &
+		local pid=$! i
+		for ((i = 0; i < 50; i++)); do
+			ok=$(find "$home/.thunderbird" "$home/.config/thunderbird" -name cert9.db 2>/dev/null | head -1)
+			[ -n "$ok" ] && [ -s "${ok%/*}/pkcs11.txt" ] && { sleep 2; break; }
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.5
+		done
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
 		ok=$(find "$home/.thunderbird" "$home/.config/thunderbird" -name pkcs11.txt 2>/dev/null | head -1)
 		if [ -n "$ok" ]; then BROWSERS_MADE+=" thunderbird"; else
 			echo "# Thunderbird ran but made no profile database: not tested"; fi

@@ -6,8 +6,11 @@
 # cannot find), not registered in a real Firefox profile, registered twice
 # (twice directly; directly and through p11-kit-proxy, with the module file
 # in the user's own p11-kit directory, which p11-kit reads for a user and
-# never for root); then nothing broken. --json names the same link;
-# Turkish per locale (R43).
+# never for root); then nothing broken. Warnings, not broken links: the
+# closed module (a libakisp11.so that is not this module) in a profile and
+# at /usr/lib/libakisp11.so, OpenSC registered with p11-kit (and not when
+# p11-kit reads no system file). --json names the same link; Turkish per
+# locale (R43).
 set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/tool_lib.bash
@@ -20,7 +23,9 @@ H=$W/home
 mkdir -p "$H"
 OWN_PCSCD=""
 P11CONF_MADE="" # /etc/pkcs11/pkcs11.conf written here (only where there was none)
+CLOSED_MADE=""  # /usr/lib/libakisp11.so written here (only where there was none)
 cleanup() {
+	[ -n "$CLOSED_MADE" ] && rm -f /usr/lib/libakisp11.so
 	[ -n "$OWN_PCSCD" ] && kill "$OWN_PCSCD" 2>/dev/null && wait "$OWN_PCSCD" 2>/dev/null
 	[ -n "$P11CONF_MADE" ] && rm -f /etc/pkcs11/pkcs11.conf && rmdir /etc/pkcs11 2>/dev/null
 	tool_bench_down
@@ -143,6 +148,42 @@ t_has "entry without its empty line: warned" "$out" "ends the file without an em
 t_has "entry without its empty line: what to do" "$out" "akis-tool setup \(it repairs the entry\)"
 cp "$W/pkcs11.txt.keep" "$db/pkcs11.txt"
 t_hasnt "entry as NSS writes it: no warning" "$(doctor)" "without an empty line"
+# the closed module: another PKCS#11 library under its name (SoftHSM's
+# here), in the profile and at /usr/lib/libakisp11.so (only where there is
+# none: a real one is never touched)
+OTHER=$(find /usr/lib -name libsofthsm2.so -print -quit 2>/dev/null)
+if [ -n "$OTHER" ]; then
+	mkdir -p "$W/closed" && cp "$OTHER" "$W/closed/libakisp11.so"
+	printf '\nlibrary=%s\nname=AKIS closed\n' "$W/closed/libakisp11.so" >>"$db/pkcs11.txt"
+	out=$(doctor)
+	t_expect "closed module in the profile: a warning, not broken" 0 $?
+	t_has "closed module in the profile: warned" "$out" "also loads a libakisp11.so that is not this module"
+	cp "$W/pkcs11.txt.keep" "$db/pkcs11.txt"
+	t_hasnt "closed module gone from the profile: no warning" "$(doctor)" "libakisp11.so that is not this module"
+	if [ ! -e /usr/lib/libakisp11.so ] && [ -w /usr/lib ]; then
+		CLOSED_MADE=1
+		cp "$OTHER" /usr/lib/libakisp11.so
+		t_has "/usr/lib/libakisp11.so not this module: warned" "$(doctor)" \
+			"/usr/lib/libakisp11.so is not this module"
+		ln -sf "$MOD" /usr/lib/libakisp11.so # what make install-compat makes
+		t_hasnt "/usr/lib/libakisp11.so this module (install-compat): no warning" "$(doctor)" \
+			"libakisp11.so is not this module"
+		rm -f /usr/lib/libakisp11.so
+		CLOSED_MADE=""
+	else
+		echo "# /usr/lib/libakisp11.so exists (or /usr/lib is not writable): not varied"
+	fi
+else
+	t_fail "closed module cases: no other PKCS#11 library (softhsm2) to stand for it"
+fi
+# OpenSC registered with p11-kit (Debian's opensc-pkcs11 ships the file)
+OPENSC_FILE=$(grep -l 'opensc-pkcs11.so' /usr/share/p11-kit/modules/*.module /etc/pkcs11/modules/*.module 2>/dev/null | head -1)
+if [ -n "$OPENSC_FILE" ]; then
+	t_has "OpenSC registered with p11-kit: warned, with its file" "$(doctor)" \
+		"OpenSC is registered with p11-kit \($OPENSC_FILE\)"
+else
+	t_hasnt "OpenSC not registered with p11-kit: no warning" "$(doctor)" "OpenSC is registered"
+fi
 
 # 6. directly and through p11-kit-proxy: a user (not root: p11-kit reads a
 # user's own module files only for a user) with Chromium's NSS database, the
@@ -198,6 +239,8 @@ print(" ".join(c["check"] for c in d["checks"]), "first:", d["first_broken"])' "
 		out=$(as_user p11-kit list-modules)
 		t_has "user-config only: p11-kit loads the user's module file" "$out" "^akis: $UMOD$"
 		t_hasnt "user-config only: and none of the system's" "$out" "^p11-kit-trust: "
+		[ -n "$OPENSC_FILE" ] && t_hasnt "user-config only: OpenSC's system file not read, no warning" \
+			"$(as_user "$U/bin/akis-tool" doctor --module "$UMOD")" "OpenSC is registered"
 		t_has "user-config only: doctor, loaded twice" "$(as_user "$U/bin/akis-tool" doctor --module "$UMOD")" \
 			"loaded twice in Chromium/Chrome profile nssdb"
 		rm -f /etc/pkcs11/pkcs11.conf && rmdir /etc/pkcs11 2>/dev/null

@@ -451,6 +451,76 @@ static void test_pad_results(void **state)
 	}
 }
 
+/* The NES key of the akis-2 image (the only EC private key). */
+static CK_OBJECT_HANDLE nes_key(CK_SESSION_HANDLE h)
+{
+	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
+	CK_KEY_TYPE kt = CKK_EC;
+	CK_ATTRIBUTE t[] = {{CKA_CLASS, &cls, sizeof(cls)}, {CKA_KEY_TYPE, &kt, sizeof(kt)}};
+	CK_OBJECT_HANDLE k = CK_INVALID_HANDLE;
+	CK_ULONG n = 0;
+
+	assert_int_equal(C_FindObjectsInit(h, t, 2), CKR_OK);
+	assert_int_equal(C_FindObjects(h, &k, 1, &n), CKR_OK);
+	assert_int_equal(C_FindObjectsFinal(h), CKR_OK);
+	assert_int_equal(n, 1);
+	return k;
+}
+
+/*
+ * R46 never on a PIN pad reader: with pin_per_signature = login in force
+ * (said in the log), the akis-2 NES key keeps CKA_ALWAYS_AUTHENTICATE =
+ * TRUE, and whether the PIN came from the pad or, on the same reader, from
+ * the keyboard, nothing is kept: a signature with that key without a
+ * context login is CKR_USER_NOT_LOGGED_IN and sends nothing.
+ */
+static void test_pad_login_mode(void **state)
+{
+	static const char *const pins[] = {NULL, "12345"};
+	(void)state;
+
+	g_prof = &prof_2;
+	for (size_t i = 0; i < 2; i++) {
+		CK_TOKEN_INFO ti;
+		CK_BBOOL aa = CK_FALSE;
+		CK_ATTRIBUTE a = {CKA_ALWAYS_AUTHENTICATE, &aa, sizeof(aa)};
+		CK_MECHANISM m = {CKM_ECDSA, NULL, 0};
+		CK_BYTE hash[48] = {1}, sig[128];
+		CK_ULONG sl = sizeof(sig);
+		size_t before_sign;
+
+		log_clear();
+		setenv("AKIS_PIN_PER_SIGNATURE", "login", 1);
+		script_bind(&g_sb, FEATURES_PAD, "63C3");
+		sb_step(&g_sb, "00A4080C023D00",
+		        "9000"); /* each transaction selects DF 3D00 (R34) */
+		if (pins[i] == NULL)
+			sb_ctl(&g_sb, CTL_VERIFY, PVS_USER, "9000");
+		else
+			sb_step(&g_sb, "00200081053132333435", "9000");
+		before_sign = g_sb.n;
+		sb_step(&g_sb, "00A4080C023D00", "9000");
+		sb_step(&g_sb, "801A0000", "9000"); /* C_Logout */
+		CK_SLOT_ID slot = open_module(&ti);
+		unsetenv("AKIS_PIN_PER_SIGNATURE");
+		assert_true(log_has("per-signature PIN policy: login (environment"));
+		assert_true(ti.flags & CKF_PROTECTED_AUTHENTICATION_PATH);
+		CK_SESSION_HANDLE h = open_session(slot, 0);
+		assert_int_equal(C_Login(h, CKU_USER, (CK_UTF8CHAR_PTR)pins[i], pins[i] ? 5 : 0),
+		                 CKR_OK);
+		CK_OBJECT_HANDLE k = nes_key(h);
+		assert_int_equal(C_GetAttributeValue(h, k, &a, 1), CKR_OK);
+		assert_int_equal(aa, CK_TRUE);
+		assert_false(log_has("PIN kept"));
+		assert_int_equal(C_SignInit(h, &m, k), CKR_OK);
+		assert_int_equal(C_Sign(h, hash, sizeof(hash), sig, &sl), CKR_USER_NOT_LOGGED_IN);
+		script_assert_at(before_sign);
+		assert_int_equal(C_Logout(h), CKR_OK);
+		script_assert_done();
+		close_module();
+	}
+}
+
 /* A PIN known locked: CKR_PIN_LOCKED without asking the pad (R18). */
 static void test_pad_locked_no_exchange(void **state)
 {
@@ -917,6 +987,7 @@ static int teardown_each(void **state)
 	(void)C_Finalize(NULL);
 	sb_free(&g_sb);
 	g_prof = &prof_12;
+	unsetenv("AKIS_PIN_PER_SIGNATURE");
 	return 0;
 }
 
@@ -943,6 +1014,7 @@ int main(void)
 	        cmocka_unit_test_teardown(test_script_control, teardown_each),
 	        cmocka_unit_test_teardown(test_pad_login_ok, teardown_each),
 	        cmocka_unit_test_teardown(test_pad_results, teardown_each),
+	        cmocka_unit_test_teardown(test_pad_login_mode, teardown_each),
 	        cmocka_unit_test_teardown(test_pad_locked_no_exchange, teardown_each),
 	        cmocka_unit_test_teardown(test_pad_reader_keyboard_pin, teardown_each),
 	        cmocka_unit_test_teardown(test_pad_so_login, teardown_each),
