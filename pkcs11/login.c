@@ -165,24 +165,44 @@ static void keep_pin(struct p11_ctx *ctx, struct p11_slot *slot, const char *pin
 		        (unsigned long)slot->id);
 }
 
+/* The end of a login the module can no longer serve with the kept PIN (a
+ * bound reached, a PIN change whose outcome is unknown): LOGOUT (R22), the
+ * token logged out, the PIN wiped. */
+static void keep_end_tx(struct p11_slot *slot, const char *why)
+{
+	log_msg(LOG_PIN, "slot %lu: %s: logged out", (unsigned long)slot->id, why);
+	if (akis_logout_tx(slot->card) != AKIS_OK)
+		log_msg(LOG_PIN, "slot %lu: LOGOUT: the card is gone", (unsigned long)slot->id);
+	p11_token_logged_out_locked(slot);
+}
+
+/* VERIFY with the kept PIN copied into pin[0..len). */
+static CK_RV verify_kept_tx(struct p11_ctx *ctx, struct p11_slot *slot, const char *pin, size_t len)
+{
+	int tries = -1;
+	akis_rv arv = akis_pin_verify_tx(slot->card, AKIS_PIN_USER, pin, len, &tries);
+
+	log_msg(LOG_PIN, "slot %lu: VERIFY with the kept PIN for a per-signature key: %s",
+	        (unsigned long)slot->id, akis_rv_name(arv));
+	(void)pin_after_tx(slot, AKIS_PIN_USER, arv, tries); /* success: tries full again */
+	if (arv != AKIS_OK) {
+		/* never again: the module must not spend the holder's tries */
+		p11_token_logged_out_locked(slot);
+		settle_tx(slot);
+	}
+	return p11_token_card_rv_locked(ctx, slot, arv);
+}
+
 CK_RV p11_login_reverify_tx(struct p11_ctx *ctx, struct p11_slot *slot, bool *granted)
 {
 	char pin[P11_PIN_MAX + 1];
 	size_t len = 0;
-	int tries = -1;
-	akis_rv arv;
 	CK_RV rv = CKR_USER_NOT_LOGGED_IN;
 	enum p11_keep_result kr = p11_keep_use(&slot->kept, ctx->conf.pin_max_sigs,
 	                                       ctx->conf.pin_idle_s, pin, sizeof(pin), &len);
 
-	if (kr == P11_KEEP_EXPIRED) {
-		log_msg(LOG_PIN, "slot %lu: the kept PIN reached its bound: logged out",
-		        (unsigned long)slot->id);
-		if (akis_logout_tx(slot->card) != AKIS_OK)
-			log_msg(LOG_PIN, "slot %lu: LOGOUT: the card is gone",
-			        (unsigned long)slot->id);
-		p11_token_logged_out_locked(slot);
-	}
+	if (kr == P11_KEEP_EXPIRED)
+		keep_end_tx(slot, "the kept PIN reached its bound");
 	if (kr != P11_KEEP_OK)
 		goto out;
 	if (granted != NULL && slot->login_grant) {
@@ -195,17 +215,20 @@ CK_RV p11_login_reverify_tx(struct p11_ctx *ctx, struct p11_slot *slot, bool *gr
 		rv = CKR_OK;
 		goto out;
 	}
-	arv = akis_pin_verify_tx(slot->card, AKIS_PIN_USER, pin, len, &tries);
-	log_msg(LOG_PIN, "slot %lu: VERIFY with the kept PIN for a per-signature key: %s",
-	        (unsigned long)slot->id, akis_rv_name(arv));
-	if (arv != AKIS_OK) {
-		/* never again: the module must not spend the holder's tries */
-		(void)pin_after_tx(slot, AKIS_PIN_USER, arv, tries);
-		p11_token_logged_out_locked(slot);
-		settle_tx(slot);
-	}
-	rv = p11_token_card_rv_locked(ctx, slot, arv);
+	rv = verify_kept_tx(ctx, slot, pin, len);
 out:
+	OPENSSL_cleanse(pin, sizeof(pin));
+	return rv;
+}
+
+CK_RV p11_login_reverify_again_tx(struct p11_ctx *ctx, struct p11_slot *slot)
+{
+	char pin[P11_PIN_MAX + 1];
+	size_t len = 0;
+	CK_RV rv = CKR_USER_NOT_LOGGED_IN;
+
+	if (p11_keep_copy(&slot->kept, pin, sizeof(pin), &len))
+		rv = verify_kept_tx(ctx, slot, pin, len);
 	OPENSSL_cleanse(pin, sizeof(pin));
 	return rv;
 }
@@ -294,6 +317,34 @@ CK_RV p11_logout_locked(struct p11_ctx *ctx, struct p11_slot *slot)
 	return rv == CKR_USER_NOT_LOGGED_IN ? CKR_OK : rv; /* a reset logged us out already */
 }
 
+/*
+ * R46: C_SetPIN of the user PIN while a PIN is kept. Changed: the new PIN
+ * takes the kept one's place, its bounds running on (none known from a PIN
+ * pad: wiped), so that the next signature never spends a try on the old
+ * one. An answer that proves the card's PIN unchanged (a wrong old PIN,
+ * a length or charset refused, a cancel or timeout on the pad, a command
+ * the card lacks) leaves it. Any other answer (a transport error, a
+ * garbled or unknown status word, a blocked PIN) leaves the module unsure
+ * which PIN the card holds: the kept one is never sent again and the login
+ * ends, as at a bound.
+ */
+static void keep_after_change_tx(struct p11_slot *slot, akis_rv arv, const char *new_pin,
+                                 size_t new_len)
+{
+	bool same = arv == AKIS_ERR_PIN_INCORRECT || arv == AKIS_ERR_PIN_LEN ||
+	            arv == AKIS_ERR_PIN_INVALID || arv == AKIS_ERR_CANCELLED ||
+	            arv == AKIS_ERR_TIMEOUT || arv == AKIS_ERR_NOT_SUPPORTED;
+
+	if (arv == AKIS_OK) {
+		if (new_pin == NULL || !p11_keep_replace(&slot->kept, new_pin, new_len))
+			p11_keep_wipe(&slot->kept);
+		log_msg(LOG_PIN, "slot %lu: PIN changed: the kept PIN %s", (unsigned long)slot->id,
+		        p11_keep_held(&slot->kept) ? "is the new one" : "is wiped");
+	} else if (!same || slot->pin[AKIS_PIN_USER].blocked) {
+		keep_end_tx(slot, "the PIN change's outcome is unknown: the kept PIN is wiped");
+	}
+}
+
 static CK_RV change_tx(struct p11_ctx *ctx, struct p11_slot *slot, enum akis_pin_which which,
                        const char *old_pin, size_t old_len, const char *new_pin, size_t new_len)
 {
@@ -311,15 +362,8 @@ static CK_RV change_tx(struct p11_ctx *ctx, struct p11_slot *slot, enum akis_pin
 	        akis_rv_name(arv), tries);
 	after = pin_after_tx(slot, which, arv, tries);
 	slot->login_grant = false;
-	/* R46: the PIN kept at login is the card's PIN no more; the new one
-	 * takes its place (none known from a PIN pad: nothing kept), so that
-	 * the next signature never spends a try on the old one */
-	if (arv == AKIS_OK && which == AKIS_PIN_USER && p11_keep_held(&slot->kept)) {
-		if (new_pin == NULL || !p11_keep_set(&slot->kept, new_pin, new_len))
-			p11_keep_wipe(&slot->kept);
-		log_msg(LOG_PIN, "slot %lu: PIN changed: the kept PIN %s", (unsigned long)slot->id,
-		        p11_keep_held(&slot->kept) ? "is the new one" : "is wiped");
-	}
+	if (which == AKIS_PIN_USER && p11_keep_held(&slot->kept))
+		keep_after_change_tx(slot, arv, new_pin, new_len);
 	return pin_end_locked(ctx, slot, arv, after);
 }
 

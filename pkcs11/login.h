@@ -29,14 +29,18 @@ CK_RV p11_set_pin_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct p11_
  * NULL and the login's own VERIFY is still unspent (slot->login_grant), no
  * VERIFY is sent: *granted becomes true and the caller, should the card
  * refuse the signature all the same (the permission taken by another
- * program, docs/card.md §3), calls again with granted NULL. The bounds
- * count either way. No PIN kept →
+ * program, docs/card.md §3), calls p11_login_reverify_again_tx. The
+ * bounds count either way. No PIN kept →
  * CKR_USER_NOT_LOGGED_IN (R20); a bound reached (signatures, idle time) →
  * the token is logged out, CKR_USER_NOT_LOGGED_IN. Any answer but success
  * wipes the PIN, logs the token out and is returned (CKR_PIN_INCORRECT,
  * CKR_PIN_LOCKED, …): the module never tries it again.
  */
 CK_RV p11_login_reverify_tx(struct p11_ctx *ctx, struct p11_slot *slot, bool *granted) P11_WUR;
+/* The same signature's second try, after a granted first one was refused:
+ * VERIFY with the kept PIN as above, but the try is not counted against
+ * the bounds again (the first one counted). */
+CK_RV p11_login_reverify_again_tx(struct p11_ctx *ctx, struct p11_slot *slot) P11_WUR;
 CK_RV p11_init_pin_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct p11_session *s,
                           const CK_UTF8CHAR *pin, CK_ULONG len) P11_WUR;
 

@@ -190,7 +190,7 @@ static CK_RV sign_card_locked(struct p11_ctx *ctx, struct p11_slot *slot, struct
 	if (arv == AKIS_ERR_NOT_LOGGED_IN && card_refused_tx(slot, consent) && granted) {
 		log_msg(LOG_PIN, "slot %lu: the login's VERIFY was spent elsewhere: VERIFY again",
 		        (unsigned long)slot->id);
-		rv = p11_login_reverify_tx(ctx, slot, NULL);
+		rv = p11_login_reverify_again_tx(ctx, slot);
 		if (rv != CKR_OK) {
 			p11_token_end_locked(ctx, slot);
 			return rv;

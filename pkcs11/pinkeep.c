@@ -87,6 +87,42 @@ bool p11_keep_set(struct p11_keep **slot, const char *pin, size_t len)
 	return k != NULL;
 }
 
+bool p11_keep_replace(struct p11_keep **slot, const char *pin, size_t len)
+{
+	struct p11_keep *k = keep_map(pin, len), *old;
+
+	pthread_mutex_lock(&keep_lock);
+	old = *slot;
+	if (old != NULL && k != NULL) {
+		k->uses = old->uses; /* the bounds run on (R46) */
+		k->last = old->last;
+		*slot = k;
+	} else {
+		*slot = NULL; /* wiped meanwhile, or nothing could be kept */
+		old = old != NULL ? old : k;
+		k = NULL;
+	}
+	pthread_mutex_unlock(&keep_lock);
+	keep_unmap(old);
+	return k != NULL;
+}
+
+bool p11_keep_copy(struct p11_keep **slot, char *buf, size_t cap, size_t *len)
+{
+	struct p11_keep *k;
+	bool ok = false;
+
+	pthread_mutex_lock(&keep_lock);
+	k = *slot;
+	if (k != NULL && cap > k->len) {
+		memcpy(buf, k->pin, k->len + 1);
+		*len = k->len;
+		ok = true;
+	}
+	pthread_mutex_unlock(&keep_lock);
+	return ok;
+}
+
 enum p11_keep_result p11_keep_use(struct p11_keep **slot, unsigned long max_uses,
                                   unsigned long idle_s, char *buf, size_t cap, size_t *len)
 {

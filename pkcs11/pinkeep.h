@@ -28,6 +28,12 @@ struct p11_keep;
  * locked: logged), and then *slot is NULL. */
 bool p11_keep_set(struct p11_keep **slot, const char *pin, size_t len);
 
+/* The PIN was changed (C_SetPIN): pin[0..len) takes the place of the kept
+ * one, which is wiped, and the bounds (uses, idle time) run on from it. Only
+ * when a PIN is kept: false, and *slot NULL, when none was (a wipe came
+ * first) or the new one could not be kept. */
+bool p11_keep_replace(struct p11_keep **slot, const char *pin, size_t len);
+
 enum p11_keep_result { P11_KEEP_OK, P11_KEEP_NONE, P11_KEEP_EXPIRED };
 /* Copy the kept PIN into buf (cap ≥ P11_KEEP_PIN_MAX + 1, NUL-terminated)
  * for one use, counting it. Bounds (0: none): after max_uses uses, or idle_s
@@ -35,6 +41,10 @@ enum p11_keep_result { P11_KEEP_OK, P11_KEEP_NONE, P11_KEEP_EXPIRED };
  * P11_KEEP_EXPIRED returned. The caller wipes buf. */
 enum p11_keep_result p11_keep_use(struct p11_keep **slot, unsigned long max_uses,
                                   unsigned long idle_s, char *buf, size_t cap, size_t *len);
+/* Copy the kept PIN into buf as p11_keep_use does, but neither count the
+ * use nor look at the bounds: for a second try of the same signature, whose
+ * first try counted already. False when none is kept. */
+bool p11_keep_copy(struct p11_keep **slot, char *buf, size_t cap, size_t *len);
 /* Is a PIN kept in *slot? */
 bool p11_keep_held(struct p11_keep *const *slot);
 /* Wipe, unlock, unmap; *slot becomes NULL. NULL is fine. */

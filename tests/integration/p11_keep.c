@@ -10,12 +10,15 @@
  *    key signs with none; the pages of the kept PIN are locked (VmLck grows
  *    while it is held, and shrinks back);
  *  - another program spending that permission first costs one VERIFY, not
- *    the signature; after C_SetPIN the kept PIN is the new one, so the next
- *    signature spends no try on the old one;
+ *    the signature, and counts once against the bounds; after C_SetPIN the
+ *    kept PIN is the new one, so the next signature spends no try on the
+ *    old one; a wrong old PIN or a PIN too short leaves it;
  *  - after C_Logout, closing the last session, C_Finalize, a removal, a
  *    reset by another process, another process's LOGOUT (seen as 6982), a
- *    wrong or garbled answer to the re-sent VERIFY, and the bounds of the
- *    configuration, the next signature fails without any VERIFY;
+ *    wrong or garbled answer to the re-sent VERIFY, an answer to C_SetPIN
+ *    that leaves the card's PIN unknown (then nothing stays verified, seen
+ *    from another process), and the bounds of the configuration, the next
+ *    signature fails without any VERIFY;
  *  - a context-specific login is still accepted, its PIN is the one used;
  *  - the PUK is never sent.
  * On a card without a PIN-per-signature key (akis-1.x) nothing is kept.
@@ -309,11 +312,9 @@ static void test_bad_answer(const struct key *nes, const char *spec, CK_RV want)
 /* Another program takes the permission of our login's VERIFY (its own
  * VERIFY and a PSO with the NES key, raw): our first signature is refused
  * by the card, then made with one VERIFY of the kept PIN. */
-static void test_grant_taken(const struct key *nes)
+static bool other_program_signs(void)
 {
-	CK_SESSION_HANDLE h = open_login(true);
 	char cmd[768], pso[2 * 48 + 1];
-	long v0;
 
 	memset(pso, 'C', sizeof(pso) - 1);
 	pso[sizeof(pso) - 1] = 0;
@@ -321,7 +322,27 @@ static void test_grant_taken(const struct key *nes)
 	         "%s send '%s' 00A4080C023D00 00200081053132333435 002241B606800104840181 "
 	         "002A9E9A30%s00 | tail -1 | grep -q '9000$'",
 	         getenv("PCSC_APDU"), getenv("AKIS_READER_1"), pso);
-	check(system(cmd) == 0, "another program signs with the NES key on its own VERIFY");
+	return system(cmd) == 0;
+}
+
+/* VERIFY without data from another process, in the application DF: 9000
+ * when the user PIN is verified. */
+static bool pin_verified_seen_outside(void)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd),
+	         "%s send '%s' 00A4080C023D00 0020008100 | tail -1 | grep -q '9000$'",
+	         getenv("PCSC_APDU"), getenv("AKIS_READER_1"));
+	return system(cmd) == 0;
+}
+
+static void test_grant_taken(const struct key *nes)
+{
+	CK_SESSION_HANDLE h = open_login(true);
+	long v0;
+
+	check(other_program_signs(), "another program signs with the NES key on its own VERIFY");
 	v0 = verifies();
 	check(sign_once(h, nes, false) == CKR_OK,
 	      "the login's VERIFY spent elsewhere: our NES signature is still made");
@@ -368,7 +389,56 @@ static void test_set_pin(const struct key *nes)
 	check(set_pin(h, "54321", PIN) == CKR_OK, "C_SetPIN back to 12345");
 	check(sign_once(h, nes, false) == CKR_OK && pin_tries_full(),
 	      "and the next NES signature again, no try spent");
+	/* answers that prove the card's PIN unchanged leave the kept one */
+	rv = set_pin(h, "99999", "54321");
+	check(rv == CKR_PIN_INCORRECT, "C_SetPIN with a wrong old PIN → CKR_PIN_INCORRECT (0x%lx)",
+	      rv);
+	rv = set_pin(h, PIN, "12");
+	check(rv == CKR_PIN_LEN_RANGE, "C_SetPIN to a PIN too short → CKR_PIN_LEN_RANGE (0x%lx)",
+	      rv);
+	v0 = verifies();
+	rv = sign_once(h, nes, false);
+	check(rv == CKR_OK && verifies() - v0 == 1 && pin_tries_full(),
+	      "after them the kept PIN still signs, one VERIFY, tries full again (0x%lx, %ld)", rv,
+	      verifies() - v0);
 	p->C_Logout(h);
+	p->C_CloseSession(h);
+}
+
+/* An answer to CHANGE REFERENCE DATA that leaves the module unsure which
+ * PIN the card holds (here the card kept the old one, unchanged by the
+ * fault; it could as well have taken the new one): the kept PIN is never
+ * sent again and the login ends; nothing stays verified on the card. */
+static void test_set_pin_unclear(const struct key *nes, const char *spec)
+{
+	CK_SESSION_HANDLE h = CK_INVALID_HANDLE;
+	CK_SESSION_INFO si;
+	char what[96];
+	long c0;
+	CK_RV rv;
+
+	snprintf(what, sizeof(what), "C_SetPIN answered '%s'", spec);
+	if (p->C_OpenSession(g_slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &h) !=
+	            CKR_OK ||
+	    p->C_Login(h, CKU_USER, (CK_UTF8CHAR_PTR)PIN, 5) != CKR_OK) {
+		check(false, "%s: a read-write session, logged in", what);
+		return;
+	}
+	check(sign_once(h, nes, false) == CKR_OK, "%s: a first NES signature", what);
+	c0 = log_count("^C 00240081");
+	/* the transaction's commands: SELECT, CHANGE REFERENCE DATA */
+	ctl("fault 1 '2 %s'", spec);
+	rv = set_pin(h, PIN, "54321");
+	ctl("fault 1 clear", NULL);
+	check(rv != CKR_OK && log_count("^C 00240081") - c0 == 1,
+	      "%s: the change was sent once and is an error (0x%lx)", what, rv);
+	memset(&si, 0xFF, sizeof(si));
+	rv = p->C_GetSessionInfo(h, &si);
+	check(rv == CKR_OK && si.state == CKS_RW_PUBLIC_SESSION,
+	      "%s: the login has ended (0x%lx, state %lu)", what, rv, si.state);
+	refused_without_verify(h, nes, CKR_USER_NOT_LOGGED_IN, what);
+	check(!pin_verified_seen_outside(), "%s: another process finds the PIN not verified", what);
+	check(other_program_signs(), "%s: the card's PIN is still 12345", what);
 	p->C_CloseSession(h);
 }
 
@@ -381,6 +451,16 @@ static void test_bounds(const struct key *nes)
 		ok += sign_once(h, nes, false) == CKR_OK;
 	check(ok == 3, "pin_per_signature_max_signatures = 3: three signatures");
 	refused_without_verify(h, nes, CKR_USER_NOT_LOGGED_IN, "the fourth, past the bound");
+	p->C_CloseSession(h);
+	/* the login's VERIFY spent by another program: the first signature
+	 * takes two tries on the card, and still counts once */
+	h = open_login(true);
+	check(other_program_signs(), "bounds: another program spends the login's VERIFY");
+	ok = 0;
+	for (int i = 0; i < 3; i++)
+		ok += sign_once(h, nes, false) == CKR_OK;
+	check(ok == 3, "bounds: three signatures all the same, the first one re-tried (%d)", ok);
+	refused_without_verify(h, nes, CKR_USER_NOT_LOGGED_IN, "bounds: the fourth");
 	p->C_CloseSession(h);
 }
 
@@ -430,6 +510,8 @@ int main(int argc, char **argv)
 		test_foreign_logout(&nes, &rsa);
 		test_grant_taken(&nes);
 		test_set_pin(&nes);
+		test_set_pin_unclear(&nes, "sw 6F00");
+		test_set_pin_unclear(&nes, "garbage 1");
 		test_bad_answer(&nes, "sw 63C2", CKR_PIN_INCORRECT);
 		test_bad_answer(&nes, "sw 6F00", CKR_DEVICE_ERROR);
 		test_bad_answer(&nes, "garbage 1", CKR_DEVICE_ERROR);

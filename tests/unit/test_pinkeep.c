@@ -101,6 +101,50 @@ static void test_bounds(void **state)
 	assert_null(k);
 }
 
+/* C_SetPIN: the new PIN replaces the kept one and the bounds run on; a
+ * replace with none kept keeps nothing. A copy neither counts nor checks. */
+static void test_replace_copy(void **state)
+{
+	struct p11_keep *k = NULL;
+	char buf[P11_KEEP_PIN_MAX + 1];
+	size_t len = 0;
+	long lck0 = vmlck_kb();
+	(void)state;
+
+	assert_false(p11_keep_replace(&k, "54321", 5));
+	assert_null(k);
+	assert_int_equal(vmlck_kb(), lck0);
+	assert_false(p11_keep_copy(&k, buf, sizeof(buf), &len));
+	assert_true(p11_keep_set(&k, "12345", 5));
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(p11_keep_use(&k, 3, 60, buf, sizeof(buf), &len), P11_KEEP_OK);
+	k->last -= 50;
+	assert_true(p11_keep_replace(&k, "654321", 6));
+	assert_int_equal(vmlck_kb() - lck0, (long)(k->map_len / 1024)); /* the old page gone */
+	/* a copy: the new PIN, not counted, no bound looked at */
+	for (int i = 0; i < 5; i++) {
+		assert_true(p11_keep_copy(&k, buf, sizeof(buf), &len));
+		assert_int_equal(len, 6);
+		assert_string_equal(buf, "654321");
+	}
+	assert_false(p11_keep_copy(&k, buf, 6, &len)); /* too small */
+	/* the uses ran on: two before the change, so this is the third and last */
+	assert_int_equal(p11_keep_use(&k, 3, 0, buf, sizeof(buf), &len), P11_KEEP_OK);
+	assert_string_equal(buf, "654321");
+	assert_int_equal(p11_keep_use(&k, 3, 0, buf, sizeof(buf), &len), P11_KEEP_EXPIRED);
+	assert_null(k);
+	assert_true(p11_keep_set(&k, "12345", 5));
+	k->last -= 50;
+	assert_true(p11_keep_replace(&k, "654321", 6));
+	k->last -= 11; /* idle 50 s before the change, 11 s after: past 60 */
+	assert_int_equal(p11_keep_use(&k, 0, 60, buf, sizeof(buf), &len), P11_KEEP_EXPIRED);
+	/* a PIN too long to keep: the old one goes too */
+	assert_true(p11_keep_set(&k, "12345", 5));
+	assert_false(p11_keep_replace(&k, "12345", P11_KEEP_PIN_MAX + 1));
+	assert_null(k);
+	assert_int_equal(vmlck_kb(), lck0);
+}
+
 /* R46, R5: a forked child finds zeros where the parent keeps its PIN. */
 static void test_fork_child_has_none(void **state)
 {
@@ -133,6 +177,7 @@ int main(void)
 	        cmocka_unit_test(test_keep_use_wipe),
 	        cmocka_unit_test(test_unmap_clears),
 	        cmocka_unit_test(test_bounds),
+	        cmocka_unit_test(test_replace_copy),
 	        cmocka_unit_test(test_fork_child_has_none),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
