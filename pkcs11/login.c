@@ -180,17 +180,18 @@ static void keep_end_tx(struct p11_slot *slot, const char *why)
 static CK_RV verify_kept_tx(struct p11_ctx *ctx, struct p11_slot *slot, const char *pin, size_t len)
 {
 	int tries = -1;
-	akis_rv arv = akis_pin_verify_tx(slot->card, AKIS_PIN_USER, pin, len, &tries);
+	akis_rv arv = akis_pin_verify_tx(slot->card, AKIS_PIN_USER, pin, len, &tries), after;
 
 	log_msg(LOG_PIN, "slot %lu: VERIFY with the kept PIN for a per-signature key: %s",
 	        (unsigned long)slot->id, akis_rv_name(arv));
-	(void)pin_after_tx(slot, AKIS_PIN_USER, arv, tries); /* success: tries full again */
+	after = pin_after_tx(slot, AKIS_PIN_USER, arv, tries); /* success: tries full again */
 	if (arv != AKIS_OK) {
 		/* never again: the module must not spend the holder's tries */
 		p11_token_logged_out_locked(slot);
 		settle_tx(slot);
 	}
-	return p11_token_card_rv_locked(ctx, slot, arv);
+	/* the status query after an unclear answer may find the card gone */
+	return p11_token_card_rv_locked(ctx, slot, after != AKIS_OK ? after : arv);
 }
 
 CK_RV p11_login_reverify_tx(struct p11_ctx *ctx, struct p11_slot *slot, bool *granted)
@@ -321,25 +322,28 @@ CK_RV p11_logout_locked(struct p11_ctx *ctx, struct p11_slot *slot)
  * R46: C_SetPIN of the user PIN while a PIN is kept. Changed: the new PIN
  * takes the kept one's place, its bounds running on (none known from a PIN
  * pad: wiped), so that the next signature never spends a try on the old
- * one. An answer that proves the card's PIN unchanged (a wrong old PIN,
- * a length or charset refused, a cancel or timeout on the pad, a command
- * the card lacks) leaves it. Any other answer (a transport error, a
- * garbled or unknown status word, a blocked PIN) leaves the module unsure
- * which PIN the card holds: the kept one is never sent again and the login
- * ends, as at a bound.
+ * one. Only an answer the card gave that proves its PIN unchanged (63Cx a
+ * wrong old PIN, 6700 a length, 6A80 a charset refused; or the same from
+ * the host's own check, nothing sent) leaves it. Any other answer (a
+ * transport error or timeout, which may come after the card ran the
+ * command; a garbled or unknown status word; a blocked PIN) leaves the
+ * module unsure which PIN the card holds: the kept one is never sent again
+ * and the login ends, as at a bound. (No PIN is kept on a PIN pad reader,
+ * so a pad's cancel or timeout never comes here.)
  */
 static void keep_after_change_tx(struct p11_slot *slot, akis_rv arv, const char *new_pin,
                                  size_t new_len)
 {
 	bool same = arv == AKIS_ERR_PIN_INCORRECT || arv == AKIS_ERR_PIN_LEN ||
-	            arv == AKIS_ERR_PIN_INVALID || arv == AKIS_ERR_CANCELLED ||
-	            arv == AKIS_ERR_TIMEOUT || arv == AKIS_ERR_NOT_SUPPORTED;
+	            arv == AKIS_ERR_PIN_INVALID;
 
 	if (arv == AKIS_OK) {
-		if (new_pin == NULL || !p11_keep_replace(&slot->kept, new_pin, new_len))
+		bool kept = new_pin != NULL && p11_keep_replace(&slot->kept, new_pin, new_len);
+
+		if (!kept)
 			p11_keep_wipe(&slot->kept);
 		log_msg(LOG_PIN, "slot %lu: PIN changed: the kept PIN %s", (unsigned long)slot->id,
-		        p11_keep_held(&slot->kept) ? "is the new one" : "is wiped");
+		        kept ? "is the new one" : "is wiped");
 	} else if (!same || slot->pin[AKIS_PIN_USER].blocked) {
 		keep_end_tx(slot, "the PIN change's outcome is unknown: the kept PIN is wiped");
 	}

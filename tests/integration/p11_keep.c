@@ -12,7 +12,7 @@
  *  - another program spending that permission first costs one VERIFY, not
  *    the signature, and counts once against the bounds; after C_SetPIN the
  *    kept PIN is the new one, so the next signature spends no try on the
- *    old one; a wrong old PIN or a PIN too short leaves it;
+ *    old one; a wrong old PIN, 6700 or 6A80 to the change leaves it;
  *  - after C_Logout, closing the last session, C_Finalize, a removal, a
  *    reset by another process, another process's LOGOUT (seen as 6982), a
  *    wrong or garbled answer to the re-sent VERIFY, an answer to C_SetPIN
@@ -389,13 +389,23 @@ static void test_set_pin(const struct key *nes)
 	check(set_pin(h, "54321", PIN) == CKR_OK, "C_SetPIN back to 12345");
 	check(sign_once(h, nes, false) == CKR_OK && pin_tries_full(),
 	      "and the next NES signature again, no try spent");
-	/* answers that prove the card's PIN unchanged leave the kept one */
+	/* answers of the card that prove its PIN unchanged leave the kept one:
+	 * 63Cx (a wrong old PIN), 6700 and 6A80 (made by the bench in place of
+	 * the card's answer, the change not run) */
 	rv = set_pin(h, "99999", "54321");
 	check(rv == CKR_PIN_INCORRECT, "C_SetPIN with a wrong old PIN → CKR_PIN_INCORRECT (0x%lx)",
 	      rv);
-	rv = set_pin(h, PIN, "12");
-	check(rv == CKR_PIN_LEN_RANGE, "C_SetPIN to a PIN too short → CKR_PIN_LEN_RANGE (0x%lx)",
-	      rv);
+	for (int i = 0; i < 2; i++) {
+		static const char *const spec[] = {"sw 6700", "sw 6A80"};
+		static const CK_RV want[] = {CKR_PIN_LEN_RANGE, CKR_PIN_INVALID};
+		long c0 = log_count("^C 00240081");
+
+		ctl("fault 1 '2 %s'", spec[i]);
+		rv = set_pin(h, PIN, "54321");
+		ctl("fault 1 clear", NULL);
+		check(rv == want[i] && log_count("^C 00240081") - c0 == 1,
+		      "C_SetPIN answered '%s' → 0x%lx (0x%lx)", spec[i], want[i], rv);
+	}
 	v0 = verifies();
 	rv = sign_once(h, nes, false);
 	check(rv == CKR_OK && verifies() - v0 == 1 && pin_tries_full(),
@@ -512,6 +522,7 @@ int main(int argc, char **argv)
 		test_set_pin(&nes);
 		test_set_pin_unclear(&nes, "sw 6F00");
 		test_set_pin_unclear(&nes, "garbage 1");
+		test_set_pin_unclear(&nes, "sw 6D00"); /* no status word proves anything */
 		test_bad_answer(&nes, "sw 63C2", CKR_PIN_INCORRECT);
 		test_bad_answer(&nes, "sw 6F00", CKR_DEVICE_ERROR);
 		test_bad_answer(&nes, "garbage 1", CKR_DEVICE_ERROR);
