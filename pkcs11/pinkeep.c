@@ -107,18 +107,22 @@ bool p11_keep_replace(struct p11_keep **slot, const char *pin, size_t len)
 	return k != NULL;
 }
 
+/* Under keep_lock: copy k's PIN into buf if it fits. */
+static bool copy_locked(const struct p11_keep *k, char *buf, size_t cap, size_t *len)
+{
+	if (k == NULL || cap <= k->len)
+		return false;
+	memcpy(buf, k->pin, k->len + 1);
+	*len = k->len;
+	return true;
+}
+
 bool p11_keep_copy(struct p11_keep **slot, char *buf, size_t cap, size_t *len)
 {
-	struct p11_keep *k;
-	bool ok = false;
+	bool ok;
 
 	pthread_mutex_lock(&keep_lock);
-	k = *slot;
-	if (k != NULL && cap > k->len) {
-		memcpy(buf, k->pin, k->len + 1);
-		*len = k->len;
-		ok = true;
-	}
+	ok = copy_locked(*slot, buf, cap, len);
 	pthread_mutex_unlock(&keep_lock);
 	return ok;
 }
@@ -137,9 +141,7 @@ enum p11_keep_result p11_keep_use(struct p11_keep **slot, unsigned long max_uses
 		gone = k;
 		*slot = NULL;
 		r = P11_KEEP_EXPIRED;
-	} else if (k != NULL && cap > k->len) {
-		memcpy(buf, k->pin, k->len + 1);
-		*len = k->len;
+	} else if (copy_locked(k, buf, cap, len)) {
 		k->uses++;
 		k->last = now;
 		r = P11_KEEP_OK;
