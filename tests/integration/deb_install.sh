@@ -4,7 +4,9 @@
 # p11-kit module file makes p11-kit list the module, pkcs11-tool lists and
 # signs with a virtual card served by the installed akis-vcard through the
 # installed module, akis-tool speaks Turkish from its installed catalogue,
-# /usr/lib/libakisp11.so (akis-pkcs11-compat, R47) loads the module.
+# /usr/lib/libakisp11.so (akis-pkcs11-compat, R47) loads the module, in
+# pkcs11-tool and in the MA3-style Java client (by that path and by the bare
+# name libakisp11.so, as a program written for the closed module loads it).
 # `dpkg -r` keeps the conffile (an edit survives), `dpkg --purge` removes it
 # and leaves the file list of the directories we touch as it was. The compat
 # package refuses to install over a foreign libakisp11.so (file or link).
@@ -76,6 +78,11 @@ for p in "${PKGS[@]}"; do
 	deb[${#deb[@]}]=$(ls "$W/deb/${p}"_*.deb 2>/dev/null | head -1)
 done
 t_eq "five binary packages" 5 "$(printf '%s\n' "${deb[@]}" | grep -c '\.deb$')"
+# the MA3-style Java client (client_ma3.sh), to load the module under the
+# closed module's name below (R47)
+WRAPPER=(--add-modules jdk.crypto.cryptoki --add-exports jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED)
+javac "${WRAPPER[@]}" -d "$W/classes" "$here/java/Ma3Sign.java" >"$W/javac.log" 2>&1
+t_check "the MA3-style client compiles" test $? -eq 0
 
 # 2. the bench lock for the rest: installing a module system-wide changes
 # what p11-kit programs of the other integration tests would see
@@ -148,6 +155,18 @@ out=$(pkcs11-tool --module "$MOD" -L 2>&1)
 t_has "pkcs11-tool -L through the installed module shows the token" "token label *: AKIS_" "$out"
 out=$(pkcs11-tool --module "$COMPAT" -L 2>&1)
 t_has "pkcs11-tool -L through $COMPAT shows the token" "token label *: AKIS_" "$out"
+# R47: an MA3 program loads the closed module's library by its name; here the
+# MA3-style client loads it by the absolute name and by the bare name, which
+# dlopen finds in /usr/lib, logs in once and signs with every key, each
+# signature verified in Java with the card's certificate
+for lib in "$COMPAT" libakisp11.so; do
+	(cd "$W" && timeout -k 5 120 java "${WRAPPER[@]}" -cp "$W/classes" Ma3Sign "$lib" \
+		"$AKIS_READER_1" 12345 </dev/null) >"$W/ma3.out" 2>&1
+	rc=$?
+	t_check "MA3-style client with module '$lib': every signature verifies (exit 0)" test "$rc" -eq 0
+	t_has "MA3-style client with module '$lib': logged in, signed, none failed" \
+		"^DONE keys=[1-9][0-9]* ok=[1-9][0-9]* fail=0\$" "$(grep -E '^(SLOT|LOGIN|DONE)' "$W/ma3.out"; tail -3 "$W/ma3.out")"
+done
 out=$(p11tool --list-tokens 2>&1)
 t_has "p11tool (p11-kit, no configuration step) lists the card's token" "Label: AKIS_" "$out"
 t_has "p11tool: that token comes from the installed module" "Module: $MOD" \
