@@ -247,7 +247,8 @@ void akis_tcache_put(struct akis_tcache *tc, enum akis_cache_rec type, const uin
 	c->own = malloc(len ? len : 1);
 	if (c->own == NULL)
 		return;
-	memcpy(c->own, data, len);
+	if (len > 0) /* a file the card does not have: no data, data may be NULL */
+		memcpy(c->own, data, len);
 	c->type = (uint8_t)type;
 	memcpy(c->key, key, key_len);
 	c->key_len = (uint8_t)key_len;

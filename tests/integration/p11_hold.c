@@ -182,7 +182,7 @@ static void decrypt_twice(CK_SESSION_HANDLE h)
 	    step("encrypt", p->C_Encrypt(h, msg, sizeof(msg), ct, &ct_len)) != CKR_OK)
 		return;
 	for (int i = 1; i <= 2; i++) {
-		char name[16];
+		char name[24];
 
 		pt_len = sizeof(pt);
 		snprintf(name, sizeof(name), "decrypt%d", i);

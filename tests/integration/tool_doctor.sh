@@ -199,8 +199,11 @@ PROXY=$(find /usr/lib/*/ -maxdepth 2 -name p11-kit-proxy.so 2>/dev/null | head -
 modutil -create -force -dbdir "sql:$U/home/.pki/nssdb" >/dev/null 2>&1
 chmod 755 "$W"
 chown -R nobody: "$U/home"
+# Under ASan (tests/run-sanitized) the clients are wrappers that preload
+# libasan before the sanitized module: AKIS_SAN_BIN comes first in PATH.
 as_user() {
-	setpriv --reuid=nobody --regid=nogroup --clear-groups env -i HOME="$U/home" PATH=/usr/bin:/bin \
+	setpriv --reuid=nobody --regid=nogroup --clear-groups env -i HOME="$U/home" \
+		PATH="${AKIS_SAN_BIN:+$AKIS_SAN_BIN:}/usr/bin:/bin" ${AKIS_SAN_BIN:+ASAN_OPTIONS=detect_leaks=0} \
 		AKIS_LOCALEDIR="$U/locale" LC_ALL="${ULANG:-en_US.UTF-8}" "$@" 2>&1
 }
 as_user "$U/bin/akis-tool" setup --module "$UMOD" >"$W/user-setup.log"

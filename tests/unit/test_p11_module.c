@@ -403,10 +403,8 @@ static void ctx_setup(struct p11_ctx *c)
 
 static void ctx_teardown(struct p11_ctx *c)
 {
-	for (size_t i = 0; i < c->n_slots; i++) {
-		p11_mutex_free(&c->locking, c->slots[i]->lock);
-		free(c->slots[i]);
-	}
+	for (size_t i = 0; i < c->n_slots; i++)
+		p11_slot_free(c, c->slots[i]); /* both locks, as the module frees them */
 	p11_mutex_free(&c->locking, c->reg_lock);
 	p11_mutex_free(&c->locking, c->scan_lock);
 }

@@ -17,6 +17,15 @@
 
 #include "../../pkcs11/pinkeep.c"
 
+/* ASan's mlock interceptor does nothing and says 0 (the module then believes
+ * the page locked): under ASan VmLck cannot grow, and only that it does not
+ * move is checked. The build without sanitizers checks the growth. */
+#if defined(__SANITIZE_ADDRESS__)
+#define LCK_COUNTED false
+#else
+#define LCK_COUNTED true
+#endif
+
 static long vmlck_kb(void)
 {
 	char line[256];
@@ -42,7 +51,7 @@ static void test_keep_use_wipe(void **state)
 	assert_int_equal(p11_keep_use(&k, 0, 0, buf, sizeof(buf), &len), P11_KEEP_NONE);
 	assert_true(p11_keep_set(&k, "12345", 5));
 	assert_true(p11_keep_held(&k));
-	assert_true(vmlck_kb() > lck0);
+	assert_true(LCK_COUNTED ? vmlck_kb() > lck0 : vmlck_kb() == lck0);
 	assert_int_equal(p11_keep_use(&k, 0, 0, buf, sizeof(buf), &len), P11_KEEP_OK);
 	assert_int_equal(len, 5);
 	assert_string_equal(buf, "12345");
@@ -120,7 +129,8 @@ static void test_replace_copy(void **state)
 		assert_int_equal(p11_keep_use(&k, 3, 60, buf, sizeof(buf), &len), P11_KEEP_OK);
 	k->last -= 50;
 	assert_true(p11_keep_replace(&k, "654321", 6));
-	assert_int_equal(vmlck_kb() - lck0, (long)(k->map_len / 1024)); /* the old page gone */
+	/* the old page gone */
+	assert_int_equal(vmlck_kb() - lck0, LCK_COUNTED ? (long)(k->map_len / 1024) : 0);
 	/* a copy: the new PIN, not counted, no bound looked at */
 	for (int i = 0; i < 5; i++) {
 		assert_true(p11_keep_copy(&k, buf, sizeof(buf), &len));
