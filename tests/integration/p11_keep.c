@@ -325,16 +325,23 @@ static bool other_program_signs(void)
 	return system(cmd) == 0;
 }
 
-/* VERIFY without data from another process, in the application DF: 9000
- * when the user PIN is verified. */
-static bool pin_verified_seen_outside(void)
+/* Another process's status VERIFY of the user PIN, in the application DF,
+ * answers a status word matching re (an ERE); false also when the card does
+ * not answer. */
+static bool pin_status_outside(const char *re)
 {
 	char cmd[512];
 
 	snprintf(cmd, sizeof(cmd),
-	         "%s send '%s' 00A4080C023D00 0020008100 | tail -1 | grep -q '9000$'",
-	         getenv("PCSC_APDU"), getenv("AKIS_READER_1"));
+	         "%s send '%s' 00A4080C023D00 0020008100 | tail -1 | grep -qE '%s$'",
+	         getenv("PCSC_APDU"), getenv("AKIS_READER_1"), re);
 	return system(cmd) == 0;
+}
+
+/* 9000: the user PIN is verified. */
+static bool pin_verified_seen_outside(void)
+{
+	return pin_status_outside("9000");
 }
 
 static void test_grant_taken(const struct key *nes)
@@ -411,6 +418,52 @@ static void test_set_pin(const struct key *nes)
 	check(rv == CKR_OK && verifies() - v0 == 1 && pin_tries_full(),
 	      "after them the kept PIN still signs, one VERIFY, tries full again (0x%lx, %ld)", rv,
 	      verifies() - v0);
+	p->C_Logout(h);
+	p->C_CloseSession(h);
+}
+
+/* The re-sent VERIFY answered unclearly (6F00, the command not run) and
+ * the card is gone at the status query that follows: C_Sign says
+ * CKR_DEVICE_REMOVED (not CKR_DEVICE_ERROR), the kept PIN was sent once
+ * and is wiped; with the card back nothing is verified and the module
+ * sends no VERIFY on its own (docs/design.md "Per-signature PIN
+ * compatibility mode"). After a first signature the NES signature's
+ * commands are SELECT, VERIFY (#2), then the status VERIFY (#3). */
+static void test_gone_at_status(struct key *nes, struct key *rsa, long lck0)
+{
+	CK_SESSION_HANDLE h = open_login(true);
+	const char *what = "card gone at the status query after the kept PIN's VERIFY";
+	CK_TOKEN_INFO ti;
+	long v0, s0;
+	CK_RV rv;
+
+	check(sign_once(h, nes, false) == CKR_OK, "%s: a first signature", what);
+	ctl("fault 1 '2 sw 6F00'", NULL);
+	ctl("fault-add 1 '3 drop'", NULL);
+	v0 = verifies();
+	s0 = log_count("^C 00200081[[:space:]]*$");
+	rv = sign_once(h, nes, false);
+	ctl("fault 1 clear", NULL);
+	check(rv == CKR_DEVICE_REMOVED, "%s → CKR_DEVICE_REMOVED (got 0x%lx)", what, rv);
+	check(verifies() - v0 == 1 && log_count("^C 00200081[[:space:]]*$") - s0 == 1,
+	      "%s: one VERIFY with the kept PIN, one status query (%ld, %ld)", what,
+	      verifies() - v0, log_count("^C 00200081[[:space:]]*$") - s0);
+	check(vmlck_kb() == lck0, "%s: the kept PIN is wiped (VmLck %ld kB)", what, vmlck_kb());
+	usleep(2500 * 1000); /* the bench brings the card back after 1.2 s */
+	g_slot = find_slot();
+	check(verifies() - v0 == 1, "%s: no VERIFY since (%ld)", what, verifies() - v0 - 1);
+	check(pin_status_outside("63C[1-3]"),
+	      "%s: the card back, another process finds the PIN not verified (63Cx)", what);
+	v0 = verifies(); /* that status query has Le: verifies() counts it */
+	h = open_login(false);
+	check(h != CK_INVALID_HANDLE && p->C_GetTokenInfo(g_slot, &ti) == CKR_OK,
+	      "%s: the card back, a public session on the new token", what);
+	check(verifies() == v0, "%s: the card back and bound again, no VERIFY sent (%ld)", what,
+	      verifies() - v0);
+	p->C_CloseSession(h);
+	h = open_login(true); /* the keys' new handles, for what follows */
+	check(h != CK_INVALID_HANDLE && find_key(h, CKK_EC, nes) && find_key(h, CKK_RSA, rsa),
+	      "%s: log in again, a new binding", what);
 	p->C_Logout(h);
 	p->C_CloseSession(h);
 }
@@ -526,6 +579,7 @@ int main(int argc, char **argv)
 		test_bad_answer(&nes, "sw 63C2", CKR_PIN_INCORRECT);
 		test_bad_answer(&nes, "sw 6F00", CKR_DEVICE_ERROR);
 		test_bad_answer(&nes, "garbage 1", CKR_DEVICE_ERROR);
+		test_gone_at_status(&nes, &rsa, lck0);
 		test_bad_answer(&nes, "sw 6983",
 		                CKR_PIN_LOCKED); /* last: the token thinks it blocked */
 	}

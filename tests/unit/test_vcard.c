@@ -419,6 +419,9 @@ static void test_ctl(void **state)
 	assert_true(vc_ctl_parse("fault 2 garbage 7", &c) && c.fault.kind == VC_FAULT_GARBAGE &&
 	            c.fault.arg == 7);
 	assert_true(vc_ctl_parse("latency 1000", &c) && c.op == VC_CTL_LATENCY && c.value == 1000);
+	assert_true(vc_ctl_parse("fault+ 4 drop", &c) && c.op == VC_CTL_FAULT_ADD && c.nth == 4 &&
+	            c.fault.kind == VC_FAULT_DROP);
+	assert_false(vc_ctl_parse("fault+ clear", &c));
 	assert_false(vc_ctl_parse("fault 0 drop", &c));
 	assert_false(vc_ctl_parse("fault 1 sw", &c));
 	assert_false(vc_ctl_parse("explode", &c));

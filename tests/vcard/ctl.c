@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-static bool parse_fault(const char *rest, struct vc_ctl *o)
+static bool parse_fault(const char *rest, struct vc_ctl *o, enum vc_ctl_op op)
 {
 	char kind[16];
 	unsigned long n;
@@ -16,7 +16,7 @@ static bool parse_fault(const char *rest, struct vc_ctl *o)
 	got = sscanf(rest, "%lu %15s %x", &n, kind, &arg);
 	if (got < 2 || n == 0)
 		return false;
-	o->op = VC_CTL_FAULT;
+	o->op = op;
 	o->nth = n;
 	if (strcmp(kind, "drop") == 0) {
 		o->fault.kind = VC_FAULT_DROP;
@@ -67,6 +67,8 @@ bool vc_ctl_parse(const char *line, struct vc_ctl *o)
 		return sscanf(line + used, "%u", &o->value) == 1;
 	}
 	if (strcmp(word, "fault") == 0)
-		return parse_fault(line + used, o);
+		return parse_fault(line + used, o, VC_CTL_FAULT);
+	if (strcmp(word, "fault+") == 0 && strncmp(line + used, "clear", 5) != 0)
+		return parse_fault(line + used, o, VC_CTL_FAULT_ADD);
 	return false;
 }

@@ -5,6 +5,8 @@
  *   fault N flip [K]   (the next K signatures from the Nth command on come back
  *                       with one bit changed: a faulty card computation)
  *   fault clear
+ *   fault+ N ...       (the same kinds, added to the pending faults instead of
+ *                       replacing them: up to VC_FAULTS_MAX at a time)
  * N counts command APDUs from now (1 = the next one). */
 #ifndef AKIS_VCARD_CTL_H
 #define AKIS_VCARD_CTL_H
@@ -19,6 +21,8 @@ enum vc_fault_kind {
 	VC_FAULT_STALL,
 	VC_FAULT_FLIP
 };
+
+#define VC_FAULTS_MAX 4
 
 struct vc_fault {
 	enum vc_fault_kind kind;
@@ -35,6 +39,7 @@ enum vc_ctl_op {
 	VC_CTL_LATENCY,
 	VC_CTL_BYTE_LATENCY,
 	VC_CTL_FAULT,
+	VC_CTL_FAULT_ADD,
 	VC_CTL_FAULT_CLEAR
 };
 

@@ -38,8 +38,8 @@ struct vc_run {
 	long long reconnect_at; /* monotonic ms */
 	unsigned latency_us, byte_latency_us;
 	unsigned long apdus;
-	struct vc_fault fault;
-	unsigned flips; /* signatures still to come back with a bit changed */
+	struct vc_fault fault[VC_FAULTS_MAX]; /* pending; kind NONE: a free place */
+	unsigned flips;                       /* signatures still to come back with a bit changed */
 	char ctlbuf[512];
 	size_t ctllen;
 };
@@ -136,11 +136,16 @@ static void sleep_us(unsigned long us)
 /* Returns false when the fault dropped the connection; *n is the reply length. */
 static bool apply_fault(struct vc_run *r, uint8_t *out, size_t *n, bool *handled)
 {
-	struct vc_fault f = r->fault;
+	struct vc_fault f = {VC_FAULT_NONE, 0, 0};
 	*handled = false;
-	if (f.kind == VC_FAULT_NONE || f.at != r->apdus)
+	for (size_t i = 0; i < VC_FAULTS_MAX && f.kind == VC_FAULT_NONE; i++) {
+		if (r->fault[i].kind != VC_FAULT_NONE && r->fault[i].at == r->apdus) {
+			f = r->fault[i];
+			r->fault[i].kind = VC_FAULT_NONE;
+		}
+	}
+	if (f.kind == VC_FAULT_NONE)
 		return true;
-	r->fault.kind = VC_FAULT_NONE;
 	logf_line(r, "# fault fired%s\n", "");
 	switch (f.kind) {
 	case VC_FAULT_DROP:
@@ -260,11 +265,21 @@ static void apply_ctl(struct vc_run *r, const struct vc_ctl *c)
 		r->byte_latency_us = c->value;
 		break;
 	case VC_CTL_FAULT:
-		r->fault = c->fault;
-		r->fault.at = r->apdus + c->nth;
+		memset(r->fault, 0, sizeof r->fault);
+		r->fault[0] = c->fault;
+		r->fault[0].at = r->apdus + c->nth;
+		break;
+	case VC_CTL_FAULT_ADD:
+		for (size_t i = 0; i < VC_FAULTS_MAX; i++) {
+			if (r->fault[i].kind == VC_FAULT_NONE) {
+				r->fault[i] = c->fault;
+				r->fault[i].at = r->apdus + c->nth;
+				break;
+			}
+		}
 		break;
 	case VC_CTL_FAULT_CLEAR:
-		r->fault.kind = VC_FAULT_NONE;
+		memset(r->fault, 0, sizeof r->fault);
 		r->flips = 0;
 		break;
 	case VC_CTL_BAD:
