@@ -37,10 +37,10 @@ path_of() {
 }
 
 cmds_of_run() { grep '^C ' "$1" | tail -n +"$(($2 + 1))"; } # LOG N0
-# commands carrying a PIN: Lc and at least one data byte (the card log
-# writes PIN data as <redacted>). A status VERIFY re-sent with Le after a
-# 6Cxx answer (apdu/apdu.c) is 5 bytes and carries none.
-pin_cmds() { grep -ciE '^C 00(20|24)00(81|82)[0-9A-F]{2}(<redacted>|[0-9A-F]{2})' || true; }
+# commands carrying a PIN: the card log writes their data as <redacted>. A
+# status VERIFY re-sent with Le after a 6Cxx answer (apdu/apdu.c) is 5
+# bytes and carries none.
+pin_cmds() { grep -ciE '^C 00(20|24)00(81|82)[0-9A-F]{2}<redacted>' || true; }
 
 spec_of() {
 	case $1 in

@@ -26,10 +26,8 @@ static int usage(void)
 	        "       akis-vcard run DIR --port N [--host 127.0.0.1] [--log FILE]\n"
 	        "           [--latency-us N] [--byte-latency-us N] [--removed]\n"
 	        "controls: echo 'remove|insert|reset|latency US|byte-latency US|\n"
-	        "           fault[+] N drop|garbage [LEN]|sw XXXX|stall MS|flip [K]|fault "
-	        "clear|quit' "
-	        "> "
-	        "DIR/ctl\n");
+	        "           fault[+] N drop|garbage [LEN]|sw XXXX|stall MS|flip [K]|\n"
+	        "           fault clear|quit' > DIR/ctl\n");
 	return 2;
 }
 

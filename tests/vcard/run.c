@@ -264,20 +264,21 @@ static void apply_ctl(struct vc_run *r, const struct vc_ctl *c)
 	case VC_CTL_BYTE_LATENCY:
 		r->byte_latency_us = c->value;
 		break;
-	case VC_CTL_FAULT:
+	case VC_CTL_FAULT: /* replaces every pending fault */
 		memset(r->fault, 0, sizeof r->fault);
-		r->fault[0] = c->fault;
-		r->fault[0].at = r->apdus + c->nth;
-		break;
-	case VC_CTL_FAULT_ADD:
-		for (size_t i = 0; i < VC_FAULTS_MAX; i++) {
-			if (r->fault[i].kind == VC_FAULT_NONE) {
-				r->fault[i] = c->fault;
-				r->fault[i].at = r->apdus + c->nth;
-				break;
-			}
+		/* fall through */
+	case VC_CTL_FAULT_ADD: {
+		size_t i = 0;
+		while (i < VC_FAULTS_MAX && r->fault[i].kind != VC_FAULT_NONE)
+			i++;
+		if (i == VC_FAULTS_MAX) {
+			logf_line(r, "# fault refused: %s\n", "every place taken");
+			break;
 		}
+		r->fault[i] = c->fault;
+		r->fault[i].at = r->apdus + c->nth;
 		break;
+	}
 	case VC_CTL_FAULT_CLEAR:
 		memset(r->fault, 0, sizeof r->fault);
 		r->flips = 0;
