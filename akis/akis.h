@@ -156,10 +156,10 @@ struct akis_card {
 	struct apdu_card *io;
 	struct akis_atr_info atr;
 
-	/* identity (akis_bind_tx) */
+	/* identity (akis_bind_tx; the life cycle akis_life_cycle_tx) */
 	uint8_t serial[AKIS_SERIAL_MAX]; /* GET DATA 01 06, 12 bytes at offset 55 */
 	size_t serial_len;
-	uint8_t life_cycle;                /* A5 user, A0 admin, AA dead; 0 unknown */
+	uint8_t life_cycle;                /* A5 user, A0 admin, AA dead; 0 unknown (not read) */
 	char manufacturer[AKIS_LABEL_MAX]; /* TokenInfo, default "TUBITAK BILGEM" */
 	char token_label[AKIS_LABEL_MAX];  /* TokenInfo label, may be empty */
 
@@ -219,16 +219,23 @@ akis_rv akis_begin(struct akis_card *card, bool *was_reset) AKIS_WUR;
 void akis_end(struct akis_card *card);
 
 /*
- * Read identity (serial, life cycle), the PKCS#15 directory (EF.DIR → ODF →
- * TokenInfo, AODF, PrKDF, CDF, PuKDF) or, without it, the fallback of
- * docs/card.md §2, and every certificate file. Each file is read once.
- * cache_dir: directory for the validated on-disk cache of public data
- * (R44), NULL for none.
- * Returns AKIS_OK; AKIS_ERR_DEAD when the life cycle is AA (identity and
- * whatever public data could be read stay filled in); transport errors;
- * AKIS_ERR_CARD_DATA for a malformed directory (nothing half-bound).
+ * Read the serial, the PKCS#15 directory (EF.DIR → ODF → TokenInfo, AODF,
+ * PrKDF, CDF, PuKDF) or, without it, the fallback of docs/card.md §2, and
+ * every certificate file. Each file is read once. cache_dir: directory for
+ * the validated on-disk cache of public data (R44), NULL for none.
+ * Returns AKIS_OK; AKIS_ERR_DEAD when the card refuses the directory and its
+ * life cycle is AA (the serial stays filled in); transport errors;
+ * AKIS_ERR_CARD_DATA for a malformed directory (nothing half-bound). A dead
+ * card whose directory can still be read binds AKIS_OK: akis_card_read_tx
+ * (reader.h) tells it by the PUK state and the life cycle.
  */
 akis_rv akis_bind_tx(struct akis_card *card, const char *cache_dir) AKIS_WUR;
+
+/*
+ * GET DATA 01 04 into card->life_cycle (0 when the card answers a status
+ * word). AKIS_OK, or a transport error.
+ */
+akis_rv akis_life_cycle_tx(struct akis_card *card) AKIS_WUR;
 
 /* ----- PINs (docs/card.md §3) ----- */
 

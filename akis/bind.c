@@ -50,8 +50,10 @@ static akis_rv get_data_tx(struct akis_card *card, uint8_t p2, size_t le, size_t
 	return AKIS_OK;
 }
 
-/* Serial and life cycle. A card answering a status word instead keeps the
- * TokenInfo serial; transport errors end the bind. */
+/* The card serial. A card answering a status word instead keeps the
+ * TokenInfo serial; transport errors end the bind. The life cycle is not
+ * read here: akis_life_cycle_tx, only where the PUK state leaves it open
+ * (akis_card_read_tx, docs/design.md "The on-disk token cache"). */
 static akis_rv bind_identity_tx(struct akis_card *card)
 {
 	uint8_t serial[SERIAL_LEN];
@@ -64,7 +66,14 @@ static akis_rv bind_identity_tx(struct akis_card *card)
 	} else {
 		log_msg(LOG_OBJ, "GET DATA serial: %s", akis_rv_name(rv));
 	}
-	rv = get_data_tx(card, 0x04, LCS_LEN, LCS_OFF, &card->life_cycle, 1);
+	return AKIS_OK;
+}
+
+akis_rv akis_life_cycle_tx(struct akis_card *card)
+{
+	if (card == NULL)
+		return AKIS_ERR_ARGS;
+	akis_rv rv = get_data_tx(card, 0x04, LCS_LEN, LCS_OFF, &card->life_cycle, 1);
 	if (akis_rv_transport(rv))
 		return rv;
 	if (rv != AKIS_OK)
@@ -292,7 +301,10 @@ akis_rv akis_bind_tx(struct akis_card *card, const char *cache_dir)
 		akis_pinpad_discover(card);
 		rv = bind_cached_tx(card, cache_dir);
 	}
-	if (rv != AKIS_OK && card->life_cycle == AKIS_LCS_DEAD && !akis_rv_transport(rv)) {
+	/* A directory the card refuses may be a dead application's (life
+	 * cycle AA, docs/card.md §4): the life cycle says. */
+	if (rv != AKIS_OK && !akis_rv_transport(rv) && akis_life_cycle_tx(card) == AKIS_OK &&
+	    card->life_cycle == AKIS_LCS_DEAD) {
 		log_msg(LOG_OBJ, "dead card: directory unreadable (%s)", akis_rv_name(rv));
 		akis_card_clear_directory(card);
 		return AKIS_ERR_DEAD; /* identity stays for the monitor */
@@ -304,7 +316,5 @@ akis_rv akis_bind_tx(struct akis_card *card, const char *cache_dir)
 		log_msg(LOG_OBJ, "bind failed: %s", akis_rv_name(rv));
 		akis_card_clear_directory(card);
 	}
-	/* Life cycle AA: the application is unusable (PUK exhausted, §4); the
-	 * public data stays bound for display. */
-	return rv == AKIS_OK && card->life_cycle == AKIS_LCS_DEAD ? AKIS_ERR_DEAD : rv;
+	return rv;
 }

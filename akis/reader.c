@@ -219,6 +219,29 @@ static void pins_unknown(struct akis_pin_state pins[2])
 	}
 }
 
+/* Life cycle AA (docs/card.md §4): both PINs locked for good. */
+static void pins_dead(struct akis_pin_state pins[2])
+{
+	for (int w = AKIS_PIN_USER; w <= AKIS_PIN_SO; w++) {
+		pins[w].known = true;
+		pins[w].blocked = true;
+		pins[w].verified = false;
+		pins[w].tries_left = 0;
+	}
+}
+
+/*
+ * The application is alive when its PUK still has tries or is verified:
+ * life cycle AA comes only from the PUK's last wrong try (docs/card.md §4
+ * [C]), and nothing gives a PUK its tries back. Any other answer (blocked,
+ * not understood) leaves it open, and the life cycle is read
+ * (docs/design.md "The on-disk token cache", Cost).
+ */
+static bool puk_proves_alive(const struct akis_pin_state *puk)
+{
+	return puk->known && !puk->blocked && (puk->verified || puk->tries_left > 0);
+}
+
 akis_rv akis_card_read_tx(struct akis_card *card, const char *cache_dir,
                           struct akis_pin_state pins[2])
 {
@@ -229,11 +252,7 @@ akis_rv akis_card_read_tx(struct akis_card *card, const char *cache_dir,
 	pins_unknown(pins);
 	rv = akis_bind_tx(card, cache_dir);
 	if (rv == AKIS_ERR_DEAD) {
-		for (int w = AKIS_PIN_USER; w <= AKIS_PIN_SO; w++) {
-			pins[w].known = true;
-			pins[w].blocked = true;
-			pins[w].tries_left = 0;
-		}
+		pins_dead(pins);
 		return rv;
 	}
 	if (rv != AKIS_OK)
@@ -241,5 +260,12 @@ akis_rv akis_card_read_tx(struct akis_card *card, const char *cache_dir,
 	rv = akis_pin_state_tx(card, AKIS_PIN_USER, &pins[AKIS_PIN_USER]);
 	if (rv == AKIS_OK)
 		rv = akis_pin_state_tx(card, AKIS_PIN_SO, &pins[AKIS_PIN_SO]);
+	if (rv != AKIS_OK || puk_proves_alive(&pins[AKIS_PIN_SO]))
+		return rv;
+	rv = akis_life_cycle_tx(card);
+	if (rv == AKIS_OK && card->life_cycle == AKIS_LCS_DEAD) {
+		pins_dead(pins);
+		return AKIS_ERR_DEAD;
+	}
 	return rv;
 }

@@ -29,12 +29,13 @@ trap 'bench_down; rm -rf "$WORK"' EXIT
 ROWS=()
 BUDGET=()
 # Budgets (issue 14). The cold floor from the card contract (docs/card.md
-# §2-§3): GET DATA ×2, SELECT + ceil(size/244) READ BINARY per file the
-# bind needs (EF.DIR, ODF, TokenInfo, AODF, PrKDF, PuKDF, CDF and each
-# certificate, at the virtual card's sizes), the two PIN states.
-declare -A FLOOR_COLD=([akis-1.0]=25 [akis-1.2]=31 [akis-2]=29)
-# second process: identity 2 + CDF 2 + 2 per certificate + PIN states 2
-declare -A WARM_MAX=([akis-1.0]=8 [akis-1.2]=10 [akis-2]=10)
+# §2-§3): GET DATA of the serial, SELECT + ceil(size/244) READ BINARY per
+# file the bind needs (EF.DIR, ODF, TokenInfo, AODF, PrKDF, PuKDF, CDF and
+# each certificate, at the virtual card's sizes), the two PIN states (the
+# PUK's tries prove the application alive: no life cycle).
+declare -A FLOOR_COLD=([akis-1.0]=24 [akis-1.2]=30 [akis-2]=28)
+# second process: serial 1 + CDF 2 + 2 per certificate + PIN states 2
+declare -A WARM_MAX=([akis-1.0]=7 [akis-1.2]=9 [akis-2]=9)
 declare -A WARM_BYTES_MAX=([akis-1.0]=800 [akis-1.2]=1200 [akis-2]=1200)
 
 # command APDUs in the card's log (lib.sh's log_count prints "0" twice when

@@ -68,8 +68,10 @@ bench_down
 
 # An AKİS ATR on a card whose application does not answer as one (another
 # applet, a blank or damaged card): here the card answers the READ BINARY
-# of its ODF (command 6 of a first bind: GET DATA x2, SELECT + READ EF.DIR,
-# SELECT + READ ODF) with 6D00 (instruction not supported), once. The module probes it
+# of its ODF (command 5 of a first bind: GET DATA of the serial, SELECT +
+# READ EF.DIR, SELECT + READ ODF) with 6D00 (instruction not supported), once;
+# the failed bind then asks for the life cycle (a dead card refuses its
+# directory: docs/design.md "The on-disk token cache"). The module probes it
 # once for this insertion and then reports CKR_TOKEN_NOT_RECOGNIZED without
 # another APDU, over 20 rounds of slot/token/session calls in one process
 # (Firefox polls every second); after a re-insertion it is probed again and,
@@ -83,12 +85,12 @@ cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O1 -I"$T_ROOT" $(pkg-config --c
 bench_up --profile akis-2 || { t_fail "bench up (akis-2)"; t_summary; exit 1; }
 LOG=$AKIS_CARD_LOG_1
 probe() { AKIS_CONF=/dev/null XDG_CACHE_HOME=/nonexistent/akis-no-cache "$PROBE" "$MOD" "$@" 2>&1; }
-t_check "arm: command 6 answers 6D00" "$T_VCARDCTL" fault 1 "6 sw 6D00"
+t_check "arm: command 5 answers 6D00" "$T_VCARDCTL" fault 1 "5 sw 6D00"
 before=$(log_count "$LOG")
 out=$(probe 20 50)
 after=$(log_count "$LOG")
-t_eq "command 6 was the READ BINARY of the ODF" "C 00B0000030" \
-	"$(grep '^C ' "$LOG" | sed -n "$((before + 6))p")"
+t_eq "command 5 was the READ BINARY of the ODF, 6 the life cycle" "C 00B0000030 C 00CA01040A" \
+	"$(grep '^C ' "$LOG" | sed -n "$((before + 5)),$((before + 6))p" | paste -sd' ')"
 t_eq "every C_GetTokenInfo: CKR_TOKEN_NOT_RECOGNIZED (20 rounds)" 20 "$(grep -c '^tokeninfo 0xe1$' <<<"$out")"
 t_eq "every C_OpenSession: CKR_TOKEN_NOT_RECOGNIZED" 20 "$(grep -c '^opensession 0xe1$' <<<"$out")"
 t_eq "probed once: the 6 APDUs of the failed bind, none after, over 60 calls" 6 $((after - before))
@@ -96,7 +98,7 @@ t_check "vcardctl remove 1" "$T_VCARDCTL" remove 1
 sleep 1
 t_check "vcardctl insert 1" "$T_VCARDCTL" insert 1
 sleep 1
-t_check "arm: command 6 answers 6F00 (no precise diagnosis)" "$T_VCARDCTL" fault 1 "6 sw 6F00"
+t_check "arm: command 5 answers 6F00 (no precise diagnosis)" "$T_VCARDCTL" fault 1 "5 sw 6F00"
 out=$(probe 3 0)
 t_eq "a passing failure: the first C_GetTokenInfo fails (CKR_DEVICE_ERROR)" \
 	"tokeninfo 0x30" "$(grep -m1 '^tokeninfo' <<<"$out")"

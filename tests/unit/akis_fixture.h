@@ -158,15 +158,21 @@ FIXTURE_FN void sb_free(struct sb *s)
 static const uint8_t test_serial[12] = {0x00, 0x01, 0x02, 0x03, 0x04, 0x05,
                                         0x06, 0x07, 0x08, 0x09, 0x0A, 0x0B};
 
-/* GET DATA 01 06 (serial at 55) and 01 04 (life cycle at 6). */
-FIXTURE_FN void sb_identity(struct sb *s, uint8_t lcs)
+/* GET DATA 01 06: the serial at 55. */
+FIXTURE_FN void sb_identity(struct sb *s)
 {
-	uint8_t sys[0x4D], lc[0x0A];
+	uint8_t sys[0x4D];
 	memset(sys, 0xEE, sizeof sys);
 	memcpy(sys + 55, test_serial, sizeof test_serial);
+	sb_data(s, "00CA01064D", sys, sizeof sys, 0x9000);
+}
+
+/* GET DATA 01 04: the life cycle at 6. */
+FIXTURE_FN void sb_life_cycle(struct sb *s, uint8_t lcs)
+{
+	uint8_t lc[0x0A];
 	memset(lc, 0, sizeof lc);
 	lc[6] = lcs;
-	sb_data(s, "00CA01064D", sys, sizeof sys, 0x9000);
 	sb_data(s, "00CA01040A", lc, sizeof lc, 0x9000);
 }
 

@@ -6,6 +6,7 @@
  * on-disk cache, the reset-in-begin path, SELECT fallback FID by FID.
  */
 #include "akis_fixture.h"
+#include "../../akis/reader.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -40,7 +41,7 @@ static void script_12_files(struct sb *s, const struct img *im)
 
 static void script_12(struct sb *s, const struct img *im)
 {
-	sb_identity(s, 0xA5);
+	sb_identity(s);
 	script_12_files(s, im);
 }
 
@@ -58,7 +59,7 @@ static void test_bind_12(void **state)
 	sb_assert_done(card);
 	assert_int_equal(card->serial_len, 12);
 	assert_memory_equal(card->serial, test_serial, 12);
-	assert_int_equal(card->life_cycle, 0xA5);
+	assert_int_equal(card->life_cycle, 0); /* not read: the bind needs only the serial */
 	assert_true(card->has_efdir);
 	assert_true(card->has_pkcs15);
 	assert_string_equal(card->manufacturer, "TUBITAK BILGEM");
@@ -89,7 +90,7 @@ static void test_bind_12(void **state)
 
 static void script_2(struct sb *s, const struct img *im)
 {
-	sb_identity(s, 0xA5);
+	sb_identity(s);
 	sb_missing(s, "2F00");
 	/* SELECT by DF name "PKCS-15" [C] with FCI: 83 = 3D00 */
 	sb_step(s, "00A4040007504B43532D313500",
@@ -147,25 +148,41 @@ static void test_bind_2(void **state)
 	img_free(&im);
 }
 
-/* Life cycle AA: bound for display, AKIS_ERR_DEAD; no VERIFY is sent. */
+/* A 1.2 card bound from scratch up to its PIN states: the status VERIFYs
+ * of the user PIN and the PUK answer 63C3 and puk_sw
+ * (akis_card_read_tx), then GET DATA answers life cycle lcs (0: not
+ * scripted). */
+static struct akis_card *card_to_pin_states(struct sb *s, struct img *im, const char *puk_sw,
+                                            uint8_t lcs)
+{
+	img_make_1x(im, g_rsa, false, false);
+	script_12(s, im);
+	sb_file(s, "3D002F10", im->cert[0], im->cert_len[0]);
+	sb_step(s, "00200081", "63C3");
+	sb_step(s, "00200082", "%s", puk_sw);
+	if (lcs != 0)
+		sb_life_cycle(s, lcs);
+	return sb_card(s, ATR_12);
+}
+
+/* Life cycle AA with a readable directory (docs/card.md §4): the PUK
+ * answers blocked, so the life cycle is read; bound for display,
+ * AKIS_ERR_DEAD, both PINs locked, and no PIN VERIFY is sent after. */
 static void test_bind_dead(void **state)
 {
 	(void)state;
 	struct img im;
 	struct sb s = {0};
 	struct akis_pin_status st;
-	img_make_1x(&im, g_rsa, false, false);
-	sb_identity(&s, 0xAA);
-	struct sb full = {0};
-	script_12(&full, &im);
-	for (size_t i = 2; i < full.n; i++)
-		sb_step(&s, full.steps[i].cmd, "%s", full.steps[i].resp);
-	sb_free(&full);
-	sb_file(&s, "3D002F10", im.cert[0], im.cert_len[0]);
-	struct akis_card *card = sb_card(&s, ATR_12);
-	assert_int_equal(akis_bind_tx(card, NULL), AKIS_ERR_DEAD);
+	struct akis_pin_state pins[2];
+	struct akis_card *card = card_to_pin_states(&s, &im, "6984", 0xAA);
+	assert_int_equal(akis_card_read_tx(card, NULL, pins), AKIS_ERR_DEAD);
 	assert_int_equal(card->life_cycle, 0xAA);
 	assert_int_equal(card->n_certs, 1);
+	for (int w = AKIS_PIN_USER; w <= AKIS_PIN_SO; w++) {
+		assert_true(pins[w].known && pins[w].blocked);
+		assert_int_equal(pins[w].tries_left, 0);
+	}
 	assert_int_equal(akis_pin_status_tx(card, AKIS_PIN_SO, &st), AKIS_ERR_DEAD);
 	assert_true(st.blocked);
 	assert_int_equal(akis_pin_verify_tx(card, AKIS_PIN_USER, "12345", 5, NULL), AKIS_ERR_DEAD);
@@ -173,6 +190,83 @@ static void test_bind_dead(void **state)
 	akis_card_free(card);
 	sb_free(&s);
 	img_free(&im);
+}
+
+/* A PUK with tries left proves the application alive: no GET DATA of the
+ * life cycle (the script has none: one more APDU would fail it). */
+static void test_read_puk_alive(void **state)
+{
+	(void)state;
+	struct img im;
+	struct sb s = {0};
+	struct akis_pin_state pins[2];
+	struct akis_card *card = card_to_pin_states(&s, &im, "63C2", 0);
+	assert_int_equal(akis_card_read_tx(card, NULL, pins), AKIS_OK);
+	sb_assert_done(card);
+	assert_int_equal(card->life_cycle, 0);
+	assert_int_equal(pins[AKIS_PIN_USER].tries_left, 3);
+	assert_int_equal(pins[AKIS_PIN_SO].tries_left, 2);
+	assert_false(pins[AKIS_PIN_SO].blocked);
+	akis_card_free(card);
+	sb_free(&s);
+	img_free(&im);
+}
+
+/* A blocked PUK, or an answer not understood, leaves it open: the life
+ * cycle is read; A5 keeps the card usable, the PUK shown as it is. */
+static void test_read_puk_open(void **state)
+{
+	(void)state;
+	static const char *const puk_sw[] = {"6984", "6F00"};
+	for (size_t i = 0; i < sizeof puk_sw / sizeof puk_sw[0]; i++) {
+		struct img im;
+		struct sb s = {0};
+		struct akis_pin_state pins[2];
+		struct akis_card *card = card_to_pin_states(&s, &im, puk_sw[i], 0xA5);
+		assert_int_equal(akis_card_read_tx(card, NULL, pins), AKIS_OK);
+		sb_assert_done(card);
+		assert_int_equal(card->life_cycle, 0xA5);
+		assert_int_equal(pins[AKIS_PIN_USER].tries_left, 3);
+		assert_false(pins[AKIS_PIN_USER].blocked);
+		assert_true(i == 0 ? pins[AKIS_PIN_SO].blocked : !pins[AKIS_PIN_SO].known);
+		akis_card_free(card);
+		sb_free(&s);
+		img_free(&im);
+	}
+}
+
+/* Life cycle AA with a directory the card refuses: the bind reads the life
+ * cycle after the refusal and says AKIS_ERR_DEAD, the serial kept. A live
+ * card refusing it stays a failed bind. */
+static void test_bind_dead_refused(void **state)
+{
+	(void)state;
+	static const uint8_t lcs[] = {0xAA, 0xA5};
+	for (size_t i = 0; i < sizeof lcs; i++) {
+		struct sb s = {0};
+		struct img im;
+		img_make_1x(&im, g_rsa, false, false);
+		sb_identity(&s);
+		sb_file(&s, "2F00", im.efdir, im.efdir_len);
+		sb_file(&s, "3D005031", im.odf, im.odf_len);
+		sb_file(&s, "3D005032", im.ti, im.ti_len);
+		sb_file(&s, "3D004401", im.aodf, im.aodf_len);
+		sb_step(&s, "00A40800043D00440200", "6985"); /* the PrKDF refused */
+		sb_life_cycle(&s, lcs[i]);
+		struct akis_card *card = sb_card(&s, ATR_12);
+		akis_rv rv = akis_bind_tx(card, NULL);
+		sb_assert_done(card);
+		if (lcs[i] == 0xAA) {
+			assert_int_equal(rv, AKIS_ERR_DEAD);
+			assert_int_equal(card->serial_len, 12);
+		} else {
+			assert_int_not_equal(rv, AKIS_OK);
+			assert_int_not_equal(rv, AKIS_ERR_DEAD);
+		}
+		akis_card_free(card);
+		sb_free(&s);
+		img_free(&im);
+	}
 }
 
 /* --no-pkcs15 on 1.x: no ODF, LIST FILES, cert 2F10 → key 01, 2F11 → 03. */
@@ -191,7 +285,7 @@ static void test_bind_nodir_12(void **state)
 	list[0] = 0x2F, list[1] = 0x2F, list[2] = 0x10;
 	list[20] = 0x2F, list[21] = 0x50, list[22] = 0x15; /* not a certificate */
 	list[40] = 0x2F, list[41] = 0x2F, list[42] = 0x11;
-	sb_identity(&s, 0xA5);
+	sb_identity(&s);
 	sb_file(&s, "2F00", im.efdir, im.efdir_len);
 	sb_missing(&s, "3D005031");
 	sb_step(&s, "00A4080C023D00", "9000");
@@ -227,7 +321,7 @@ static void test_bind_nodir_2(void **state)
 	struct img im;
 	struct sb s = {0};
 	img_make_2(&im, g_ec, g_rsa);
-	sb_identity(&s, 0xA5);
+	sb_identity(&s);
 	sb_missing(&s, "2F00");
 	sb_step(&s, "00A4040007504B43532D313500", "6A82");
 	sb_step(&s,
@@ -267,7 +361,6 @@ static void test_bind_nodir_10_defaults(void **state)
 	(void)state;
 	struct sb s = {0};
 	sb_step(&s, "00CA01064D", "6D00");
-	sb_step(&s, "00CA01040A", "6D00");
 	sb_missing(&s, "2F00");
 	sb_step(&s, "00A4040007504B43532D313500", "9000");
 	sb_missing(&s, "3D005031");
@@ -296,6 +389,7 @@ static void test_bind_bad_prkdf(void **state)
 	script_12(&s, &im);
 	s.n -= 1; /* the CDF is never read */
 	s.n -= (im.cdf_len + 0xF3) / 0xF4;
+	sb_life_cycle(&s, 0xA5); /* a failed bind asks whether the card is dead */
 	struct akis_card *card = sb_card(&s, ATR_12);
 	assert_int_equal(akis_bind_tx(card, NULL), AKIS_ERR_CARD_DATA);
 	sb_assert_done(card);
@@ -332,7 +426,7 @@ static struct akis_card *cold_bind(const struct img *im, const char *dir)
  * the card `now` answers them against the cached `was`. */
 static void script_warm_12(struct sb *s, const struct img *was, const struct img *now)
 {
-	sb_identity(s, 0xA5);
+	sb_identity(s);
 	sb_evidence(s, "3D004404", now->cdf, now->cdf_len, was->cdf_len, 0);
 }
 
@@ -357,7 +451,7 @@ static void test_bind_cache(void **state)
 	sb_assert_done(card);
 	/* EF.DIR, ODF, TokenInfo, AODF, PrKDF trusted; CDF and certificate confirmed */
 	assert_int_equal(card->cache_hits, 7);
-	assert_int_equal(apdu_card_count(card->io), 2 + 2 + 2);
+	assert_int_equal(apdu_card_count(card->io), 1 + 2 + 2); /* serial, CDF, certificate */
 	assert_true(apdu_card_count(card->io) < first);
 	assert_int_equal(card->n_certs, 1);
 	assert_int_equal(card->n_keys, 1);
@@ -656,6 +750,9 @@ int main(void)
 	        cmocka_unit_test(test_bind_12),
 	        cmocka_unit_test(test_bind_2),
 	        cmocka_unit_test(test_bind_dead),
+	        cmocka_unit_test(test_read_puk_alive),
+	        cmocka_unit_test(test_read_puk_open),
+	        cmocka_unit_test(test_bind_dead_refused),
 	        cmocka_unit_test(test_bind_nodir_12),
 	        cmocka_unit_test(test_bind_nodir_2),
 	        cmocka_unit_test(test_bind_nodir_10_defaults),

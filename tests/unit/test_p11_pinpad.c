@@ -266,7 +266,7 @@ static void script_bind(struct sb *s, const char *features, const char *user_sw)
 {
 	const struct img *im = g_prof->img;
 
-	sb_identity(s, 0xA5);
+	sb_identity(s);
 	if (features != NULL)
 		sb_ctl(s, APDU_PCSC_GET_FEATURE_REQUEST, "", features);
 	if (g_prof->v2) { /* no EF.DIR: DF 3D00 by name [C] */

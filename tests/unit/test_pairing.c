@@ -478,7 +478,7 @@ static void cimg_make(struct cimg *c, EVP_PKEY *ec, EVP_PKEY *rsa)
 
 static void cimg_script_dir(struct sb *s, const struct img *im)
 {
-	sb_identity(s, 0xA5);
+	sb_identity(s);
 	sb_missing(s, "2F00");
 	sb_step(s, "00A4040007504B43532D313500",
 	        "6F07820138"
@@ -533,7 +533,7 @@ static void test_bind_collide(void **state)
 
 	/* another process: the token from the cache (R44): identity, the CDF
 	 * and the certificates' tails confirmed, the rest trusted */
-	sb_identity(&s, 0xA5);
+	sb_identity(&s);
 	sb_evidence(&s, "3D004404", c.im.cdf, c.im.cdf_len, c.im.cdf_len, 0);
 	sb_cert_tail(&s, "3D002F11", c.im.cert[1], c.im.cert_len[1], c.im.cert_len[1]);
 	sb_cert_tail(&s, "3D002F10", c.im.cert[0], c.im.cert_len[0], c.im.cert_len[0]);

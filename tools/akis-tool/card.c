@@ -102,6 +102,8 @@ static akis_rv read_card_tx(struct akis_card *card, struct tool_report *r)
 {
 	struct akis_pin_state st[2];
 	akis_rv rv = akis_card_read_tx(card, NULL, st);
+	if (rv == AKIS_OK && card->life_cycle == 0)
+		rv = akis_life_cycle_tx(card); /* shown even when the PUK state says enough */
 	if (rv != AKIS_OK && rv != AKIS_ERR_DEAD)
 		return rv;
 	copy_card(card, r);
