@@ -243,7 +243,7 @@ static bool puk_proves_alive(const struct akis_pin_state *puk)
 }
 
 akis_rv akis_card_read_tx(struct akis_card *card, const char *cache_dir,
-                          struct akis_pin_state pins[2])
+                          struct akis_pin_state pins[2], bool show_life_cycle)
 {
 	akis_rv rv;
 
@@ -260,7 +260,7 @@ akis_rv akis_card_read_tx(struct akis_card *card, const char *cache_dir,
 	rv = akis_pin_state_tx(card, AKIS_PIN_USER, &pins[AKIS_PIN_USER]);
 	if (rv == AKIS_OK)
 		rv = akis_pin_state_tx(card, AKIS_PIN_SO, &pins[AKIS_PIN_SO]);
-	if (rv != AKIS_OK || puk_proves_alive(&pins[AKIS_PIN_SO]))
+	if (rv != AKIS_OK || (!show_life_cycle && puk_proves_alive(&pins[AKIS_PIN_SO])))
 		return rv;
 	rv = akis_life_cycle_tx(card);
 	if (rv == AKIS_OK && card->life_cycle == AKIS_LCS_DEAD) {

@@ -109,13 +109,14 @@ akis_rv akis_pin_state_tx(struct akis_card *card, enum akis_pin_which which,
 /*
  * Bind the card (akis_bind_tx) and read both PIN states, in the caller's
  * transaction. pins is indexed by enum akis_pin_which. The life cycle is
- * read only when the PUK state does not prove the application alive (a
- * PUK with tries left or verified); card->life_cycle stays 0 otherwise.
+ * read when show_life_cycle asks for it (a program that shows it, R40) or
+ * when the PUK state does not prove the application alive (a PUK with
+ * tries left or verified); card->life_cycle stays 0 otherwise.
  * AKIS_ERR_DEAD when the life cycle is AA: the public data is bound and
  * both PINs are set blocked. Other errors as akis_bind_tx and
  * akis_pin_state_tx.
  */
 akis_rv akis_card_read_tx(struct akis_card *card, const char *cache_dir,
-                          struct akis_pin_state pins[2]) AKIS_WUR;
+                          struct akis_pin_state pins[2], bool show_life_cycle) AKIS_WUR;
 
 #endif

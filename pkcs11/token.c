@@ -203,7 +203,7 @@ static akis_rv slot_read_card_locked(struct p11_ctx *ctx, struct p11_slot *slot)
 		slot->pin[w].blocked = false;
 		slot->pin[w].tries = -1;
 	}
-	arv = akis_card_read_tx(slot->card, cache, st);
+	arv = akis_card_read_tx(slot->card, cache, st, false);
 	if (arv == AKIS_ERR_DEAD) {
 		slot_mark_dead_locked(slot);
 		arv = AKIS_OK;

@@ -176,7 +176,7 @@ static void test_bind_dead(void **state)
 	struct akis_pin_status st;
 	struct akis_pin_state pins[2];
 	struct akis_card *card = card_to_pin_states(&s, &im, "6984", 0xAA);
-	assert_int_equal(akis_card_read_tx(card, NULL, pins), AKIS_ERR_DEAD);
+	assert_int_equal(akis_card_read_tx(card, NULL, pins, false), AKIS_ERR_DEAD);
 	assert_int_equal(card->life_cycle, 0xAA);
 	assert_int_equal(card->n_certs, 1);
 	for (int w = AKIS_PIN_USER; w <= AKIS_PIN_SO; w++) {
@@ -193,23 +193,26 @@ static void test_bind_dead(void **state)
 }
 
 /* A PUK with tries left proves the application alive: no GET DATA of the
- * life cycle (the script has none: one more APDU would fail it). */
+ * life cycle (the script has none: one more APDU would fail it), unless
+ * the program shows it (akis-tool, the monitor: show_life_cycle). */
 static void test_read_puk_alive(void **state)
 {
 	(void)state;
-	struct img im;
-	struct sb s = {0};
-	struct akis_pin_state pins[2];
-	struct akis_card *card = card_to_pin_states(&s, &im, "63C2", 0);
-	assert_int_equal(akis_card_read_tx(card, NULL, pins), AKIS_OK);
-	sb_assert_done(card);
-	assert_int_equal(card->life_cycle, 0);
-	assert_int_equal(pins[AKIS_PIN_USER].tries_left, 3);
-	assert_int_equal(pins[AKIS_PIN_SO].tries_left, 2);
-	assert_false(pins[AKIS_PIN_SO].blocked);
-	akis_card_free(card);
-	sb_free(&s);
-	img_free(&im);
+	for (int show = 0; show <= 1; show++) {
+		struct img im;
+		struct sb s = {0};
+		struct akis_pin_state pins[2];
+		struct akis_card *card = card_to_pin_states(&s, &im, "63C2", show ? 0xA0 : 0);
+		assert_int_equal(akis_card_read_tx(card, NULL, pins, show), AKIS_OK);
+		sb_assert_done(card);
+		assert_int_equal(card->life_cycle, show ? 0xA0 : 0);
+		assert_int_equal(pins[AKIS_PIN_USER].tries_left, 3);
+		assert_int_equal(pins[AKIS_PIN_SO].tries_left, 2);
+		assert_false(pins[AKIS_PIN_SO].blocked);
+		akis_card_free(card);
+		sb_free(&s);
+		img_free(&im);
+	}
 }
 
 /* A blocked PUK, or an answer not understood, leaves it open: the life
@@ -223,7 +226,7 @@ static void test_read_puk_open(void **state)
 		struct sb s = {0};
 		struct akis_pin_state pins[2];
 		struct akis_card *card = card_to_pin_states(&s, &im, puk_sw[i], 0xA5);
-		assert_int_equal(akis_card_read_tx(card, NULL, pins), AKIS_OK);
+		assert_int_equal(akis_card_read_tx(card, NULL, pins, false), AKIS_OK);
 		sb_assert_done(card);
 		assert_int_equal(card->life_cycle, 0xA5);
 		assert_int_equal(pins[AKIS_PIN_USER].tries_left, 3);

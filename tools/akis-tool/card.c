@@ -101,9 +101,7 @@ static void copy_card(const struct akis_card *card, struct tool_report *r)
 static akis_rv read_card_tx(struct akis_card *card, struct tool_report *r)
 {
 	struct akis_pin_state st[2];
-	akis_rv rv = akis_card_read_tx(card, NULL, st);
-	if (rv == AKIS_OK && card->life_cycle == 0)
-		rv = akis_life_cycle_tx(card); /* shown even when the PUK state says enough */
+	akis_rv rv = akis_card_read_tx(card, NULL, st, true); /* the life cycle is shown */
 	if (rv != AKIS_OK && rv != AKIS_ERR_DEAD)
 		return rv;
 	copy_card(card, r);
