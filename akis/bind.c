@@ -269,11 +269,15 @@ static void bind_reset_directory(struct akis_card *card)
  * contradicts the cache (a file not found, a wrong length, a different
  * byte) costs the cache, never a wrong token: it is dropped and the bind
  * starts again from scratch in the same call (docs/design.md
- * "Self-healing", R44).
+ * "Self-healing", R44). `drop`: the cache is known stale already.
  */
-static akis_rv bind_cached_tx(struct akis_card *card, const char *cache_dir)
+static akis_rv bind_cached_tx(struct akis_card *card, const char *cache_dir, bool drop)
 {
 	struct akis_tcache *tc = akis_tcache_open(card, cache_dir);
+	if (drop && akis_tcache_warm(tc)) {
+		log_msg(LOG_OBJ, "cached token contradicted by its card: binding from scratch");
+		akis_tcache_drop(tc, card);
+	}
 	akis_rv rv = bind_directory_tx(card, tc);
 	if (rv != AKIS_OK && !akis_rv_transport(rv) && akis_tcache_warm(tc)) {
 		log_msg(LOG_OBJ, "cached token not confirmed (%s%s): binding from scratch",
@@ -289,18 +293,112 @@ static akis_rv bind_cached_tx(struct akis_card *card, const char *cache_dir)
 	return rv;
 }
 
+/* Does the card's serial (GET DATA) equal card->serial? The serial read
+ * goes to `got` (the bind by serial then needs no second GET DATA). */
+static akis_rv bind_same_serial_tx(struct akis_card *card, uint8_t got[SERIAL_LEN], bool *have)
+{
+	akis_rv rv = get_data_tx(card, 0x06, SYSBUF_LEN, SERIAL_OFF, got, SERIAL_LEN);
+	if (akis_rv_transport(rv))
+		return rv;
+	*have = rv == AKIS_OK;
+	if (rv != AKIS_OK || card->serial_len != SERIAL_LEN ||
+	    memcmp(card->serial, got, SERIAL_LEN) != 0)
+		return AKIS_ERR_CARD_DATA;
+	return AKIS_OK;
+}
+
+/* Does this bind prove the reader's last card? Every certificate confirmed
+ * from the cache, and one of them the certificate of a key of the card
+ * (never a CA's: pairing skips those, akis/nodir.c): it carries the public
+ * half of a key made on this card, which no other card holds. */
+static bool hint_proven(const struct akis_card *card, const struct akis_tcache *tc)
+{
+	if (card->n_certs == 0 || akis_tcache_proven(tc) != card->n_certs)
+		return false;
+	for (size_t i = 0; i < card->n_keys; i++)
+		if (card->keys[i].cert >= 0)
+			return true;
+	return false;
+}
+
+/*
+ * The reader's last card (card->serial from akis_tcache_hint), bound from
+ * its cache without the GET DATA of the serial (docs/design.md "The
+ * on-disk token cache"). The evidence decides: the CDF whole, and every
+ * certificate's tail and end (hint_proven); where that does not prove the
+ * card, the GET DATA is sent after all. Returns AKIS_ERR_NOT_FOUND,
+ * nothing sent, when there is no cache to try; AKIS_ERR_CARD_DATA (or
+ * another card-side error) when the card is not that token, *stale when a
+ * record was contradicted, *have when the card's serial was read into
+ * got; transport errors.
+ */
+static akis_rv bind_hinted_tx(struct akis_card *card, const char *cache_dir, bool *stale,
+                              uint8_t got[SERIAL_LEN], bool *have)
+{
+	struct akis_tcache *tc = akis_tcache_open(card, cache_dir);
+	*stale = false;
+	*have = false;
+	if (!akis_tcache_warm(tc)) {
+		akis_tcache_close(tc, card, false);
+		return AKIS_ERR_NOT_FOUND;
+	}
+	akis_rv rv = bind_directory_tx(card, tc);
+	*stale = akis_tcache_stale(tc);
+	if (rv == AKIS_OK) {
+		akis_keys_complete(card);
+		if (!hint_proven(card, tc))
+			rv = bind_same_serial_tx(card, got, have);
+	}
+	akis_tcache_close(tc, card, rv == AKIS_OK);
+	return rv;
+}
+
+static bool serial_is(const struct akis_card *card, const uint8_t *serial, size_t len)
+{
+	return len > 0 && card->serial_len == len && memcmp(card->serial, serial, len) == 0;
+}
+
 akis_rv akis_bind_tx(struct akis_card *card, const char *cache_dir)
 {
+	uint8_t hint[AKIS_SERIAL_MAX], got[SERIAL_LEN];
+	size_t hint_len = 0;
+	bool stale = false, have = false;
+	akis_rv rv = AKIS_ERR_NOT_FOUND;
 	if (card == NULL)
 		return AKIS_ERR_ARGS;
 	bind_reset_directory(card);
 	card->serial_len = 0;
 	card->life_cycle = 0;
-	akis_rv rv = bind_identity_tx(card);
-	if (rv == AKIS_OK) {
+	if (akis_tcache_hint(card, cache_dir)) {
+		hint_len = card->serial_len;
+		memcpy(hint, card->serial, hint_len);
 		akis_pinpad_discover(card);
-		rv = bind_cached_tx(card, cache_dir);
+		rv = bind_hinted_tx(card, cache_dir, &stale, got, &have);
 	}
+	if (rv != AKIS_OK && !akis_rv_transport(rv)) {
+		if (rv != AKIS_ERR_NOT_FOUND)
+			log_msg(LOG_OBJ,
+			        "not the reader's last card as cached (%s): binding by serial",
+			        akis_rv_name(rv));
+		bind_reset_directory(card);
+		akis_sel_forget(card);
+		card->serial_len = 0;
+		if (have) { /* read already: not twice (R44) */
+			memcpy(card->serial, got, SERIAL_LEN);
+			card->serial_len = SERIAL_LEN;
+			rv = AKIS_OK;
+		} else {
+			rv = bind_identity_tx(card);
+		}
+		if (rv == AKIS_OK && hint_len == 0)
+			akis_pinpad_discover(card);
+		/* the same card contradicted its own cache: cold at once */
+		if (rv == AKIS_OK)
+			rv = bind_cached_tx(card, cache_dir,
+			                    stale && serial_is(card, hint, hint_len));
+	}
+	if (rv == AKIS_OK && card->n_certs > 0 && !serial_is(card, hint, hint_len))
+		akis_tcache_hint_set(card, cache_dir);
 	/* A directory the card refuses may be a dead application's (life
 	 * cycle AA, docs/card.md §4): the life cycle says. */
 	if (rv != AKIS_OK && !akis_rv_transport(rv) && akis_life_cycle_tx(card) == AKIS_OK &&

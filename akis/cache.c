@@ -52,9 +52,10 @@ struct akis_tcache {
 	uint8_t *file; /* the loaded cache file, records point into it */
 	struct cache_rec rec[CACHE_RECORDS_MAX];
 	size_t n;
-	bool warm;  /* records came from the disk */
-	bool dirty; /* a record was made in this bind: store at the end */
-	bool stale; /* the card contradicted a record */
+	bool warm;     /* records came from the disk */
+	bool dirty;    /* a record was made in this bind: store at the end */
+	bool stale;    /* the card contradicted a record */
+	size_t proven; /* cached certificates the card confirmed in this bind */
 };
 
 /* mkdir -p with mode 0700 for every component we create. */
@@ -200,6 +201,7 @@ static void cache_forget(struct akis_tcache *tc)
 	free(tc->file);
 	tc->file = NULL;
 	tc->warm = false;
+	tc->proven = 0;
 }
 
 void akis_tcache_drop(struct akis_tcache *tc, const struct akis_card *card)
@@ -360,6 +362,7 @@ static akis_rv cert_from_cache_tx(struct akis_card *card, struct akis_tcache *tc
 		return AKIS_ERR_NO_MEMORY;
 	memcpy(c->der, rec->data, rec->len);
 	c->der_len = rec->len;
+	tc->proven++;
 	card->cache_hits++;
 	card->binds++;
 	return AKIS_OK;
@@ -378,6 +381,71 @@ akis_rv akis_cert_read_tx(struct akis_card *card, size_t i, struct akis_tcache *
 	if (rv == AKIS_OK)
 		akis_tcache_put(tc, AKIS_CREC_CERT, c->path, c->path_len, c->der, c->der_len);
 	return rv;
+}
+
+/*
+ * The reader's last card (docs/design.md "The on-disk token cache"): a
+ * small file per reader, "reader-<hash of the reader name>.last", that
+ * names the card serial whose token was last bound in that reader, with
+ * its profile: { u8 profile, u8 serial length, serial }. It only picks
+ * the cache file a bind tries first without the GET DATA of the serial;
+ * the evidence read from the card still decides (akis_bind_tx).
+ */
+static bool hint_name(const struct akis_card *card, const char *dir, bool create, char *out,
+                      size_t cap)
+{
+	uint64_t h = 0xCBF29CE484222325u; /* FNV-1a 64 */
+	if (dir == NULL || card->reader[0] == '\0' || !cache_dir_private(dir, create))
+		return false;
+	for (const char *p = card->reader; *p != '\0'; p++)
+		h = (h ^ (uint8_t)*p) * 0x100000001B3u;
+	int n = snprintf(out, cap, "%s/reader-%016llx.last", dir, (unsigned long long)h);
+	return n > 0 && (size_t)n < cap;
+}
+
+bool akis_tcache_hint(struct akis_card *card, const char *dir)
+{
+	char name[4096];
+	uint8_t buf[2 + AKIS_SERIAL_MAX + 1];
+	if (card == NULL || !hint_name(card, dir, false, name, sizeof name))
+		return false;
+	struct stat st;
+	int fd = open(name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return false;
+	ssize_t n = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? read(fd, buf, sizeof buf) : -1;
+	close(fd);
+	if (n < 3 || n != 2 + buf[1] || buf[1] > AKIS_SERIAL_MAX || buf[0] != card->atr.profile)
+		return false;
+	memcpy(card->serial, buf + 2, buf[1]);
+	card->serial_len = buf[1];
+	return true;
+}
+
+void akis_tcache_hint_set(const struct akis_card *card, const char *dir)
+{
+	char name[4096], tmp[4096 + 16];
+	uint8_t buf[2 + AKIS_SERIAL_MAX];
+	if (card == NULL || card->serial_len == 0 || card->serial_len > AKIS_SERIAL_MAX ||
+	    !hint_name(card, dir, true, name, sizeof name) ||
+	    snprintf(tmp, sizeof tmp, "%s.XXXXXX", name) >= (int)sizeof tmp)
+		return;
+	buf[0] = (uint8_t)card->atr.profile;
+	buf[1] = (uint8_t)card->serial_len;
+	memcpy(buf + 2, card->serial, card->serial_len);
+	int fd = mkstemp(tmp);
+	if (fd < 0)
+		return;
+	size_t len = 2 + card->serial_len;
+	bool ok = write(fd, buf, len) == (ssize_t)len;
+	ok = (close(fd) == 0) && ok;
+	if (!ok || rename(tmp, name) != 0)
+		unlink(tmp);
+}
+
+size_t akis_tcache_proven(const struct akis_tcache *tc)
+{
+	return tc == NULL ? 0 : tc->proven;
 }
 
 static bool cache_write_fd(int fd, const struct akis_tcache *tc)

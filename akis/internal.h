@@ -169,6 +169,14 @@ akis_rv akis_tcache_file_tx(struct akis_card *card, struct akis_tcache *tc, cons
 /* The certificate file at certs[i].path: warm, the cached copy when the
  * card confirms its last 243 bytes and its end; else read and recorded. */
 akis_rv akis_cert_read_tx(struct akis_card *card, size_t i, struct akis_tcache *tc) AKIS_WUR;
+/* How many cached certificates the card confirmed in this bind. */
+size_t akis_tcache_proven(const struct akis_tcache *tc);
+/* The reader's last card: its serial into card->serial when the reader
+ * (card->reader) has a hint file in dir for a card of this profile. */
+bool akis_tcache_hint(struct akis_card *card, const char *dir);
+/* Make card->serial the reader's last card (written only when it changed
+ * is the caller's business; atomic). */
+void akis_tcache_hint_set(const struct akis_card *card, const char *dir);
 
 /* ----- pinpad.c ----- */
 

@@ -5,7 +5,8 @@
  * by the card's answers. The file comes from the input, the card's answers
  * (SELECT, READ BINARY of the evidence) after it.
  * Input: u16 cache file length, the file, then the responses
- * (tests/fuzz/fuzz_transport.h). Linked without akis/cache.c's object:
+ * (tests/fuzz/fuzz_transport.h); the file's bytes are also given as the
+ * reader's hint file (akis_tcache_hint). Linked without akis/cache.c's object:
  * the file is included to reach its statics.
  */
 #include <stdio.h>
@@ -60,6 +61,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct akis_card *card = NULL;
 	struct apdu_card *io;
 	size_t flen;
+	char hint[4096];
+	FILE *f;
 
 	if (size < 2 || !akis_atr_match(atr12, sizeof(atr12), &atr))
 		return 0;
@@ -85,6 +88,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    AKIS_OK)
 			free(buf);
 		akis_tcache_close(tc, card, false);
+	}
+	/* the same bytes as the reader's hint file (the reader's last card) */
+	snprintf(card->reader, sizeof(card->reader), "fuzz reader");
+	if (hint_name(card, dir, false, hint, sizeof(hint)) && (f = fopen(hint, "wb")) != NULL) {
+		fwrite(data + 2, 1, flen, f);
+		if (fclose(f) == 0 && akis_tcache_hint(card, dir) &&
+		    card->serial_len > AKIS_SERIAL_MAX)
+			abort();
+		unlink(hint);
 	}
 	akis_card_free(card);
 	return 0;

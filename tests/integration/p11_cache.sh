@@ -9,7 +9,10 @@
 #    a certificate re-issued in place (same file, same key, new serial), a
 #    certificate and key added, a different card with the same serial; and
 #    the self-healing path (the stale cache is dropped and the same process
-#    binds from scratch: one pkcs11-tool run, right values, cache rewritten).
+#    binds from scratch: one pkcs11-tool run, right values, cache rewritten);
+#  - another card in the same reader, and back: the reader's last card is
+#    only a guess (2 APDUs when wrong), each card's own serial, label,
+#    certificates, and neither card's cache lost.
 #   tests/integration/p11_cache.sh [BUILD_DIR]
 set -u
 cd "$(dirname "$0")/../.."
@@ -23,10 +26,11 @@ trap 'bench_down; rm -rf "$WORK"' EXIT
 SERIAL=0A0B0C0D0E0F101112131415
 
 # expected command APDUs: cold -O, second-process -O (docs/design.md "The
-# on-disk token cache": GET DATA of the serial, CDF 2, 2 per certificate,
-# PIN ×2; the life cycle is not read while the PUK has tries)
+# on-disk token cache": the reader's last card is tried without the GET DATA
+# of its serial; CDF 2, 2 per certificate, PIN ×2; the life cycle is not
+# read while the PUK has tries)
 declare -A COLD=([akis-1.0]=24 [akis-1.2]=30 [akis-2]=28)
-declare -A WARM=([akis-1.0]=7 [akis-1.2]=9 [akis-2]=9)
+declare -A WARM=([akis-1.0]=6 [akis-1.2]=8 [akis-2]=8)
 
 apdus_of() { # CMD...: command APDUs the card saw while CMD ran
 	local a b
@@ -84,6 +88,14 @@ reissue_2f10() {
 	openssl x509 -in "$WORK/new.pem" -outform DER -out "$d/fs/3F00/3D00/2F10"
 }
 
+# an image of the card, kept aside / put in
+save_image() { rm -rf "$1" && mkdir -p "$1" && cp -a "$AKIS_CARD_DIR_1"/{fs,certs,keys,ca,card.conf} "$1"/; }
+load_image() {
+	rm -rf "$AKIS_CARD_DIR_1"/{fs,certs,keys,ca}
+	cp -a "$1"/{fs,certs,keys,ca,card.conf} "$AKIS_CARD_DIR_1"/
+}
+token_label() { timeout 60 pkcs11-tool --module "$M" -L 2>/dev/null | sed -n 's/^ *token label *: *//p' | head -1; }
+
 cache_file() { ls "$XDG_CACHE_HOME"/akis-pkcs11/akis-*.cache 2>/dev/null | head -1; }
 
 # CASE NAME CHANGE...: warm cache, change the card, one process must serve
@@ -113,9 +125,9 @@ check_case() {
 
 # Second-process login + NES signature (ECDSA, the key with a PIN per
 # signature), APDUs per mode (docs/design.md "The signature without a
-# SELECT"): the warm bind (9), SELECT + VERIFY, SELECT + VERIFY of the
-# context login, MSE + PSO, SELECT + LOGOUT = 17; in the R46 login mode no
-# context login, and the login's VERIFY covers the signature = 15.
+# SELECT"): the warm bind (8), SELECT + VERIFY, SELECT + VERIFY of the
+# context login, MSE + PSO, SELECT + LOGOUT = 16; in the R46 login mode no
+# context login, and the login's VERIFY covers the signature = 14.
 sign_nes() { timeout 60 pkcs11-tool --module "$M" --login --pin 12345 --sign --id "$NES_ID" \
 	-m ECDSA-SHA384 --signature-format openssl -i "$WORK/data" -o "$WORK/sig"; }
 # the last signature, checked with OpenSSL against the certificate's key
@@ -129,12 +141,37 @@ login_sign_counts() {
 		awk '/ID:/{id=$2} /Access:.*always authenticate/{print id; exit}')
 	echo data >"$WORK/data"
 	rm -f "$WORK/sig"
-	t_eq "$PROF: second-process login + NES signature APDUs" 17 "$(apdus_of sign_nes)"
+	t_eq "$PROF: second-process login + NES signature APDUs" 16 "$(apdus_of sign_nes)"
 	t_check "$PROF: … and that signature verifies (OpenSSL, the certificate's key)" sig_ok
 	rm -f "$WORK/sig"
-	t_eq "$PROF: the same in the R46 login mode (the login's VERIFY covers it)" 15 \
+	t_eq "$PROF: the same in the R46 login mode (the login's VERIFY covers it)" 14 \
 		"$(AKIS_PIN_PER_SIGNATURE=login apdus_of sign_nes)"
 	t_check "$PROF: … and that signature verifies" sig_ok
+}
+
+# Card A warm in the reader, then card B (another serial, other keys) in
+# the same reader, then A again. The reader's last card is a guess that
+# the CDF disproves (2 APDUs), then the GET DATA of the serial decides.
+OTHER=1A1B1C1D1E1F202122232425
+other_card() {
+	local n cold=${COLD[$PROF]} warm=${WARM[$PROF]}
+	list_O >/dev/null 2>&1
+	save_image "$WORK/imgA"
+	rm -rf "$WORK/imgB"
+	"$AKIS_VCARD" init "$WORK/imgB" --profile "$PROF" --serial "$OTHER" >/dev/null ||
+		{ t_fail "$PROF: init card B"; return; }
+	card_change load_image "$WORK/imgB"
+	t_eq "$PROF card B after A: the CDF disproves A (2), then B cold" $((cold + 2)) "$(apdus_of list_O)"
+	t_eq "$PROF card B: its label (R11)" "AKIS_${OTHER:8}" "$(token_label)"
+	t_eq "$PROF card B: its certificates (DER)" "$(on_card)" "$(served)"
+	n=$(ls "$XDG_CACHE_HOME"/akis-pkcs11/akis-*.cache | wc -l)
+	t_eq "$PROF card B: A's cache kept beside B's" 2 "$n"
+	t_eq "$PROF card B, second process: warm, no GET DATA" "$warm" "$(apdus_of list_O)"
+	card_change load_image "$WORK/imgA"
+	t_eq "$PROF card A again: the CDF disproves B (2), GET DATA, A warm" $((warm + 3)) "$(apdus_of list_O)"
+	t_eq "$PROF card A again: its label (R11)" "AKIS_${SERIAL:8}" "$(token_label)"
+	t_eq "$PROF card A again: its certificates (DER)" "$(on_card)" "$(served)"
+	t_eq "$PROF card A, second process: warm, no GET DATA" "$warm" "$(apdus_of list_O)"
 }
 
 for PROF in akis-1.0 akis-1.2 akis-2; do
@@ -148,6 +185,7 @@ for PROF in akis-1.0 akis-1.2 akis-2; do
 	check_case "certificate re-issued in place" reissue_2f10
 	check_case "certificate and key added" reprovision --with-expired-cert
 	check_case "another card with the same serial" reprovision
+	other_card
 	bench_down
 done
 t_summary

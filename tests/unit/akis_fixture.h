@@ -159,12 +159,17 @@ static const uint8_t test_serial[12] = {0x00, 0x01, 0x02, 0x03, 0x04, 0x05,
                                         0x06, 0x07, 0x08, 0x09, 0x0A, 0x0B};
 
 /* GET DATA 01 06: the serial at 55. */
-FIXTURE_FN void sb_identity(struct sb *s)
+FIXTURE_FN void sb_identity_of(struct sb *s, const uint8_t serial[12])
 {
 	uint8_t sys[0x4D];
 	memset(sys, 0xEE, sizeof sys);
-	memcpy(sys + 55, test_serial, sizeof test_serial);
+	memcpy(sys + 55, serial, 12);
 	sb_data(s, "00CA01064D", sys, sizeof sys, 0x9000);
+}
+
+FIXTURE_FN void sb_identity(struct sb *s)
+{
+	sb_identity_of(s, test_serial);
 }
 
 /* GET DATA 01 04: the life cycle at 6. */

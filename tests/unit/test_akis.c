@@ -563,6 +563,280 @@ static void test_cache_other_card(void **state)
 	img_free(&was);
 }
 
+/*
+ * R44, docs/design.md "The on-disk token cache": the reader's last card.
+ * A bind in a reader remembers the card; the next bind there replays that
+ * card's cache with no GET DATA of the serial, the evidence (CDF,
+ * certificate tails) proving it. Another card in the reader disproves it
+ * at the CDF and is bound by its serial; neither card's cache is lost.
+ */
+static const uint8_t other_serial[12] = {0x10, 0x11, 0x12, 0x13, 0x14, 0x15,
+                                         0x16, 0x17, 0x18, 0x19, 0x1A, 0x1B};
+#define TEST_READER "Test Reader 00"
+
+static struct akis_card *bind_in_reader(struct sb *s, const char *dir, akis_rv want)
+{
+	struct akis_card *card = sb_card(s, ATR_12);
+	snprintf(card->reader, sizeof card->reader, "%s", TEST_READER);
+	assert_int_equal(akis_bind_tx(card, dir), want);
+	sb_assert_done(card);
+	return card;
+}
+
+static void cold_in_reader(const struct img *im, const char *dir)
+{
+	struct sb s = {0};
+	script_12(&s, im);
+	sb_file(&s, "3D002F10", im->cert[0], im->cert_len[0]);
+	struct akis_card *card = bind_in_reader(&s, dir, AKIS_OK);
+	assert_int_equal(card->cache_hits, 0);
+	akis_card_free(card);
+	sb_free(&s);
+}
+
+static int count_files(const char *dir, const char *prefix)
+{
+	char cmd[256];
+	snprintf(cmd, sizeof cmd, "exit $(ls %s | grep -c '^%s')", dir, prefix);
+	int st = system(cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void rm_dir(const char *dir)
+{
+	char cmd[256];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void test_cache_hint(void **state)
+{
+	(void)state;
+	struct img a, b;
+	struct sb s = {0};
+	char dir[] = "/tmp/akis-hint-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	img_make_1x(&a, g_rsa, false, false);
+	EVP_PKEY *k2 = test_key(false, 2048);
+	img_make_1x(&b, k2, false, false);
+	memset(b.id[0], 0x12, 20);
+	img_cdf(&b, 1);
+
+	cold_in_reader(&a, dir);
+	assert_int_equal(count_files(dir, "reader-"), 1);
+	/* A again: the CDF and the certificate's tail, no GET DATA */
+	sb_evidence(&s, "3D004404", a.cdf, a.cdf_len, a.cdf_len, 0);
+	sb_cert_tail(&s, "3D002F10", a.cert[0], a.cert_len[0], a.cert_len[0]);
+	struct akis_card *card = bind_in_reader(&s, dir, AKIS_OK);
+	assert_int_equal(apdu_card_count(card->io), 2 + 2);
+	assert_int_equal(card->serial_len, 12);
+	assert_memory_equal(card->serial, test_serial, 12);
+	assert_int_equal(card->cache_hits, 7);
+	assert_string_equal(card->token_label, "AKIS test");
+	assert_memory_equal(card->certs[0].der, a.cert[0], a.cert_len[0]);
+	akis_card_free(card);
+	sb_free(&s);
+
+	/* B in the same reader: its CDF disproves A, then B by its serial, cold */
+	sb_evidence(&s, "3D004404", b.cdf, b.cdf_len, a.cdf_len, 0);
+	sb_identity_of(&s, other_serial);
+	script_12_files(&s, &b);
+	sb_file(&s, "3D002F10", b.cert[0], b.cert_len[0]);
+	card = bind_in_reader(&s, dir, AKIS_OK);
+	assert_memory_equal(card->serial, other_serial, 12);
+	assert_int_equal(card->cache_hits, 0);
+	assert_memory_equal(card->certs[0].der, b.cert[0], b.cert_len[0]);
+	akis_card_free(card);
+	sb_free(&s);
+	assert_int_equal(access(cache_file(dir), F_OK), 0); /* A's cache kept */
+	assert_int_equal(count_files(dir, "akis-"), 2);
+
+	/* B again: warm, no GET DATA */
+	sb_evidence(&s, "3D004404", b.cdf, b.cdf_len, b.cdf_len, 0);
+	sb_cert_tail(&s, "3D002F10", b.cert[0], b.cert_len[0], b.cert_len[0]);
+	card = bind_in_reader(&s, dir, AKIS_OK);
+	assert_memory_equal(card->serial, other_serial, 12);
+	assert_memory_equal(card->certs[0].der, b.cert[0], b.cert_len[0]);
+	akis_card_free(card);
+	sb_free(&s);
+
+	/* A back: B's CDF disproves B, GET DATA, A from its cache (serial
+	 * proven: the CDF and the tail again) */
+	sb_evidence(&s, "3D004404", a.cdf, a.cdf_len, b.cdf_len, 0);
+	script_warm_12(&s, &a, &a);
+	sb_cert_tail(&s, "3D002F10", a.cert[0], a.cert_len[0], a.cert_len[0]);
+	card = bind_in_reader(&s, dir, AKIS_OK);
+	assert_memory_equal(card->serial, test_serial, 12);
+	assert_int_equal(card->cache_hits, 7);
+	assert_memory_equal(card->certs[0].der, a.cert[0], a.cert_len[0]);
+	akis_card_free(card);
+	sb_free(&s);
+
+	/* the same card without a reader name: no hint, the serial first */
+	script_warm_12(&s, &a, &a);
+	sb_cert_tail(&s, "3D002F10", a.cert[0], a.cert_len[0], a.cert_len[0]);
+	card = sb_card(&s, ATR_12);
+	assert_int_equal(akis_bind_tx(card, dir), AKIS_OK);
+	sb_assert_done(card);
+	akis_card_free(card);
+	sb_free(&s);
+
+	/* a hint made for another profile is not taken: the serial first */
+	script_warm_12(&s, &a, &a);
+	sb_cert_tail(&s, "3D002F10", a.cert[0], a.cert_len[0], a.cert_len[0]);
+	card = sb_card(&s, ATR_12);
+	snprintf(card->reader, sizeof card->reader, "%s", TEST_READER);
+	card->atr.profile = AKIS_PROFILE_2;
+	assert_int_equal(akis_bind_tx(card, dir), AKIS_OK);
+	sb_assert_done(card);
+	akis_card_free(card);
+	sb_free(&s);
+
+	rm_dir(dir);
+	img_free(&b);
+	EVP_PKEY_free(k2);
+	img_free(&a);
+}
+
+/* The reader's last card, its certificate re-issued in place: the tail
+ * contradicts the cache, the GET DATA says it is the same card, so its
+ * cache is dropped and it is bound cold at once (no second round of
+ * evidence), in the same call. */
+static void test_cache_hint_stale(void **state)
+{
+	(void)state;
+	struct img was, now;
+	struct sb s = {0};
+	char dir[] = "/tmp/akis-hintst-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	img_make_1x(&was, g_rsa, false, false);
+	now = was;
+	uint8_t *longer = malloc(was.cert_len[0] + 1);
+	memcpy(longer, was.cert[0], was.cert_len[0]);
+	longer[was.cert_len[0]] = 0x00;
+	now.cert[0] = longer;
+	now.cert_len[0] = was.cert_len[0] + 1;
+
+	cold_in_reader(&was, dir);
+	sb_evidence(&s, "3D004404", now.cdf, now.cdf_len, was.cdf_len, 0);
+	sb_cert_tail(&s, "3D002F10", now.cert[0], now.cert_len[0], was.cert_len[0]);
+	sb_identity(&s);
+	script_12_files(&s, &now);
+	sb_file(&s, "3D002F10", now.cert[0], now.cert_len[0]);
+	struct akis_card *card = bind_in_reader(&s, dir, AKIS_OK);
+	assert_memory_equal(card->serial, test_serial, 12);
+	assert_int_equal(card->cache_hits, 0);
+	assert_int_equal(card->certs[0].der_len, now.cert_len[0]);
+	assert_memory_equal(card->certs[0].der, now.cert[0], now.cert_len[0]);
+	akis_card_free(card);
+	sb_free(&s);
+	/* the rewritten cache holds the new certificate */
+	sb_evidence(&s, "3D004404", now.cdf, now.cdf_len, now.cdf_len, 0);
+	sb_cert_tail(&s, "3D002F10", now.cert[0], now.cert_len[0], now.cert_len[0]);
+	card = bind_in_reader(&s, dir, AKIS_OK);
+	assert_memory_equal(card->certs[0].der, now.cert[0], now.cert_len[0]);
+	akis_card_free(card);
+	sb_free(&s);
+	rm_dir(dir);
+	free(longer);
+	img_free(&was);
+}
+
+/* Drop the certificate records (type 4) from a cache file. */
+static void cache_drop_certs(const char *name)
+{
+	uint8_t buf[16384], out[16384];
+	FILE *f = fopen(name, "rb");
+	assert_non_null(f);
+	size_t n = fread(buf, 1, sizeof buf, f), o = 8, i = 8;
+	fclose(f);
+	memcpy(out, buf, 8);
+	while (i + 2 <= n) {
+		size_t klen = buf[i + 1], rlen = 2 + klen + 2;
+		size_t dlen = (size_t)buf[i + 2 + klen] << 8 | buf[i + 3 + klen];
+		rlen += dlen;
+		if (buf[i] != 4) {
+			memcpy(out + o, buf + i, rlen);
+			o += rlen;
+		}
+		i += rlen;
+	}
+	assert_int_equal(i, n);
+	assert_true(o < n);
+	f = fopen(name, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(out, 1, o, f), o);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* A hinted cache that cannot prove the card (a certificate not among its
+ * records, so read whole): the GET DATA is sent after all. The same
+ * serial keeps the bind; another serial is bound by that serial, with no
+ * second GET DATA (R44). */
+static void test_cache_hint_unproven(void **state)
+{
+	(void)state;
+	struct img a;
+	struct sb s = {0};
+	char dir[] = "/tmp/akis-hintun-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	img_make_1x(&a, g_rsa, false, false);
+
+	cold_in_reader(&a, dir);
+	cache_drop_certs(cache_file(dir));
+	sb_evidence(&s, "3D004404", a.cdf, a.cdf_len, a.cdf_len, 0);
+	sb_file(&s, "3D002F10", a.cert[0], a.cert_len[0]);
+	sb_identity(&s);
+	struct akis_card *card = bind_in_reader(&s, dir, AKIS_OK);
+	assert_memory_equal(card->serial, test_serial, 12);
+	assert_memory_equal(card->certs[0].der, a.cert[0], a.cert_len[0]);
+	akis_card_free(card);
+	sb_free(&s);
+
+	/* the cache was completed by that bind: proven by the tail now */
+	cache_drop_certs(cache_file(dir));
+	sb_evidence(&s, "3D004404", a.cdf, a.cdf_len, a.cdf_len, 0);
+	sb_file(&s, "3D002F10", a.cert[0], a.cert_len[0]);
+	sb_identity_of(&s, other_serial);
+	script_12_files(&s, &a); /* another serial: cold, no second GET DATA */
+	sb_file(&s, "3D002F10", a.cert[0], a.cert_len[0]);
+	card = bind_in_reader(&s, dir, AKIS_OK);
+	assert_memory_equal(card->serial, other_serial, 12);
+	akis_card_free(card);
+	sb_free(&s);
+	rm_dir(dir);
+	img_free(&a);
+}
+
+/* A token whose certificates are all CA certificates (no key of the card
+ * pairs with one) does not prove which card it is: the GET DATA is sent
+ * after the evidence. */
+static void test_cache_hint_ca_only(void **state)
+{
+	(void)state;
+	struct img a;
+	struct sb s = {0};
+	char dir[] = "/tmp/akis-hintca-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	img_make_1x(&a, g_rsa, false, false);
+	free(a.cert[0]);
+	a.cert[0] = test_cert(g_rsa, "TEST CA", "critical,keyCertSign,cRLSign", &a.cert_len[0]);
+	img_cdf(&a, 1);
+
+	cold_in_reader(&a, dir);
+	sb_evidence(&s, "3D004404", a.cdf, a.cdf_len, a.cdf_len, 0);
+	sb_cert_tail(&s, "3D002F10", a.cert[0], a.cert_len[0], a.cert_len[0]);
+	sb_identity(&s);
+	struct akis_card *card = bind_in_reader(&s, dir, AKIS_OK);
+	assert_int_equal(card->keys[0].cert, -1);
+	assert_memory_equal(card->serial, test_serial, 12);
+	assert_int_equal(card->cache_hits, 7);
+	akis_card_free(card);
+	sb_free(&s);
+	rm_dir(dir);
+	img_free(&a);
+}
+
 /* A malformed cache file is ignored: a cold bind, which rewrites it. */
 static void test_cache_malformed(void **state)
 {
@@ -763,6 +1037,10 @@ int main(void)
 	        cmocka_unit_test(test_bind_cache),
 	        cmocka_unit_test(test_cache_cert_replaced),
 	        cmocka_unit_test(test_cache_other_card),
+	        cmocka_unit_test(test_cache_hint),
+	        cmocka_unit_test(test_cache_hint_stale),
+	        cmocka_unit_test(test_cache_hint_unproven),
+	        cmocka_unit_test(test_cache_hint_ca_only),
 	        cmocka_unit_test(test_cache_malformed),
 	        cmocka_unit_test(test_cache_dir_private),
 	        cmocka_unit_test(test_begin_reset),
