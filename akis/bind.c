@@ -294,13 +294,14 @@ static akis_rv bind_cached_tx(struct akis_card *card, const char *cache_dir, boo
 }
 
 /* Does the card's serial (GET DATA) equal card->serial? The serial read
- * goes to `got` (the bind by serial then needs no second GET DATA). */
-static akis_rv bind_same_serial_tx(struct akis_card *card, uint8_t got[SERIAL_LEN], bool *have)
+ * goes to got (*got_len 0: the card answered a status word), so that the
+ * bind by serial needs no second GET DATA (R44). */
+static akis_rv bind_same_serial_tx(struct akis_card *card, uint8_t got[SERIAL_LEN], size_t *got_len)
 {
 	akis_rv rv = get_data_tx(card, 0x06, SYSBUF_LEN, SERIAL_OFF, got, SERIAL_LEN);
 	if (akis_rv_transport(rv))
 		return rv;
-	*have = rv == AKIS_OK;
+	*got_len = rv == AKIS_OK ? SERIAL_LEN : 0;
 	if (rv != AKIS_OK || card->serial_len != SERIAL_LEN ||
 	    memcmp(card->serial, got, SERIAL_LEN) != 0)
 		return AKIS_ERR_CARD_DATA;
@@ -329,15 +330,15 @@ static bool hint_proven(const struct akis_card *card, const struct akis_tcache *
  * card, the GET DATA is sent after all. Returns AKIS_ERR_NOT_FOUND,
  * nothing sent, when there is no cache to try; AKIS_ERR_CARD_DATA (or
  * another card-side error) when the card is not that token, *stale when a
- * record was contradicted, *have when the card's serial was read into
- * got; transport errors.
+ * record was contradicted, *asked when the GET DATA was answered (the
+ * serial in got, *got_len bytes); transport errors.
  */
 static akis_rv bind_hinted_tx(struct akis_card *card, const char *cache_dir, bool *stale,
-                              uint8_t got[SERIAL_LEN], bool *have)
+                              uint8_t got[SERIAL_LEN], size_t *got_len, bool *asked)
 {
 	struct akis_tcache *tc = akis_tcache_open(card, cache_dir);
 	*stale = false;
-	*have = false;
+	*asked = false;
 	if (!akis_tcache_warm(tc)) {
 		akis_tcache_close(tc, card, false);
 		return AKIS_ERR_NOT_FOUND;
@@ -346,8 +347,10 @@ static akis_rv bind_hinted_tx(struct akis_card *card, const char *cache_dir, boo
 	*stale = akis_tcache_stale(tc);
 	if (rv == AKIS_OK) {
 		akis_keys_complete(card);
-		if (!hint_proven(card, tc))
-			rv = bind_same_serial_tx(card, got, have);
+		if (!hint_proven(card, tc)) {
+			rv = bind_same_serial_tx(card, got, got_len);
+			*asked = !akis_rv_transport(rv);
+		}
 	}
 	akis_tcache_close(tc, card, rv == AKIS_OK);
 	return rv;
@@ -361,8 +364,8 @@ static bool serial_is(const struct akis_card *card, const uint8_t *serial, size_
 akis_rv akis_bind_tx(struct akis_card *card, const char *cache_dir)
 {
 	uint8_t hint[AKIS_SERIAL_MAX], got[SERIAL_LEN];
-	size_t hint_len = 0;
-	bool stale = false, have = false;
+	size_t hint_len = 0, got_len = 0;
+	bool stale = false, asked = false;
 	akis_rv rv = AKIS_ERR_NOT_FOUND;
 	if (card == NULL)
 		return AKIS_ERR_ARGS;
@@ -373,7 +376,9 @@ akis_rv akis_bind_tx(struct akis_card *card, const char *cache_dir)
 		hint_len = card->serial_len;
 		memcpy(hint, card->serial, hint_len);
 		akis_pinpad_discover(card);
-		rv = bind_hinted_tx(card, cache_dir, &stale, got, &have);
+		rv = bind_hinted_tx(card, cache_dir, &stale, got, &got_len, &asked);
+		if (akis_rv_transport(rv))
+			card->serial_len = 0; /* a guess the card never confirmed */
 	}
 	if (rv != AKIS_OK && !akis_rv_transport(rv)) {
 		if (rv != AKIS_ERR_NOT_FOUND)
@@ -383,9 +388,9 @@ akis_rv akis_bind_tx(struct akis_card *card, const char *cache_dir)
 		bind_reset_directory(card);
 		akis_sel_forget(card);
 		card->serial_len = 0;
-		if (have) { /* read already: not twice (R44) */
-			memcpy(card->serial, got, SERIAL_LEN);
-			card->serial_len = SERIAL_LEN;
+		if (asked) { /* answered already: not twice (R44); none: TokenInfo's */
+			memcpy(card->serial, got, got_len);
+			card->serial_len = got_len;
 			rv = AKIS_OK;
 		} else {
 			rv = bind_identity_tx(card);
@@ -397,7 +402,8 @@ akis_rv akis_bind_tx(struct akis_card *card, const char *cache_dir)
 			rv = bind_cached_tx(card, cache_dir,
 			                    stale && serial_is(card, hint, hint_len));
 	}
-	if (rv == AKIS_OK && card->n_certs > 0 && !serial_is(card, hint, hint_len))
+	/* a card without a cache file too: its hint then costs no APDU */
+	if (rv == AKIS_OK && !serial_is(card, hint, hint_len))
 		akis_tcache_hint_set(card, cache_dir);
 	/* A directory the card refuses may be a dead application's (life
 	 * cycle AA, docs/card.md §4): the life cycle says. */

@@ -794,6 +794,14 @@ static void test_cache_hint_unproven(void **state)
 	sb_free(&s);
 
 	/* the cache was completed by that bind: proven by the tail now */
+	sb_evidence(&s, "3D004404", a.cdf, a.cdf_len, a.cdf_len, 0);
+	sb_cert_tail(&s, "3D002F10", a.cert[0], a.cert_len[0], a.cert_len[0]);
+	card = bind_in_reader(&s, dir, AKIS_OK);
+	assert_memory_equal(card->serial, test_serial, 12);
+	akis_card_free(card);
+	sb_free(&s);
+
+	/* not proven, and the card has another serial */
 	cache_drop_certs(cache_file(dir));
 	sb_evidence(&s, "3D004404", a.cdf, a.cdf_len, a.cdf_len, 0);
 	sb_file(&s, "3D002F10", a.cert[0], a.cert_len[0]);
@@ -833,7 +841,61 @@ static void test_cache_hint_ca_only(void **state)
 	assert_int_equal(card->cache_hits, 7);
 	akis_card_free(card);
 	sb_free(&s);
+
+	/* a card that answers that GET DATA with a status word: asked once,
+	 * bound by the TokenInfo serial (which names the same cache file) */
+	sb_evidence(&s, "3D004404", a.cdf, a.cdf_len, a.cdf_len, 0);
+	sb_cert_tail(&s, "3D002F10", a.cert[0], a.cert_len[0], a.cert_len[0]);
+	sb_step(&s, "00CA01064D", "6A88");
+	script_12_files(&s, &a); /* no serial to pick a cache by: cold */
+	sb_file(&s, "3D002F10", a.cert[0], a.cert_len[0]);
+	card = bind_in_reader(&s, dir, AKIS_OK);
+	assert_memory_equal(card->serial, test_serial, 12); /* TokenInfo's */
+	akis_card_free(card);
+	sb_free(&s);
+
+	/* the card gone in the middle of the hinted bind: the guessed serial
+	 * is not left behind */
+	sb_evidence(&s, "3D004404", a.cdf, a.cdf_len, a.cdf_len, 0);
+	sb_err(&s, APDU_ERR_NO_CARD);
+	card = bind_in_reader(&s, dir, AKIS_ERR_REMOVED);
+	assert_int_equal(card->serial_len, 0);
+	assert_int_equal(card->n_certs, 0);
+	akis_card_free(card);
+	sb_free(&s);
 	rm_dir(dir);
+	img_free(&a);
+}
+
+/* A card without certificates has no cache file; its hint is written all
+ * the same, so that the next bind in that reader sends no APDU for a guess
+ * (it starts with the GET DATA, as without a hint). */
+static void test_cache_hint_nocert(void **state)
+{
+	(void)state;
+	struct img a, e;
+	struct sb s = {0};
+	char dir[] = "/tmp/akis-hintnc-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	img_make_1x(&a, g_rsa, false, false);
+	img_make_1x(&e, g_rsa, false, false);
+	memset(e.cdf, 0, 16); /* a CDF with no entry: padding only */
+	e.cdf_len = 16;
+	cold_in_reader(&a, dir);
+	for (int round = 0; round < 2; round++) {
+		if (round == 0) /* A's CDF disproved first */
+			sb_evidence(&s, "3D004404", e.cdf, e.cdf_len, a.cdf_len, 0);
+		sb_identity_of(&s, other_serial);
+		script_12_files(&s, &e);
+		struct akis_card *card = bind_in_reader(&s, dir, AKIS_OK);
+		assert_memory_equal(card->serial, other_serial, 12);
+		assert_int_equal(card->n_certs, 0);
+		akis_card_free(card);
+		sb_free(&s);
+	}
+	assert_int_equal(count_files(dir, "akis-"), 1); /* A's only */
+	rm_dir(dir);
+	img_free(&e);
 	img_free(&a);
 }
 
@@ -1041,6 +1103,7 @@ int main(void)
 	        cmocka_unit_test(test_cache_hint_stale),
 	        cmocka_unit_test(test_cache_hint_unproven),
 	        cmocka_unit_test(test_cache_hint_ca_only),
+	        cmocka_unit_test(test_cache_hint_nocert),
 	        cmocka_unit_test(test_cache_malformed),
 	        cmocka_unit_test(test_cache_dir_private),
 	        cmocka_unit_test(test_begin_reset),
