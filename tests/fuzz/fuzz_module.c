@@ -171,8 +171,9 @@ static void drive(void)
 
 static void environment(void)
 {
-	/* no on-disk cache: runs must not depend on each other */
-	setenv("XDG_CACHE_HOME", "/nonexistent/akis-fuzz", 1);
+	/* no on-disk cache: runs must not depend on each other (neither
+	 * variable set: a made-up path would be created when run as root) */
+	unsetenv("XDG_CACHE_HOME");
 	unsetenv("HOME");
 	/* FUZZ_AKIS_CONF: e.g. a file with "debug = all" to follow one input */
 	setenv("AKIS_CONF", getenv("FUZZ_AKIS_CONF") ? getenv("FUZZ_AKIS_CONF") : "/dev/null", 1);

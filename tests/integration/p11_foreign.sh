@@ -84,7 +84,9 @@ cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O1 -I"$T_ROOT" $(pkg-config --c
 	"$T_ROOT/tests/integration/p11_probe.c" -o "$PROBE" -ldl || t_fail "build p11_probe.c"
 bench_up --profile akis-2 || { t_fail "bench up (akis-2)"; t_summary; exit 1; }
 LOG=$AKIS_CARD_LOG_1
-probe() { AKIS_CONF=/dev/null XDG_CACHE_HOME=/nonexistent/akis-no-cache "$PROBE" "$MOD" "$@" 2>&1; }
+# no on-disk cache: neither XDG_CACHE_HOME nor HOME (a made-up path would be
+# created by a run as root, and kept its caches for the next run)
+probe() { env -u HOME -u XDG_CACHE_HOME AKIS_CONF=/dev/null "$PROBE" "$MOD" "$@" 2>&1; }
 t_check "arm: command 5 answers 6D00" "$T_VCARDCTL" fault 1 "5 sw 6D00"
 before=$(log_count "$LOG")
 out=$(probe 20 50)
