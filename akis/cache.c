@@ -17,7 +17,6 @@
  * The cache file is parsed with the bounded reader like card bytes; a
  * malformed one is ignored. Written atomically (mkstemp + rename).
  */
-#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,7 +116,8 @@ static uint8_t *cache_load(const char *name, size_t *len)
 {
 	uint8_t *buf = NULL;
 	struct stat st;
-	int fd = open(name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO planted there must not hang the bind */
+	int fd = open(name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return NULL;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
@@ -384,6 +384,30 @@ akis_rv akis_cert_read_tx(struct akis_card *card, size_t i, struct akis_tcache *
 }
 
 /*
+ * Replace the file `name` atomically (mkstemp in the same directory, then
+ * rename): with `buf` (len bytes), or with the records of `tc`. Never a
+ * half-written file, whatever a concurrent reader sees.
+ */
+static bool cache_write_fd(int fd, const struct akis_tcache *tc);
+static bool file_replace(const char *name, const uint8_t *buf, size_t len,
+                         const struct akis_tcache *tc)
+{
+	char tmp[4096 + 16];
+	if (snprintf(tmp, sizeof tmp, "%s.XXXXXX", name) >= (int)sizeof tmp)
+		return false;
+	int fd = mkstemp(tmp);
+	if (fd < 0)
+		return false;
+	bool ok = tc != NULL ? cache_write_fd(fd, tc) : write(fd, buf, len) == (ssize_t)len;
+	ok = (close(fd) == 0) && ok;
+	if (!ok || rename(tmp, name) != 0) {
+		unlink(tmp);
+		return false;
+	}
+	return true;
+}
+
+/*
  * The reader's last card (docs/design.md "The on-disk token cache"): a
  * small file per reader, "reader-<hash of the reader name>.last", that
  * names the card serial whose token was last bound in that reader, with
@@ -406,41 +430,32 @@ static bool hint_name(const struct akis_card *card, const char *dir, bool create
 bool akis_tcache_hint(struct akis_card *card, const char *dir)
 {
 	char name[4096];
-	uint8_t buf[2 + AKIS_SERIAL_MAX + 1];
+	size_t n = 0;
 	if (card == NULL || !hint_name(card, dir, false, name, sizeof name))
 		return false;
-	struct stat st;
-	int fd = open(name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
-		return false;
-	ssize_t n = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? read(fd, buf, sizeof buf) : -1;
-	close(fd);
-	if (n < 3 || n != 2 + buf[1] || buf[1] > AKIS_SERIAL_MAX || buf[0] != card->atr.profile)
-		return false;
-	memcpy(card->serial, buf + 2, buf[1]);
-	card->serial_len = buf[1];
-	return true;
+	uint8_t *buf = cache_load(name, &n);
+	bool ok = buf != NULL && n >= 3 && buf[1] <= AKIS_SERIAL_MAX && n == 2u + buf[1] &&
+	          buf[0] == card->atr.profile;
+	if (ok) {
+		memcpy(card->serial, buf + 2, buf[1]);
+		card->serial_len = buf[1];
+	}
+	free(buf);
+	return ok;
 }
 
 void akis_tcache_hint_set(const struct akis_card *card, const char *dir)
 {
-	char name[4096], tmp[4096 + 16];
+	char name[4096];
 	uint8_t buf[2 + AKIS_SERIAL_MAX];
 	if (card == NULL || card->serial_len == 0 || card->serial_len > AKIS_SERIAL_MAX ||
-	    !hint_name(card, dir, true, name, sizeof name) ||
-	    snprintf(tmp, sizeof tmp, "%s.XXXXXX", name) >= (int)sizeof tmp)
+	    !hint_name(card, dir, true, name, sizeof name))
 		return;
 	buf[0] = (uint8_t)card->atr.profile;
 	buf[1] = (uint8_t)card->serial_len;
 	memcpy(buf + 2, card->serial, card->serial_len);
-	int fd = mkstemp(tmp);
-	if (fd < 0)
-		return;
-	size_t len = 2 + card->serial_len;
-	bool ok = write(fd, buf, len) == (ssize_t)len;
-	ok = (close(fd) == 0) && ok;
-	if (!ok || rename(tmp, name) != 0)
-		unlink(tmp);
+	if (!file_replace(name, buf, 2 + card->serial_len, NULL))
+		log_msg(LOG_OBJ, "cache: reader hint not written");
 }
 
 size_t akis_tcache_proven(const struct akis_tcache *tc)
@@ -469,21 +484,11 @@ static bool cache_write_fd(int fd, const struct akis_tcache *tc)
 
 static void cache_store(const struct akis_tcache *tc, const struct akis_card *card)
 {
-	char name[4096], tmp[4096 + 16];
+	char name[4096];
 	if (!cache_name(card, tc->dir, true, name, sizeof name))
 		return;
-	if (snprintf(tmp, sizeof tmp, "%s.XXXXXX", name) >= (int)sizeof tmp)
-		return;
-	int fd = mkstemp(tmp);
-	if (fd < 0) {
-		log_msg(LOG_OBJ, "cache: cannot create in %s: %s", tc->dir, strerror(errno));
-		return;
-	}
-	bool ok = cache_write_fd(fd, tc);
-	ok = (close(fd) == 0) && ok;
-	if (!ok || rename(tmp, name) != 0) {
-		unlink(tmp);
-		log_msg(LOG_OBJ, "cache: write failed");
+	if (!file_replace(name, NULL, 0, tc)) {
+		log_msg(LOG_OBJ, "cache: write failed in %s", tc->dir);
 		return;
 	}
 	log_msg(LOG_OBJ, "cache: %zu records stored", tc->n);
